@@ -1,0 +1,92 @@
+# threadprof build.  `make` builds build/libthreadprof.so; `make check` runs
+# every Check suite (unit suites link the modules directly, integration
+# suites preload the agent into the test programs); `make bench` prints
+# native-vs-agent ratios.  SANITIZER=address,undefined builds the unit
+# suites (never the preloaded agent) with sanitizers.
+
+CC       ?= cc
+CXX      ?= c++
+BUILD    ?= build
+WARN      = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+            -Wmissing-prototypes -Wformat=2 -fno-common
+CPPFLAGS += -D_GNU_SOURCE -I. -I/usr/include/x86_64-linux-gnu
+CFLAGS   ?= -O2 -g
+BASE_CFLAGS = -std=c11 -fPIC $(WARN) $(CFLAGS)
+# The agent: hidden by default (only interposed functions are exported),
+# initial-exec TLS so reaching thread-local state never calls the dynamic
+# linker, no stack protector noise in hooks.
+AGENT_CFLAGS = $(BASE_CFLAGS) -fvisibility=hidden -ftls-model=initial-exec \
+               -fno-omit-frame-pointer -fasynchronous-unwind-tables
+CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
+CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt)
+SANITIZER ?=
+ifneq ($(SANITIZER),)
+SAN_FLAGS = -fsanitize=$(SANITIZER) -fno-omit-frame-pointer -fno-sanitize-recover=all
+endif
+
+CORE_SRCS  := $(wildcard agent/*.c symbolizer/*.c output/*.c)
+HOOK_SRCS  := $(wildcard hooks/*.c)
+CORE_OBJS  := $(CORE_SRCS:%.c=$(BUILD)/obj/%.o)
+HOOK_OBJS  := $(HOOK_SRCS:%.c=$(BUILD)/obj/%.o)
+UNIT_OBJS  := $(CORE_SRCS:%.c=$(BUILD)/unitobj/%.o)
+
+UNIT_TESTS  := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/check_*.c))
+PROGRAMS_C  := $(patsubst tests/programs/%.c,$(BUILD)/tests/programs/%,$(wildcard tests/programs/*.c))
+PROGRAMS_CC := $(patsubst tests/programs/%.cpp,$(BUILD)/tests/programs/%,$(wildcard tests/programs/*.cpp))
+BENCHES     := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(wildcard tests/bench/*.c))
+
+LIB := $(BUILD)/libthreadprof.so
+
+.PHONY: all check unit-check bench demo clean
+all: $(LIB)
+
+$(LIB): $(CORE_OBJS) $(HOOK_OBJS)
+	$(CC) -shared -o $@ $^ -Wl,-z,now -Wl,-z,nodelete -Wl,--no-undefined -ldl -lpthread
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(CPPFLAGS) $(AGENT_CFLAGS) -MMD -MP -c $< -o $@
+
+# Unit-test copies of the core modules (sanitizers allowed here).
+$(BUILD)/unitobj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $< (unit)"
+	@$(CC) $(CPPFLAGS) $(BASE_CFLAGS) $(SAN_FLAGS) -DTP_UNIT_TEST -MMD -MP -c $< -o $@
+
+$(BUILD)/libtpcore.a: $(UNIT_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/tests/check_%: tests/check_%.c tests/testutil.h $(BUILD)/libtpcore.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(BASE_CFLAGS) $(SAN_FLAGS) $(CHECK_CFLAGS) -o $@ $< \
+	    $(BUILD)/libtpcore.a $(CHECK_LIBS) -ldl -lpthread
+
+# Test programs look like ordinary distribution builds: optimised, with
+# debug info, no frame pointers forced.
+$(BUILD)/tests/programs/%: tests/programs/%.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -D_GNU_SOURCE -O1 -g -Wall -Wextra -Werror -o $@ $< -lpthread
+
+$(BUILD)/tests/programs/%: tests/programs/%.cpp
+	@mkdir -p $(dir $@)
+	$(CXX) -std=c++17 -O1 -g -Wall -Wextra -Werror -o $@ $< -lpthread
+
+$(BUILD)/bench/%: tests/bench/%.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -o $@ $< -lpthread
+
+check: $(LIB) $(UNIT_TESTS) $(PROGRAMS_C) $(PROGRAMS_CC)
+	@scripts/run-tests $(BUILD) $(UNIT_TESTS)
+
+bench: $(LIB) $(BENCHES) $(PROGRAMS_C) $(PROGRAMS_CC)
+	@scripts/bench $(BUILD)
+
+demo: $(LIB) $(PROGRAMS_C)
+	@scripts/demo $(BUILD)
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

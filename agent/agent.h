@@ -1,0 +1,245 @@
+/*
+ * agent.h: the one header the interposed functions in hooks/ talk to.
+ *
+ * A hook does four things: make sure the real function is known, call it,
+ * report what the thread was doing through the inline helpers below, and
+ * return the real result with errno untouched.  Everything else (registry,
+ * dump thread, stacks, output) lives behind this header.
+ *
+ * The blocking-call protocol (tp_wait_begin / tp_wait_end) is the hot path
+ * of every intercepted read, lock wait and sleep.  Its cost: two TLS loads,
+ * a handful of stores into the thread's own cache line, one vDSO coarse
+ * clock read (~7 ns) and one uncontended CAS on return (~6 ns).  It never
+ * allocates, locks or enters the kernel.
+ */
+#ifndef TP_AGENT_H
+#define TP_AGENT_H
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#define TP_HOOK     __attribute__((visibility("default")))
+#define TP_LIKELY(x)   __builtin_expect(!!(x), 1)
+#define TP_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define TP_INLINE   static inline __attribute__((always_inline))
+#define TP_COLD     __attribute__((noinline, cold))
+
+/* What a thread is blocked in.  The order is part of no format. */
+typedef enum tp_state {
+    TP_ST_RUNNING = 0,
+    TP_ST_MUTEX,
+    TP_ST_RWLOCK_RD,
+    TP_ST_RWLOCK_WR,
+    TP_ST_COND,
+    TP_ST_SEM,
+    TP_ST_BARRIER,
+    TP_ST_JOIN,
+    TP_ST_SLEEP,
+    TP_ST_FDIO,        /* read/write/recv/send/accept/connect on one fd */
+    TP_ST_POLL,        /* poll/ppoll/select/pselect */
+    TP_ST_EPOLL,       /* epoll_wait family, on the epoll fd */
+    TP_ST_CHILD,       /* wait/waitpid/waitid */
+    TP_ST_SIGNAL,      /* sigwait*, sigsuspend, pause */
+    TP_ST_FILELOCK,    /* flock, fcntl(F_SETLKW) */
+    TP_ST_COUNT
+} tp_state_t;
+
+/* Saved at a call boundary inside a hook: enough for libunwind to walk
+ * the frames above it (callee-saved registers, stack and instruction
+ * pointer).  The layout is read by agent/unwind.c. */
+typedef struct tp_regs {
+    uintptr_t rip, rsp, rbp, rbx, r12, r13, r14, r15;
+} tp_regs_t;
+
+/* park: whether the dump thread may read the wait record and walk the
+ * stack.  The owner publishes PARKED after filling the record; the dump
+ * thread claims PARKED -> READING, and the owner, returning, swaps
+ * PARKED -> IDLE or waits out a READING claim (rare, microseconds). */
+enum { TP_PARK_IDLE = 0, TP_PARK_PARKED = 1, TP_PARK_READING = 2 };
+
+enum {
+    TP_TF_MAIN      = 1u << 0,  /* the process's initial thread */
+    TP_TF_DETACHED  = 1u << 1,
+    TP_TF_EXITED    = 1u << 2,
+    TP_TF_ADOPTED   = 1u << 3,  /* not created through our pthread_create */
+};
+
+#define TP_CREATE_FRAMES 24
+
+typedef struct tp_thread {
+    /* Written by the owner thread only, read by the dump thread under the
+     * park protocol.  Kept on their own cache line. */
+    _Atomic uint32_t park;
+    volatile uint32_t depth;    /* > 0 while inside a wait (signal-handler nesting) */
+    uint32_t state;             /* tp_state_t */
+    const char *call;           /* name of the intercepted function */
+    const void *obj;            /* mutex, cond, sem, pthread_t of join target… */
+    const void *obj2;           /* the mutex of a cond wait */
+    long arg;                   /* fd, pid, nfds, requested sleep in ms… */
+    uint64_t since_ns;          /* CLOCK_MONOTONIC_COARSE at entry */
+    tp_regs_t regs;
+
+    /* Set at creation, changed only under the registry lock. */
+    __attribute__((aligned(64))) pid_t tid;
+    pid_t parent_tid;
+    uint32_t flags;
+    pthread_t pthread;
+    uint64_t start_ns;
+    int ncreate;
+    uintptr_t create_pcs[TP_CREATE_FRAMES];
+    struct tp_thread *next, *prev;
+} tp_thread_t;
+
+/* Thread-local state, initial-exec so reaching it never enters ld.so. */
+extern __thread tp_thread_t *tp_self;
+extern __thread int tp_in_agent;      /* > 0: nested calls go straight to libc */
+
+/* --- resolving the real functions ---------------------------------- */
+
+/* dlsym(RTLD_NEXT, name), or dlvsym when version is given.  A missing
+ * symbol is fatal with a clear message: the host called a function that
+ * its libc does not have. */
+void *tp__real(const char *name, const char *version);
+
+#define TP_REAL_DECL(name) static __typeof__(name) *real_##name
+#define TP_REAL_V(name, version)                                              \
+    (TP_LIKELY(__atomic_load_n(&real_##name, __ATOMIC_RELAXED) != NULL)       \
+         ? real_##name                                                        \
+         : (__atomic_store_n(&real_##name,                                    \
+                             (__typeof__(name) *)tp__real(#name, version),    \
+                             __ATOMIC_RELAXED),                               \
+            real_##name))
+#define TP_REAL(name) TP_REAL_V(name, NULL)
+
+/* --- the blocking-call protocol ---------------------------------------- */
+
+/* Out of line: registers a thread we have not seen (created before the
+ * agent started, or not through pthread_create), or returns NULL when the
+ * caller must not be tracked (agent thread, exiting thread, early start). */
+tp_thread_t *tp__self_slow(void);
+/* Out of line: the dump thread is reading this thread's stack; wait. */
+void tp__wait_end_slow(tp_thread_t *t);
+/* Out of line: start the dump thread in a forked child on first use. */
+extern volatile int tp__need_dump_thread;
+void tp__start_dump_thread_lazily(void);
+
+/* Records the registers of the calling frame.  Must be expanded inside the
+ * hook itself: the frame it describes has to stay alive while the thread
+ * is parked in the real call. */
+#define TP_SAVE_REGS(r)                                                       \
+    __asm__ volatile("lea 1f(%%rip), %%rax\n\t"                               \
+                     "movq %%rax, 0(%0)\n\t"                                  \
+                     "movq %%rsp, 8(%0)\n\t"                                  \
+                     "movq %%rbp, 16(%0)\n\t"                                 \
+                     "movq %%rbx, 24(%0)\n\t"                                 \
+                     "movq %%r12, 32(%0)\n\t"                                 \
+                     "movq %%r13, 40(%0)\n\t"                                 \
+                     "movq %%r14, 48(%0)\n\t"                                 \
+                     "movq %%r15, 56(%0)\n\t"                                 \
+                     "1:\n\t"                                                 \
+                     : : "r"(r) : "rax", "memory")
+
+TP_INLINE uint64_t tp_now_coarse(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Returns the thread to pass to tp_wait_end, or NULL when this call is not
+ * tracked (then tp_wait_end(NULL) is a no-op).  Must be a macro-like
+ * always-inline so that TP_SAVE_REGS captures the hook's own frame. */
+#define tp_wait_begin(st, callname, o, o2, a)                                 \
+    __extension__({                                                           \
+        tp_thread_t *tp_w_ = tp_self;                                         \
+        if (TP_UNLIKELY(tp_w_ == NULL || tp_in_agent))                        \
+            tp_w_ = tp_in_agent ? NULL : tp__self_slow();                     \
+        if (tp_w_ != NULL) {                                                  \
+            if (TP_UNLIKELY(tp_w_->depth != 0)) {                             \
+                tp_w_ = NULL; /* nested: a signal handler inside a wait */    \
+            } else {                                                          \
+                tp_w_->depth = 1;                                             \
+                atomic_signal_fence(memory_order_seq_cst);                    \
+                TP_SAVE_REGS(&tp_w_->regs);                                   \
+                tp_w_->state = (st);                                          \
+                tp_w_->call = (callname);                                     \
+                tp_w_->obj = (o);                                             \
+                tp_w_->obj2 = (o2);                                           \
+                tp_w_->arg = (long)(a);                                       \
+                tp_w_->since_ns = tp_now_coarse();                            \
+                atomic_store_explicit(&tp_w_->park, TP_PARK_PARKED,           \
+                                      memory_order_release);                  \
+            }                                                                 \
+        }                                                                     \
+        tp_w_;                                                                \
+    })
+
+TP_INLINE void tp_wait_end(tp_thread_t *t)
+{
+    if (t == NULL)
+        return;
+    uint32_t expected = TP_PARK_PARKED;
+    if (TP_UNLIKELY(!atomic_compare_exchange_strong_explicit(
+            &t->park, &expected, TP_PARK_IDLE, memory_order_acq_rel,
+            memory_order_relaxed)))
+        tp__wait_end_slow(t);
+    t->state = TP_ST_RUNNING;
+    atomic_signal_fence(memory_order_seq_cst);
+    t->depth = 0;
+}
+
+/* --- thread lifecycle (hooks/threads.c) -------------------------------- */
+
+typedef struct tp_start {
+    void *(*fn)(void *);
+    void *arg;
+    tp_thread_t *thread;
+    int host_blocks_trigger;
+} tp_start_t;
+
+/* Prepares the record of a thread about to be created by the caller;
+ * returns NULL when the agent is not tracking (then create it untouched). */
+tp_start_t *tp_thread_prepare(void *(*fn)(void *), void *arg, int detached);
+/* The creation failed: forget the prepared record. */
+void tp_thread_abandon(tp_start_t *s);
+/* Runs in the new thread: registers it and calls the host's routine. */
+void *tp_thread_trampoline(void *start);
+void tp_thread_created(tp_start_t *s, pthread_t th);
+void tp_thread_joined(pthread_t th);
+void tp_thread_detached(pthread_t th);
+
+/* main() is about to run (hooks/start.c). */
+void tp_main_starting(void);
+
+/* --- the trigger signal (agent/trigger.c) ------------------------------ */
+
+/* 0 when the trigger signal is disabled or was given up to the host. */
+extern volatile int tp_trigger_signo;
+/* Whether the agent currently keeps the trigger blocked in host threads. */
+int tp_trigger_owned(void);
+/* Host-facing views used by hooks/signals.c; each returns the real
+ * function's result and sets errno like it. */
+int tp_trigger_sigaction(int sig, const struct sigaction *act,
+                         struct sigaction *old);
+int tp_trigger_sigmask(int how, const sigset_t *set, sigset_t *old,
+                       int use_pthread);
+/* The mask to hand to a call that replaces the thread mask while it waits
+ * (sigsuspend, ppoll, pselect, epoll_pwait): the host's mask with the
+ * trigger kept blocked.  Returns set itself when nothing needs changing. */
+const sigset_t *tp_trigger_wait_mask(const sigset_t *set, sigset_t *buf);
+/* The host waits for these signals synchronously (sigwait, signalfd):
+ * if the trigger is among them the agent gives it up. */
+void tp_trigger_host_waits_for(const sigset_t *set);
+/* Around exec and spawn: the new program gets the mask the host meant. */
+void tp_trigger_release_for_exec(sigset_t *saved);
+void tp_trigger_restore_after_exec(const sigset_t *saved);
+/* For posix_spawn without POSIX_SPAWN_SETSIGMASK: fills mask with the
+ * mask the child should start with; returns 0 when no change is needed. */
+int tp_trigger_child_mask(sigset_t *mask);
+
+#endif

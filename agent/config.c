@@ -1,0 +1,224 @@
+/*
+ * config: parsing of the THREADPROF_* variables (see config.h).
+ *
+ * The parsers accept what a person would type (SIGUSR2, usr2, 12, 1.5s,
+ * 5m, yes/no) and nothing ambiguous; anything else keeps the default and
+ * produces one warning.
+ */
+#include "agent/config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define DEFAULT_SIGNAL SIGUSR2
+
+static const struct { const char *name; int signo; } signal_names[] = {
+    {"HUP", SIGHUP},     {"INT", SIGINT},       {"QUIT", SIGQUIT},
+    {"USR1", SIGUSR1},   {"USR2", SIGUSR2},     {"PIPE", SIGPIPE},
+    {"ALRM", SIGALRM},   {"TERM", SIGTERM},     {"CHLD", SIGCHLD},
+    {"CONT", SIGCONT},   {"TSTP", SIGTSTP},     {"TTIN", SIGTTIN},
+    {"TTOU", SIGTTOU},   {"URG", SIGURG},       {"XCPU", SIGXCPU},
+    {"XFSZ", SIGXFSZ},   {"VTALRM", SIGVTALRM}, {"PROF", SIGPROF},
+    {"WINCH", SIGWINCH}, {"IO", SIGIO},         {"PWR", SIGPWR},
+    {"SYS", SIGSYS},
+};
+
+/* Signals that cannot be caught, or that report a fault in the thread that
+ * raised it: a dump trigger must be none of them.  Nor may it be one of the
+ * signals glibc keeps for itself between 31 and SIGRTMIN (cancellation,
+ * setxid): its sigaction() refuses them. */
+static int signal_usable(int signo)
+{
+    switch (signo) {
+    case SIGKILL: case SIGSTOP: case SIGSEGV: case SIGBUS: case SIGFPE:
+    case SIGILL: case SIGTRAP: case SIGABRT:
+        return 0;
+    default:
+        return signo > 0 && signo < NSIG && (signo < 32 || signo >= SIGRTMIN);
+    }
+}
+
+static int parse_uint(const char *s, long *out, long max)
+{
+    char *end;
+    if (!isdigit((unsigned char)*s))
+        return -1;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno != 0 || *end != '\0' || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int tp_parse_bool(const char *s, int *out)
+{
+    static const char *yes[] = {"1", "yes", "true", "on", "y"};
+    static const char *no[] = {"0", "no", "false", "off", "n"};
+    for (size_t i = 0; i < sizeof yes / sizeof *yes; i++) {
+        if (strcasecmp(s, yes[i]) == 0) { *out = 1; return 0; }
+        if (strcasecmp(s, no[i]) == 0) { *out = 0; return 0; }
+    }
+    return -1;
+}
+
+int tp_parse_signal(const char *s, int *out)
+{
+    long v;
+    if (strcasecmp(s, "none") == 0 || strcasecmp(s, "off") == 0 ||
+        strcmp(s, "0") == 0) {
+        *out = 0;
+        return 0;
+    }
+    if (parse_uint(s, &v, NSIG - 1) == 0) {
+        if (!signal_usable((int)v))
+            return -1;
+        *out = (int)v;
+        return 0;
+    }
+    const char *name = strncasecmp(s, "SIG", 3) == 0 ? s + 3 : s;
+    for (size_t i = 0; i < sizeof signal_names / sizeof *signal_names; i++) {
+        if (strcasecmp(name, signal_names[i].name) == 0) {
+            *out = signal_names[i].signo;
+            return 0;
+        }
+    }
+    /* RTMIN, RTMIN+n, RTMAX, RTMAX-n */
+    if (strncasecmp(name, "RTMIN", 5) == 0 || strncasecmp(name, "RTMAX", 5) == 0) {
+        int base = toupper((unsigned char)name[3]) == 'I' ? SIGRTMIN : SIGRTMAX;
+        const char *rest = name + 5;
+        long n = 0;
+        if (*rest != '\0') {
+            char sign = *rest++;
+            if ((sign != '+' && sign != '-') || parse_uint(rest, &n, NSIG) != 0)
+                return -1;
+            n = sign == '+' ? n : -n;
+        }
+        long signo = base + n;
+        if (signo < SIGRTMIN || signo > SIGRTMAX)
+            return -1;
+        *out = (int)signo;
+        return 0;
+    }
+    return -1;
+}
+
+int tp_parse_duration(const char *s, uint64_t *ns)
+{
+    if (strcasecmp(s, "off") == 0 || strcasecmp(s, "none") == 0) {
+        *ns = 0;
+        return 0;
+    }
+    if (!isdigit((unsigned char)*s) && *s != '.')
+        return -1;
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno != 0 || end == s || !isfinite(v) || v < 0)
+        return -1;
+    double unit = 1e9;
+    if (strcmp(end, "") == 0 || strcmp(end, "s") == 0)
+        unit = 1e9;
+    else if (strcmp(end, "ms") == 0)
+        unit = 1e6;
+    else if (strcmp(end, "m") == 0)
+        unit = 60e9;
+    else if (strcmp(end, "h") == 0)
+        unit = 3600e9;
+    else
+        return -1;
+    double total = v * unit;
+    /* Periodic dumps faster than every 10 ms would be a denial of service
+     * on the host, not a soak test; longer than a year is a typo. */
+    if (total != 0 && (total < 1e7 || total > 366 * 86400e9))
+        return -1;
+    /* Rounded: "1.001" is 1.000999999... in binary. */
+    *ns = (uint64_t)(total + 0.5);
+    return 0;
+}
+
+int tp_parse_dir(const char *s, char *out, size_t len)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n >= len || s[0] != '/')
+        return -1;
+    memcpy(out, s, n + 1);
+    while (n > 1 && out[n - 1] == '/')  /* "/tmp/tp/" is "/tmp/tp" */
+        out[--n] = '\0';
+    return 0;
+}
+
+const char *tp_signal_name(int signo, char *buf, size_t len)
+{
+    for (size_t i = 0; i < sizeof signal_names / sizeof *signal_names; i++) {
+        if (signal_names[i].signo == signo) {
+            snprintf(buf, len, "SIG%s", signal_names[i].name);
+            return buf;
+        }
+    }
+    if (signo >= SIGRTMIN && signo <= SIGRTMAX) {
+        if (signo == SIGRTMIN)
+            snprintf(buf, len, "SIGRTMIN");
+        else
+            snprintf(buf, len, "SIGRTMIN+%d", signo - SIGRTMIN);
+        return buf;
+    }
+    snprintf(buf, len, "signal %d", signo);
+    return buf;
+}
+
+static void warn_value(tp_warn_fn *warn, const char *var, const char *value,
+                       const char *expected, const char *fallback)
+{
+    char line[1024];
+    snprintf(line, sizeof line, "%s=\"%.200s\" is not %.200s; using %.300s",
+             var, value, expected, fallback);
+    warn(line);
+}
+
+void tp_config_load(tp_config_t *c, tp_getenv_fn *get, tp_warn_fn *warn,
+                    unsigned uid)
+{
+    char fallback[PATH_MAX + 32];
+    const char *v;
+
+    memset(c, 0, sizeof *c);
+    snprintf(c->dir, sizeof c->dir, "/tmp/threadprof-%u", uid);
+    c->dir_is_default = 1;
+    c->signo = DEFAULT_SIGNAL;
+    c->on_exit = 1;
+
+    if ((v = get("THREADPROF_DIR")) != NULL) {
+        if (tp_parse_dir(v, c->dir, sizeof c->dir) == 0) {
+            c->dir_is_default = 0;
+        } else {
+            snprintf(fallback, sizeof fallback, "the default %s", c->dir);
+            warn_value(warn, "THREADPROF_DIR", v, "an absolute directory path",
+                       fallback);
+        }
+    }
+    if ((v = get("THREADPROF_SIGNAL")) != NULL &&
+        tp_parse_signal(v, &c->signo) != 0)
+        warn_value(warn, "THREADPROF_SIGNAL", v,
+                   "a catchable signal name or number (e.g. SIGUSR2, 12, "
+                   "SIGRTMIN+3, none)", "SIGUSR2");
+    if ((v = get("THREADPROF_ON_EXIT")) != NULL &&
+        tp_parse_bool(v, &c->on_exit) != 0)
+        warn_value(warn, "THREADPROF_ON_EXIT", v, "a boolean (1/0, yes/no)",
+                   "1 (dump at exit)");
+    if ((v = get("THREADPROF_INTERVAL")) != NULL &&
+        tp_parse_duration(v, &c->interval_ns) != 0)
+        warn_value(warn, "THREADPROF_INTERVAL", v,
+                   "a duration between 10ms and 366 days (e.g. 30, 1.5s, 5m, "
+                   "off)", "off (no periodic dumps)");
+    if ((v = get("THREADPROF_QUIET")) != NULL &&
+        tp_parse_bool(v, &c->quiet) != 0)
+        warn_value(warn, "THREADPROF_QUIET", v, "a boolean (1/0, yes/no)",
+                   "0 (not quiet)");
+}

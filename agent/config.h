@@ -1,0 +1,44 @@
+/*
+ * config: the THREADPROF_* environment variables, read once at start.
+ *
+ * Each parser is a pure function so the unit tests can feed it every odd
+ * spelling; tp_config_load() applies them and answers each bad value with
+ * exactly one warning naming the variable and the default it fell back to.
+ */
+#ifndef TP_CONFIG_H
+#define TP_CONFIG_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct tp_config {
+    char dir[PATH_MAX];     /* output directory */
+    int dir_is_default;     /* dir is the private per-user default */
+    int signo;              /* trigger signal, 0 = none */
+    int on_exit;            /* dump at normal exit */
+    uint64_t interval_ns;   /* periodic dumps, 0 = off */
+    int quiet;              /* no informational stderr lines */
+} tp_config_t;
+
+/* Reads a variable; NULL when unset. */
+typedef const char *tp_getenv_fn(const char *name);
+/* Receives one complete warning line (without the "threadprof: " prefix
+ * and without a newline). */
+typedef void tp_warn_fn(const char *line);
+
+/* Fills c from the environment: defaults first, then each variable that
+ * is set and valid.  uid names the default directory. */
+void tp_config_load(tp_config_t *c, tp_getenv_fn *get, tp_warn_fn *warn,
+                    unsigned uid);
+
+/* Parsers: 0 on success, -1 when the text is malformed (out untouched). */
+int tp_parse_bool(const char *s, int *out);
+int tp_parse_signal(const char *s, int *out);        /* "none" gives 0 */
+int tp_parse_duration(const char *s, uint64_t *ns);  /* "0"/"off" give 0 */
+int tp_parse_dir(const char *s, char *out, size_t len);
+
+/* "SIGUSR2", "SIGRTMIN+3" or "signal 70" into buf. */
+const char *tp_signal_name(int signo, char *buf, size_t len);
+
+#endif

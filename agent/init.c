@@ -1,0 +1,118 @@
+/*
+ * init: the constructor that brings the agent up, the resolution of the
+ * real libc functions, and the fork handlers.
+ *
+ * Order matters: configuration first (everything reads it), then the
+ * registry with the main thread, then libunwind (dlopen'd while the
+ * process is still single-threaded in practice), then the trigger signal,
+ * then the dump thread.  Until tp_ready is set every hook passes straight
+ * through.
+ */
+#include <dlfcn.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "agent/internal.h"
+#include "symbolizer/symbolizer.h"
+
+tp_config_t tp_config;
+volatile int tp_ready;
+uint64_t tp_start_ns;
+
+pid_t tp_gettid(void)
+{
+    return (pid_t)syscall(SYS_gettid);
+}
+
+uint64_t tp_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+void *tp__real(const char *name, const char *version)
+{
+    void *p = version ? dlvsym(RTLD_NEXT, name, version)
+                      : dlsym(RTLD_NEXT, name);
+    if (p == NULL) {
+        /* Raw write: nothing else is safe this early. */
+        static const char msg[] = "threadprof: cannot find the C library's ";
+        ssize_t w = syscall(SYS_write, 2, msg, sizeof msg - 1);
+        w = syscall(SYS_write, 2, name, strlen(name));
+        w = syscall(SYS_write, 2, "\n", 1);
+        (void)w;
+        abort();
+    }
+    return p;
+}
+
+static const char *env_lookup(const char *name)
+{
+    /* secure_getenv: in set-uid programs nothing may redirect our writes. */
+    return secure_getenv(name);
+}
+
+static void warn_line(const char *line)
+{
+    tp_warn("%s", line);
+}
+
+static void fork_prepare(void)
+{
+    tp_registry_lock();
+}
+
+static void fork_parent(void)
+{
+    tp_registry_unlock();
+}
+
+static void fork_child(void)
+{
+    tp_registry_after_fork_child();
+    tp_dumper_after_fork_child();
+    tp_sym_reset();
+    tp_in_agent--;
+}
+
+__attribute__((constructor(101))) static void tp_init(void)
+{
+    if (tp_ready)
+        return;
+    tp_in_agent++;
+    tp_start_ns = tp_now_ns();
+    tp_log_init();
+    tp_config_load(&tp_config, env_lookup, warn_line, (unsigned)getuid());
+    if (getauxval(AT_SECURE)) {
+        tp_warn("secure-execution program (set-uid or capabilities): "
+                "threadprof writes no files here");
+        tp_config.on_exit = 0;
+        tp_config.signo = 0;
+        tp_config.interval_ns = 0;
+    }
+    tp_registry_init();
+
+    tp_thread_t *main_thread = tp_registry_alloc();
+    if (main_thread != NULL) {
+        main_thread->tid = tp_gettid();
+        main_thread->flags = (main_thread->tid == getpid() ? TP_TF_MAIN : 0) |
+                             (main_thread->tid == getpid() ? 0 : TP_TF_ADOPTED);
+        main_thread->pthread = pthread_self();
+        main_thread->start_ns = tp_now_coarse();
+        tp_registry_lock();
+        tp_registry_link(main_thread);
+        tp_registry_unlock();
+        tp_registry_register_self(main_thread);
+    }
+    tp_registry_adopt_existing();
+    tp_unwind_init();
+    tp_trigger_init();
+    pthread_atfork(fork_prepare, fork_parent, fork_child);
+    tp_ready = 1;
+    tp_dumper_init();
+    tp_in_agent--;
+}

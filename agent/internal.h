@@ -1,0 +1,86 @@
+/*
+ * internal.h: prototypes shared between the files of agent/, grouped by
+ * the file that owns them.  Hooks include agent/agent.h only.
+ */
+#ifndef TP_INTERNAL_H
+#define TP_INTERNAL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "agent/agent.h"
+#include "agent/config.h"
+
+/* init.c */
+extern tp_config_t tp_config;
+extern volatile int tp_ready;          /* constructor finished */
+extern uint64_t tp_start_ns;           /* CLOCK_MONOTONIC at start */
+uint64_t tp_now_ns(void);              /* precise CLOCK_MONOTONIC */
+pid_t tp_gettid(void);
+
+/* log.c: one line on stderr, "threadprof: " prefixed, only while fd 2 is
+ * still the descriptor the program started with. */
+void tp_log_init(void);
+void tp_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void tp_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* registry.c */
+extern __thread int tp_thread_dead;
+void tp_registry_init(void);
+void tp_registry_lock(void);
+int tp_registry_lock_timed(uint64_t timeout_ns);  /* 0 or ETIMEDOUT */
+void tp_registry_unlock(void);
+tp_thread_t *tp_registry_alloc(void);            /* zeroed, not linked */
+void tp_registry_free(tp_thread_t *t);           /* lock held */
+void tp_registry_link(tp_thread_t *t);           /* lock held */
+tp_thread_t *tp_registry_first(void);            /* lock held: live threads */
+size_t tp_registry_exited_unjoined(void);        /* lock held */
+tp_thread_t *tp_registry_find_pthread(pthread_t th, int exited); /* lock held */
+tp_thread_t *tp_registry_find_tid(pid_t tid);    /* lock held, live only */
+void tp_registry_register_self(tp_thread_t *t);  /* key destructor + tp_self */
+void tp_registry_after_fork_child(void);
+void tp_registry_adopt_existing(void);           /* /proc/self/task at start */
+
+/* unwind.c: libunwind, loaded privately (RTLD_LOCAL) so its exported
+ * backtrace() and _Unwind_* never replace the host's. */
+int tp_unwind_init(void);
+int tp_backtrace(uintptr_t *pcs, int max);       /* caller's stack, agent frames skipped */
+int tp_unwind_regs(const tp_regs_t *regs, uintptr_t *pcs, int max);
+int tp_pc_in_agent(uintptr_t pc);
+
+/* trigger.c */
+void tp_trigger_init(void);
+void tp_trigger_dump_thread_setup(void);  /* in the dump thread */
+void tp_trigger_dump_thread_poll(void);   /* dump thread: apply a release */
+void tp_trigger_after_fork_child(void);
+/* The host's belief about the trigger in this thread's mask; a new
+ * thread inherits its creator's. */
+int tp__trigger_host_view(void);
+void tp__trigger_set_host_view(int v);
+
+/* dumper.c: the dump thread and the reasons it wakes for. */
+enum {
+    TP_REASON_SIGNAL   = 1u << 0,
+    TP_REASON_INTERVAL = 1u << 1,
+    TP_REASON_EXIT     = 1u << 2,
+    TP_REASON_WAKE     = 1u << 3,  /* internal: re-check state, no dump */
+};
+void tp_dumper_init(void);
+void tp_request_dump(unsigned reason);           /* async-signal-safe */
+void tp_dumper_at_exit(void);
+void tp_dumper_after_fork_child(void);
+pid_t tp_dumper_tid(void);
+
+/* snapshot.c: registry -> output/threaddump.h data, and the files. */
+struct tp_snapshot;
+int tp_snapshot_take(struct tp_snapshot *snap, uint64_t lock_timeout_ns);
+void tp_snapshot_free(struct tp_snapshot *snap);
+int tp_dump_write(unsigned reasons, unsigned seq, uint64_t lock_timeout_ns);
+
+/* fdinfo.c: what a descriptor is, read at dump time. */
+void tp_fd_describe(int fd, char *kind, size_t kind_len, char *detail,
+                    size_t detail_len);
+
+#endif

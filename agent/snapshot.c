@@ -1,0 +1,583 @@
+/*
+ * snapshot: freezes what every thread is doing into a tp_snapshot_t, and
+ * writes the dump files from it.
+ *
+ * Under the registry lock, for each thread parked in a hook the dump thread
+ * claims the park word (agent.h), copies the wait record, reads what the
+ * thread waits on (mutex owner, semaphore value, poll set) and walks its
+ * stack from the saved registers; then it lets go.  Everything slow (names,
+ * fd descriptions, /proc reads, symbolization, writing) happens after the
+ * lock is released.
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <semaphore.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "agent/internal.h"
+#include "output/outfile.h"
+#include "output/threaddump.h"
+
+#define POLL_FDS_SHOWN 6
+
+/* What is copied while a thread is held parked. */
+typedef struct raw_wait {
+    const char *call;
+    const void *obj, *obj2;
+    long arg;
+    uint64_t since_ns;
+    pid_t holder;              /* mutex owner / rwlock writer */
+    int value;                 /* semaphore value, rwlock readers */
+    pid_t join_tid;            /* join target, 0 unknown */
+    int join_exited;
+    int nfds;
+    int fds[POLL_FDS_SHOWN];
+} raw_wait_t;
+
+static tp_thread_t *next_live(tp_thread_t *t)
+{
+    extern tp_thread_t *tp__registry_next(tp_thread_t *);
+    return tp__registry_next(t);
+}
+
+static void read_small_file(const char *path, char *buf, size_t len)
+{
+    buf[0] = '\0';
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    ssize_t n = read(fd, buf, len - 1);
+    close(fd);
+    if (n < 0)
+        n = 0;
+    buf[n] = '\0';
+}
+
+static void thread_name(pid_t tid, char *buf, size_t len)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/task/%d/comm", (int)tid);
+    read_small_file(path, buf, len);
+    buf[strcspn(buf, "\n")] = '\0';
+}
+
+/* Reads, while the waiter is parked, what it waits on.  The layouts used
+ * are glibc's (checked on 2.36): a mutex's __owner holds the locking tid,
+ * an rwlock's __cur_writer the writer's tid and __readers the reader count
+ * shifted by 3. */
+static void copy_wait(const tp_thread_t *t, raw_wait_t *w)
+{
+    memset(w, 0, sizeof *w);
+    w->call = t->call;
+    w->obj = t->obj;
+    w->obj2 = t->obj2;
+    w->arg = t->arg;
+    w->since_ns = t->since_ns;
+    switch (t->state) {
+    case TP_ST_MUTEX:
+        if (t->obj)
+            w->holder = ((const pthread_mutex_t *)t->obj)->__data.__owner & 0x3fffffff;
+        break;
+    case TP_ST_RWLOCK_RD:
+    case TP_ST_RWLOCK_WR:
+        if (t->obj) {
+            const pthread_rwlock_t *rw = t->obj;
+            w->holder = rw->__data.__cur_writer;
+            w->value = (int)(rw->__data.__readers >> 3);
+        }
+        break;
+    case TP_ST_SEM:
+        if (t->obj)
+            sem_getvalue((sem_t *)(uintptr_t)t->obj, &w->value);
+        break;
+    case TP_ST_POLL:
+        if (t->obj && t->arg > 0) {   /* poll/ppoll: obj is the pollfd array */
+            const struct pollfd *p = t->obj;
+            w->nfds = (int)t->arg;
+            for (int i = 0; i < w->nfds && i < POLL_FDS_SHOWN; i++)
+                w->fds[i] = p[i].fd;
+        } else {
+            w->nfds = (int)t->arg;
+        }
+        break;
+    default:
+        break;
+    }
+}
+
+static void add_detail(tp_snap_thread_t *st, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void add_detail(tp_snap_thread_t *st, const char *fmt, ...)
+{
+    if (st->ndetails >= TP_SNAP_DETAILS)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(st->details[st->ndetails++], sizeof st->details[0], fmt, ap);
+    va_end(ap);
+}
+
+static void holder_text(pid_t tid, char *buf, size_t len)
+{
+    char name[64];
+    thread_name(tid, name, sizeof name);
+    snprintf(buf, len, "thread %d \"%.60s\"", (int)tid, name);
+}
+
+static void describe_fd_wait(tp_snap_thread_t *st, const char *call, int fd)
+{
+    char kind[64], detail[224];
+    tp_fd_describe(fd, kind, sizeof kind, detail, sizeof detail);
+    snprintf(st->state_text, sizeof st->state_text, "%s fd %d (%s)", call, fd, kind);
+    snprintf(st->group_text, sizeof st->group_text, "%.24s (%.32s)", call, kind);
+    add_detail(st, "%s", detail);
+}
+
+static void describe_epoll(tp_snap_thread_t *st, const char *call, int epfd)
+{
+    char path[64], buf[4096], list[160] = "";
+    snprintf(st->state_text, sizeof st->state_text, "%s fd %d", call, epfd);
+    snprintf(st->group_text, sizeof st->group_text, "%s", call);
+    snprintf(path, sizeof path, "/proc/self/fdinfo/%d", epfd);
+    read_small_file(path, buf, sizeof buf);
+    int count = 0;
+    size_t used = 0;
+    for (char *p = strstr(buf, "tfd:"); p != NULL; p = strstr(p + 4, "tfd:")) {
+        int tfd = atoi(p + 4);
+        if (count < POLL_FDS_SHOWN) {
+            char kind[64], detail[8];
+            tp_fd_describe(tfd, kind, sizeof kind, detail, sizeof detail);
+            int w = snprintf(list + used, sizeof list - used, "%s%d (%s)",
+                             count ? ", " : "", tfd, kind);
+            if (w > 0 && (size_t)w < sizeof list - used)
+                used += (size_t)w;
+        }
+        count++;
+    }
+    add_detail(st, "epoll fd %d watches %d fd%s%s%s%s", epfd, count,
+               count == 1 ? "" : "s", count ? ": " : "", list,
+               count > POLL_FDS_SHOWN ? ", ..." : "");
+}
+
+static void describe_wait(tp_snap_thread_t *st, int state, const raw_wait_t *w)
+{
+    char who[128], dur[32];
+    const char *call = w->call ? w->call : "?";
+    const char *group = NULL;
+    switch (state) {
+    case TP_ST_MUTEX:
+        snprintf(st->state_text, sizeof st->state_text, "mutex wait");
+        if (w->holder > 0) {
+            holder_text(w->holder, who, sizeof who);
+            add_detail(st, "mutex %p held by %s", w->obj, who);
+        } else {
+            add_detail(st, "mutex %p (holder unknown)", w->obj);
+        }
+        break;
+    case TP_ST_RWLOCK_RD:
+    case TP_ST_RWLOCK_WR:
+        snprintf(st->state_text, sizeof st->state_text, "rwlock %s wait",
+                 state == TP_ST_RWLOCK_RD ? "read" : "write");
+        if (w->holder > 0) {
+            holder_text(w->holder, who, sizeof who);
+            add_detail(st, "rwlock %p write-locked by %s", w->obj, who);
+        } else if (w->value > 0) {
+            add_detail(st, "rwlock %p read-locked by %d reader%s", w->obj,
+                       w->value, w->value == 1 ? "" : "s");
+        } else {
+            add_detail(st, "rwlock %p", w->obj);
+        }
+        break;
+    case TP_ST_COND:
+        snprintf(st->state_text, sizeof st->state_text, "cond wait");
+        add_detail(st, "cond %p with mutex %p%s", w->obj, w->obj2,
+                   strstr(call, "timed") || strstr(call, "clock") ? " (with timeout)" : "");
+        break;
+    case TP_ST_SEM:
+        snprintf(st->state_text, sizeof st->state_text, "semaphore wait");
+        add_detail(st, "sem %p (value %d)%s", w->obj, w->value,
+                   strcmp(call, "sem_wait") != 0 ? " (with timeout)" : "");
+        break;
+    case TP_ST_BARRIER:
+        snprintf(st->state_text, sizeof st->state_text, "barrier wait");
+        add_detail(st, "barrier %p", w->obj);
+        break;
+    case TP_ST_JOIN:
+        if (w->join_tid > 0) {
+            snprintf(st->state_text, sizeof st->state_text, "join thread %d",
+                     (int)w->join_tid);
+            group = "join";
+            if (w->join_exited) {
+                add_detail(st, "thread %d has exited", (int)w->join_tid);
+            } else {
+                holder_text(w->join_tid, who, sizeof who);
+                add_detail(st, "waiting for %s to exit", who);
+            }
+        } else {
+            snprintf(st->state_text, sizeof st->state_text, "join");
+        }
+        break;
+    case TP_ST_SLEEP:
+        snprintf(st->state_text, sizeof st->state_text, "sleep");
+        if (w->arg > 0) {
+            tp_format_duration((uint64_t)w->arg * 1000000u, dur, sizeof dur);
+            add_detail(st, "%s for %s", call, dur);
+        } else {
+            add_detail(st, "%s", call);
+        }
+        break;
+    case TP_ST_FDIO:
+    case TP_ST_FILELOCK:
+        describe_fd_wait(st, call, (int)w->arg);
+        break;
+    case TP_ST_EPOLL:
+        describe_epoll(st, call, (int)w->arg);
+        break;
+    case TP_ST_POLL: {
+        snprintf(st->state_text, sizeof st->state_text, "%s", call);
+        char list[200] = "";
+        size_t used = 0;
+        for (int i = 0; i < w->nfds && i < POLL_FDS_SHOWN && w->obj; i++) {
+            char kind[64], detail[8];
+            tp_fd_describe(w->fds[i], kind, sizeof kind, detail, sizeof detail);
+            int n = snprintf(list + used, sizeof list - used, "%s%d (%s)",
+                             i ? ", " : "", w->fds[i], kind);
+            if (n > 0 && (size_t)n < sizeof list - used)
+                used += (size_t)n;
+        }
+        if (w->obj)
+            add_detail(st, "%d fd%s%s%s%s", w->nfds, w->nfds == 1 ? "" : "s",
+                       w->nfds ? ": " : "", list,
+                       w->nfds > POLL_FDS_SHOWN ? ", ..." : "");
+        else
+            add_detail(st, "%d fds", w->nfds);
+        break;
+    }
+    case TP_ST_CHILD:
+        if (w->arg > 0)
+            snprintf(st->state_text, sizeof st->state_text, "%s pid %ld", call, w->arg);
+        else
+            snprintf(st->state_text, sizeof st->state_text, "%s any child", call);
+        group = call;
+        break;
+    case TP_ST_SIGNAL:
+        snprintf(st->state_text, sizeof st->state_text, "%s", call);
+        break;
+    default:
+        snprintf(st->state_text, sizeof st->state_text, "%s", call);
+        break;
+    }
+    if (st->group_text[0] == '\0')
+        snprintf(st->group_text, sizeof st->group_text, "%.63s",
+                 group ? group : st->state_text);
+}
+
+static const char *syscall_name(long nr)
+{
+    switch (nr) {
+    case SYS_read: return "read";
+    case SYS_write: return "write";
+    case SYS_poll: return "poll";
+    case SYS_select: return "select";
+    case SYS_nanosleep: return "nanosleep";
+    case SYS_clock_nanosleep: return "clock_nanosleep";
+    case SYS_futex: return "futex";
+    case SYS_epoll_wait: return "epoll_wait";
+    case SYS_epoll_pwait: return "epoll_pwait";
+    case SYS_ppoll: return "ppoll";
+    case SYS_pselect6: return "pselect6";
+    case SYS_accept: return "accept";
+    case SYS_accept4: return "accept4";
+    case SYS_recvfrom: return "recvfrom";
+    case SYS_recvmsg: return "recvmsg";
+    case SYS_sendto: return "sendto";
+    case SYS_sendmsg: return "sendmsg";
+    case SYS_connect: return "connect";
+    case SYS_wait4: return "wait4";
+    case SYS_waitid: return "waitid";
+    case SYS_rt_sigtimedwait: return "rt_sigtimedwait";
+    case SYS_rt_sigsuspend: return "rt_sigsuspend";
+    case SYS_pause: return "pause";
+    case SYS_io_getevents: return "io_getevents";
+    case SYS_io_uring_enter: return "io_uring_enter";
+    case SYS_msgrcv: return "msgrcv";
+    case SYS_semop: return "semop";
+    case SYS_semtimedop: return "semtimedop";
+    case SYS_flock: return "flock";
+    case SYS_fcntl: return "fcntl";
+    default: return NULL;
+    }
+}
+
+/* A thread in no hook: ask the kernel (without touching the thread) what
+ * it is doing. */
+static void describe_running(tp_snap_thread_t *st)
+{
+    char path[64], buf[256];
+    snprintf(path, sizeof path, "/proc/self/task/%d/syscall", (int)st->tid);
+    read_small_file(path, buf, sizeof buf);
+    snprintf(st->state_text, sizeof st->state_text, "running");
+    snprintf(st->group_text, sizeof st->group_text, "running");
+    long nr;
+    unsigned long a[6], sp, pc;
+    if (sscanf(buf, "%ld %lx %lx %lx %lx %lx %lx %lx %lx", &nr, &a[0], &a[1],
+               &a[2], &a[3], &a[4], &a[5], &sp, &pc) == 9 && nr >= 0) {
+        const char *name = syscall_name(nr);
+        char nbuf[32];
+        if (name == NULL) {
+            snprintf(nbuf, sizeof nbuf, "%ld", nr);
+            name = nbuf;
+        }
+        snprintf(st->state_text, sizeof st->state_text, "syscall %s", name);
+        snprintf(st->group_text, sizeof st->group_text, "syscall %s", name);
+        add_detail(st, "blocked in system call %s, which threadprof does not "
+                       "intercept", name);
+        st->pcs[0] = pc;
+        st->npcs = 1;
+        st->first_pc_exact = 1;
+        st->no_stack = "only the system call site is known for a thread "
+                       "outside intercepted calls";
+    } else {
+        st->no_stack = "the thread is running outside any intercepted call; "
+                       "threadprof does not interrupt it";
+    }
+}
+
+static void read_cmdline(tp_snapshot_t *snap)
+{
+    char buf[sizeof snap->cmdline];
+    int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+    ssize_t n = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
+    if (fd >= 0)
+        close(fd);
+    if (n < 0)
+        n = 0;
+    for (ssize_t i = 0; i < n; i++)
+        if (buf[i] == '\0' || buf[i] == '\n')
+            buf[i] = ' ';
+    while (n > 0 && buf[n - 1] == ' ')
+        n--;
+    buf[n] = '\0';
+    memcpy(snap->cmdline, buf, (size_t)n + 1);
+    ssize_t m = readlink("/proc/self/exe", snap->program, sizeof snap->program - 1);
+    snap->program[m > 0 ? m : 0] = '\0';
+}
+
+static int cmp_tid(const void *a, const void *b)
+{
+    const tp_snap_thread_t *x = a, *y = b;
+    if (x->is_main != y->is_main)
+        return x->is_main ? -1 : 1;
+    return x->tid < y->tid ? -1 : x->tid > y->tid;
+}
+
+static size_t count_unknown(const tp_snapshot_t *snap)
+{
+    size_t unknown = 0;
+    DIR *d = opendir("/proc/self/task");
+    if (d == NULL)
+        return 0;
+    struct dirent *e;
+    pid_t dumper = tp_dumper_tid(), self = tp_gettid();
+    while ((e = readdir(d)) != NULL) {
+        pid_t tid = (pid_t)atoi(e->d_name);
+        if (tid <= 0 || tid == dumper || tid == self)
+            continue;
+        int found = 0;
+        for (size_t i = 0; i < snap->nthreads && !found; i++)
+            found = snap->threads[i].tid == tid;
+        unknown += !found;
+    }
+    closedir(d);
+    return unknown;
+}
+
+int tp_snapshot_take(tp_snapshot_t *snap, uint64_t lock_timeout_ns)
+{
+    memset(snap, 0, sizeof *snap);
+    snap->pid = getpid();
+    clock_gettime(CLOCK_REALTIME, &snap->wall);
+    snap->uptime_ns = tp_now_ns() - tp_start_ns;
+    read_cmdline(snap);
+
+    if (lock_timeout_ns) {
+        if (tp_registry_lock_timed(lock_timeout_ns) != 0)
+            return -ETIMEDOUT;
+    } else {
+        tp_registry_lock();
+    }
+    size_t cap = 0;
+    for (tp_thread_t *t = tp_registry_first(); t; t = next_live(t))
+        cap++;
+    size_t bytes = cap * (sizeof(tp_snap_thread_t) + sizeof(raw_wait_t)) + 1;
+    void *mem = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (mem == MAP_FAILED) {
+        tp_registry_unlock();
+        return -ENOMEM;
+    }
+    snap->threads = mem;
+    snap->storage_bytes = bytes;
+    raw_wait_t *raw = (raw_wait_t *)(void *)(snap->threads + cap);
+    uint64_t now = tp_now_coarse();
+    pid_t self = tp_gettid();
+    size_t n = 0;
+    for (tp_thread_t *t = tp_registry_first(); t && n < cap; t = next_live(t)) {
+        tp_snap_thread_t *st = &snap->threads[n];
+        st->tid = t->tid;
+        st->state = TP_ST_RUNNING;
+        st->is_main = (t->flags & TP_TF_MAIN) != 0;
+        st->has_creator = !(t->flags & (TP_TF_ADOPTED | TP_TF_MAIN));
+        st->parent_tid = t->parent_tid;
+        st->ncreate = t->ncreate;
+        memcpy(st->create_pcs, t->create_pcs, sizeof st->create_pcs);
+        st->age_ns = t->start_ns && now > t->start_ns ? now - t->start_ns : 0;
+
+        uint32_t expected = TP_PARK_PARKED;
+        if (atomic_compare_exchange_strong_explicit(
+                &t->park, &expected, TP_PARK_READING, memory_order_acquire,
+                memory_order_relaxed)) {
+            st->state = (int)t->state;
+            copy_wait(t, &raw[n]);
+            st->npcs = tp_unwind_regs(&t->regs, st->pcs, TP_SNAP_FRAMES);
+            atomic_store_explicit(&t->park, TP_PARK_PARKED, memory_order_release);
+            st->wait_ns = now > raw[n].since_ns ? now - raw[n].since_ns : 0;
+            if (st->npcs == 0)
+                st->no_stack = "libunwind could not walk this stack";
+            if (st->state == TP_ST_JOIN) {
+                pthread_t target = (pthread_t)(uintptr_t)raw[n].obj;
+                tp_thread_t *j = tp_registry_find_pthread(target, 0);
+                if (j == NULL && (j = tp_registry_find_pthread(target, 1)) != NULL)
+                    raw[n].join_exited = 1;
+                raw[n].join_tid = j ? j->tid : 0;
+            }
+        } else if (t->tid == self) {
+            /* The thread writing an exit dump: it is in exit(). */
+            st->npcs = tp_backtrace(st->pcs, TP_SNAP_FRAMES);
+        }
+        n++;
+    }
+    snap->nthreads = n;
+    snap->exited_unjoined = tp_registry_exited_unjoined();
+    tp_registry_unlock();
+
+    for (size_t i = 0; i < n; i++) {
+        tp_snap_thread_t *st = &snap->threads[i];
+        thread_name(st->tid, st->name, sizeof st->name);
+        if (st->state == TP_ST_RUNNING) {
+            if (st->tid == self) {
+                snprintf(st->state_text, sizeof st->state_text, "running");
+                snprintf(st->group_text, sizeof st->group_text, "running");
+                add_detail(st, "in exit(): this thread writes the exit dump");
+            } else {
+                describe_running(st);
+            }
+        } else {
+            describe_wait(st, st->state, &raw[i]);
+        }
+    }
+    qsort(snap->threads, n, sizeof *snap->threads, cmp_tid);
+    snap->unknown_threads = count_unknown(snap);
+    return 0;
+}
+
+void tp_snapshot_free(tp_snapshot_t *snap)
+{
+    /* threads and the raw array share one mapping sized at take time. */
+    if (snap->threads != NULL)
+        munmap(snap->threads, snap->storage_bytes);
+    snap->threads = NULL;
+}
+
+/* --- files ------------------------------------------------------------ */
+
+static int open_output_dir(char *used, size_t used_len)
+{
+    static int warned_config, warned_default;
+    char why[256];
+    int fd = tp_outdir_open(tp_config.dir, tp_config.dir_is_default, why, sizeof why);
+    snprintf(used, used_len, "%s", tp_config.dir);
+    if (fd >= 0 || tp_config.dir_is_default) {
+        if (fd < 0 && !warned_default++)
+            tp_warn("cannot write dumps to %s: %s; dumps are lost until it "
+                    "is fixed", tp_config.dir, why);
+        return fd;
+    }
+    char fallback[64];
+    snprintf(fallback, sizeof fallback, "/tmp/threadprof-%u", (unsigned)getuid());
+    if (!warned_config++)
+        tp_warn("THREADPROF_DIR %s is unusable (%s); writing to %s instead",
+                tp_config.dir, why, fallback);
+    fd = tp_outdir_open(fallback, 1, why, sizeof why);
+    snprintf(used, used_len, "%s", fallback);
+    if (fd < 0 && !warned_default++)
+        tp_warn("cannot write dumps to %s either: %s; dumps are lost until "
+                "it is fixed", fallback, why);
+    return fd;
+}
+
+static void reason_text(unsigned reasons, char *buf, size_t len)
+{
+    char sig[32];
+    buf[0] = '\0';
+    size_t used = 0;
+    if (reasons & TP_REASON_SIGNAL)
+        used += (size_t)snprintf(buf + used, len - used, "signal %s",
+                                 tp_signal_name(tp_config.signo, sig, sizeof sig));
+    if (reasons & TP_REASON_INTERVAL) {
+        char every[32];
+        tp_format_duration(tp_config.interval_ns, every, sizeof every);
+        used += (size_t)snprintf(buf + used, len - used, "%sinterval (every %s)",
+                                 used ? " + " : "", every);
+    }
+    if (reasons & TP_REASON_EXIT)
+        snprintf(buf + used, len - used, "%sexit", used ? " + " : "");
+}
+
+int tp_dump_write(unsigned reasons, unsigned seq, uint64_t lock_timeout_ns)
+{
+    static tp_snapshot_t snap;
+    uint64_t t0 = tp_now_ns();
+    char dir[PATH_MAX];
+    int dirfd = open_output_dir(dir, sizeof dir);
+    if (dirfd < 0)
+        return dirfd;
+    int r = tp_snapshot_take(&snap, lock_timeout_ns);
+    if (r != 0) {
+        close(dirfd);
+        tp_warn("dump %u skipped: %s", seq, strerror(-r));
+        return r;
+    }
+    snap.seq = seq;
+    reason_text(reasons, snap.reason, sizeof snap.reason);
+
+    char name[NAME_MAX + 1];
+    snprintf(name, sizeof name, "threadprof.%d.%u.threads.txt", (int)snap.pid, seq);
+    tp_outfile_t f;
+    r = tp_outfile_create(&f, dirfd, name);
+    if (r == 0) {
+        static tp_sink_t sink;
+        tp_sink_init_fd(&sink, f.fd);
+        int err = tp_threaddump_write(&sink, &snap);
+        r = tp_outfile_finish(&f, err == 0);
+        if (err != 0)
+            r = -err;
+    }
+    tp_snapshot_free(&snap);
+    close(dirfd);
+    if (r != 0) {
+        tp_warn("dump %u lost: cannot write %s in %s: %s", seq, name, dir,
+                strerror(-r));
+        return r;
+    }
+    uint64_t ms10 = (tp_now_ns() - t0) / 100000u;
+    tp_info("wrote %s/%s (%llu.%llu ms)", dir, name,
+            (unsigned long long)(ms10 / 10), (unsigned long long)(ms10 % 10));
+    return 0;
+}

@@ -1,0 +1,137 @@
+/*
+ * unwind: call stacks through libunwind.
+ *
+ * libunwind.so.8 exports backtrace() and the whole _Unwind_* ABI; linked
+ * normally (or loaded RTLD_GLOBAL) it would replace glibc's backtrace()
+ * and libgcc's exception unwinder for the host.  So it is dlopen'd
+ * RTLD_LOCAL once at start-up and reached through the pointers below.
+ *
+ * Two entry points: the calling thread's own stack (thread creation), and
+ * the stack of a thread parked in a hook, walked from the registers the
+ * hook saved (agent.h, TP_SAVE_REGS) while the park protocol guarantees
+ * its frames stay put.  Frames inside the agent are left out, so stacks
+ * start at the host's call site.
+ */
+#include <dlfcn.h>
+#include <link.h>
+#include <string.h>
+#include <ucontext.h>
+
+#define UNW_LOCAL_ONLY
+#include <libunwind.h>
+
+#include "agent/internal.h"
+
+static int (*p_backtrace)(void **, int);
+static int (*p_init_local)(unw_cursor_t *, unw_context_t *);
+static int (*p_step)(unw_cursor_t *);
+static int (*p_get_reg)(unw_cursor_t *, unw_regnum_t, unw_word_t *);
+static int (*p_set_caching_policy)(unw_addr_space_t, unw_caching_policy_t);
+static unw_addr_space_t *p_local_as;
+
+static uintptr_t agent_lo, agent_hi;
+
+static int find_agent_text(struct dl_phdr_info *info, size_t size, void *data)
+{
+    (void)size;
+    uintptr_t probe = (uintptr_t)data;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X))
+            continue;
+        uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
+        uintptr_t hi = lo + ph->p_memsz;
+        if (probe >= lo && probe < hi) {
+            agent_lo = lo;
+            agent_hi = hi;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int tp_unwind_init(void)
+{
+    dl_iterate_phdr(find_agent_text, (void *)(uintptr_t)&tp_unwind_init);
+
+    void *h = dlopen("libunwind.so.8", RTLD_NOW | RTLD_LOCAL);
+    if (h == NULL) {
+        tp_warn("cannot load libunwind.so.8 (%s); thread dumps will have no "
+                "stacks (install libunwind8)", dlerror());
+        return -1;
+    }
+    p_backtrace = (int (*)(void **, int))dlsym(h, "unw_backtrace");
+    p_init_local = (int (*)(unw_cursor_t *, unw_context_t *))dlsym(h, "_ULx86_64_init_local");
+    p_step = (int (*)(unw_cursor_t *))dlsym(h, "_ULx86_64_step");
+    p_get_reg = (int (*)(unw_cursor_t *, unw_regnum_t, unw_word_t *))dlsym(h, "_ULx86_64_get_reg");
+    p_set_caching_policy = (int (*)(unw_addr_space_t, unw_caching_policy_t))
+        dlsym(h, "_ULx86_64_set_caching_policy");
+    p_local_as = (unw_addr_space_t *)dlsym(h, "_ULx86_64_local_addr_space");
+    if (!p_backtrace || !p_init_local || !p_step || !p_get_reg) {
+        tp_warn("libunwind.so.8 lacks the expected functions; thread dumps "
+                "will have no stacks");
+        p_backtrace = NULL;
+        p_init_local = NULL;
+        return -1;
+    }
+    if (p_set_caching_policy && p_local_as)
+        p_set_caching_policy(*p_local_as, UNW_CACHE_PER_THREAD);
+    return 0;
+}
+
+int tp_pc_in_agent(uintptr_t pc)
+{
+    return pc >= agent_lo && pc < agent_hi;
+}
+
+int tp_backtrace(uintptr_t *pcs, int max)
+{
+    void *raw[TP_CREATE_FRAMES + 16];
+    if (p_backtrace == NULL)
+        return 0;
+    int want = max + 16 > (int)(sizeof raw / sizeof *raw)
+                   ? (int)(sizeof raw / sizeof *raw) : max + 16;
+    tp_in_agent++;
+    int n = p_backtrace(raw, want);
+    tp_in_agent--;
+    int out = 0;
+    for (int i = 0; i < n && out < max; i++) {
+        uintptr_t pc = (uintptr_t)raw[i];
+        if (tp_pc_in_agent(pc))
+            continue;  /* our own frames: hooks, and main's wrapper */
+        pcs[out++] = pc;
+    }
+    return out;
+}
+
+int tp_unwind_regs(const tp_regs_t *r, uintptr_t *pcs, int max)
+{
+    if (p_init_local == NULL)
+        return 0;
+    ucontext_t uc;
+    memset(&uc, 0, sizeof uc);
+    greg_t *g = uc.uc_mcontext.gregs;
+    g[REG_RIP] = (greg_t)r->rip;
+    g[REG_RSP] = (greg_t)r->rsp;
+    g[REG_RBP] = (greg_t)r->rbp;
+    g[REG_RBX] = (greg_t)r->rbx;
+    g[REG_R12] = (greg_t)r->r12;
+    g[REG_R13] = (greg_t)r->r13;
+    g[REG_R14] = (greg_t)r->r14;
+    g[REG_R15] = (greg_t)r->r15;
+
+    unw_cursor_t cursor;
+    if (p_init_local(&cursor, (unw_context_t *)&uc) < 0)
+        return 0;
+    int n = 0;
+    for (int guard = 0; n < max && guard < max + 16; guard++) {
+        unw_word_t ip;
+        if (p_get_reg(&cursor, UNW_REG_IP, &ip) < 0 || ip == 0)
+            break;
+        if (!tp_pc_in_agent((uintptr_t)ip))
+            pcs[n++] = (uintptr_t)ip;
+        if (p_step(&cursor) <= 0)
+            break;
+    }
+    return n;
+}

@@ -1,0 +1,41 @@
+/*
+ * hooks/cond: condition variable waits.
+ *
+ * glibc carries two ABIs of pthread_cond_*: the 2.2.5 one and the current
+ * GLIBC_2.3.2 one; a plain dlsym may hand back the old one, which corrupts
+ * a new-style condvar.  The waits are bound to GLIBC_2.3.2 explicitly
+ * (pthread_cond_clockwait only exists in the new ABI, since 2.30).
+ */
+#include "agent/agent.h"
+
+TP_REAL_DECL(pthread_cond_wait);
+TP_REAL_DECL(pthread_cond_timedwait);
+TP_REAL_DECL(pthread_cond_clockwait);
+
+#define COND_ABI "GLIBC_2.3.2"
+
+TP_HOOK int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)
+{
+    tp_thread_t *w = tp_wait_begin(TP_ST_COND, "pthread_cond_wait", c, m, 0);
+    int r = TP_REAL_V(pthread_cond_wait, COND_ABI)(c, m);
+    tp_wait_end(w);
+    return r;
+}
+
+TP_HOOK int pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m,
+                                   const struct timespec *abstime)
+{
+    tp_thread_t *w = tp_wait_begin(TP_ST_COND, "pthread_cond_timedwait", c, m, 0);
+    int r = TP_REAL_V(pthread_cond_timedwait, COND_ABI)(c, m, abstime);
+    tp_wait_end(w);
+    return r;
+}
+
+TP_HOOK int pthread_cond_clockwait(pthread_cond_t *c, pthread_mutex_t *m,
+                                   clockid_t clock, const struct timespec *abstime)
+{
+    tp_thread_t *w = tp_wait_begin(TP_ST_COND, "pthread_cond_clockwait", c, m, 0);
+    int r = TP_REAL(pthread_cond_clockwait)(c, m, clock, abstime);
+    tp_wait_end(w);
+    return r;
+}

@@ -1,0 +1,77 @@
+/*
+ * hooks/threads: pthread_create, join and detach.
+ */
+#include "agent/agent.h"
+
+TP_REAL_DECL(pthread_create);
+TP_REAL_DECL(pthread_join);
+TP_REAL_DECL(pthread_timedjoin_np);
+TP_REAL_DECL(pthread_clockjoin_np);
+TP_REAL_DECL(pthread_tryjoin_np);
+TP_REAL_DECL(pthread_detach);
+
+TP_HOOK int pthread_create(pthread_t *th, const pthread_attr_t *attr,
+                           void *(*fn)(void *), void *arg)
+{
+    int detach_state = PTHREAD_CREATE_JOINABLE;
+    if (attr != NULL)
+        pthread_attr_getdetachstate(attr, &detach_state);
+    tp_start_t *s = tp_thread_prepare(fn, arg,
+                                      detach_state == PTHREAD_CREATE_DETACHED);
+    if (s == NULL)
+        return TP_REAL(pthread_create)(th, attr, fn, arg);
+    int r = TP_REAL(pthread_create)(th, attr, tp_thread_trampoline, s);
+    if (r != 0)
+        tp_thread_abandon(s);
+    return r;
+}
+
+TP_HOOK int pthread_join(pthread_t th, void **ret)
+{
+    tp_thread_t *w = tp_wait_begin(TP_ST_JOIN, "pthread_join", (void *)th, NULL, 0);
+    int r = TP_REAL(pthread_join)(th, ret);
+    tp_wait_end(w);
+    if (r == 0)
+        tp_thread_joined(th);
+    return r;
+}
+
+TP_HOOK int pthread_timedjoin_np(pthread_t th, void **ret,
+                                 const struct timespec *abstime)
+{
+    tp_thread_t *w = tp_wait_begin(TP_ST_JOIN, "pthread_timedjoin_np",
+                                   (void *)th, NULL, 0);
+    int r = TP_REAL(pthread_timedjoin_np)(th, ret, abstime);
+    tp_wait_end(w);
+    if (r == 0)
+        tp_thread_joined(th);
+    return r;
+}
+
+TP_HOOK int pthread_clockjoin_np(pthread_t th, void **ret, clockid_t clock,
+                                 const struct timespec *abstime)
+{
+    tp_thread_t *w = tp_wait_begin(TP_ST_JOIN, "pthread_clockjoin_np",
+                                   (void *)th, NULL, 0);
+    int r = TP_REAL(pthread_clockjoin_np)(th, ret, clock, abstime);
+    tp_wait_end(w);
+    if (r == 0)
+        tp_thread_joined(th);
+    return r;
+}
+
+TP_HOOK int pthread_tryjoin_np(pthread_t th, void **ret)
+{
+    int r = TP_REAL(pthread_tryjoin_np)(th, ret);
+    if (r == 0)
+        tp_thread_joined(th);
+    return r;
+}
+
+TP_HOOK int pthread_detach(pthread_t th)
+{
+    int r = TP_REAL(pthread_detach)(th);
+    if (r == 0)
+        tp_thread_detached(th);
+    return r;
+}

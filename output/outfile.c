@@ -1,0 +1,98 @@
+/*
+ * outfile: see outfile.h.
+ */
+#include "output/outfile.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* mkdir -p with mode 0700 for the components that are missing. */
+static int make_dirs(const char *path)
+{
+    char buf[PATH_MAX];
+    size_t n = strlen(path);
+    if (n >= sizeof buf)
+        return -ENAMETOOLONG;
+    memcpy(buf, path, n + 1);
+    for (size_t i = 1; i <= n; i++) {
+        if (buf[i] != '/' && buf[i] != '\0')
+            continue;
+        char c = buf[i];
+        buf[i] = '\0';
+        if (mkdir(buf, 0700) != 0 && errno != EEXIST)
+            return -errno;
+        buf[i] = c;
+    }
+    return 0;
+}
+
+int tp_outdir_open(const char *path, int is_default, char *why, size_t why_len)
+{
+    int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT) {
+        int r = make_dirs(path);
+        if (r < 0) {
+            snprintf(why, why_len, "cannot create it: %s", strerror(-r));
+            return r;
+        }
+        fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    }
+    if (fd < 0) {
+        int e = errno;
+        snprintf(why, why_len, "%s",
+                 e == ELOOP || e == ENOTDIR ? "it is not a directory (or is a symlink)"
+                                            : strerror(e));
+        return -e;
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        int e = errno;
+        close(fd);
+        snprintf(why, why_len, "%s", strerror(e));
+        return -e;
+    }
+    if (is_default && (st.st_uid != geteuid() || (st.st_mode & 077) != 0)) {
+        close(fd);
+        snprintf(why, why_len,
+                 "it is not private (owner uid %u, mode %03o; expected uid %u, "
+                 "mode 700)", (unsigned)st.st_uid, (unsigned)(st.st_mode & 0777),
+                 (unsigned)geteuid());
+        return -EPERM;
+    }
+    return fd;
+}
+
+int tp_outfile_create(tp_outfile_t *f, int dirfd, const char *name)
+{
+    f->dirfd = dirfd;
+    f->fd = -1;
+    if (snprintf(f->name, sizeof f->name, "%s", name) >= (int)sizeof f->name)
+        return -ENAMETOOLONG;
+    for (unsigned attempt = 0; attempt < 16; attempt++) {
+        snprintf(f->tmp, sizeof f->tmp, ".%s.%u.tmp", name, attempt);
+        f->fd = openat(dirfd, f->tmp,
+                       O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (f->fd >= 0)
+            return 0;
+        if (errno != EEXIST)
+            return -errno;
+    }
+    return -EEXIST;
+}
+
+int tp_outfile_finish(tp_outfile_t *f, int ok)
+{
+    int r = 0;
+    if (f->fd >= 0 && close(f->fd) != 0 && ok)
+        r = -errno;
+    f->fd = -1;
+    if (ok && r == 0 && renameat(f->dirfd, f->tmp, f->dirfd, f->name) != 0)
+        r = -errno;
+    if (!ok || r != 0)
+        unlinkat(f->dirfd, f->tmp, 0);
+    return r;
+}

@@ -1,0 +1,34 @@
+/*
+ * outfile: private output files that appear whole or not at all.
+ *
+ * The directory is opened once per dump (O_NOFOLLOW, checked to be a
+ * directory; the per-user default is created 0700 and must belong to us
+ * and be closed to others).  Each file is written under a hidden
+ * temporary name created O_CREAT|O_EXCL|O_NOFOLLOW|O_CLOEXEC with mode
+ * 0600 and renamed into place when complete, so readers never see half a
+ * file and no planted symlink is ever followed.  No descriptor outlives
+ * the dump.
+ */
+#ifndef TP_OUTFILE_H
+#define TP_OUTFILE_H
+
+#include <limits.h>
+#include <stddef.h>
+
+/* Opens (creating it if missing) the output directory.  Returns a
+ * directory fd, or -errno with a reason in why. */
+int tp_outdir_open(const char *path, int is_default, char *why, size_t why_len);
+
+typedef struct tp_outfile {
+    int dirfd;
+    int fd;
+    char tmp[NAME_MAX + 1];
+    char name[NAME_MAX + 1];
+} tp_outfile_t;
+
+/* Creates the temporary file for final name `name` in dirfd: 0 or -errno. */
+int tp_outfile_create(tp_outfile_t *f, int dirfd, const char *name);
+/* Closes and renames into place (ok != 0) or removes it: 0 or -errno. */
+int tp_outfile_finish(tp_outfile_t *f, int ok);
+
+#endif

@@ -1,0 +1,289 @@
+/*
+ * threaddump: renders a tp_snapshot_t as text (see threaddump.h).
+ *
+ * Entry format (a Go debug=2 goroutine dump, adapted to threads):
+ *
+ *   thread 4242 "consumer-1" [cond wait, 3m12s]:
+ *       cond 0x55d0c0a0 with mutex 0x55d0c078
+ *   wait_for_job(...)
+ *   	/src/queue.c:57 +0x2c
+ *   created by main in thread 4240
+ *   	/src/main.c:31 +0x5a
+ *
+ * State details are indented by four spaces; frames are a function line
+ * and a tab-indented location line, so Go-dump tooling and people's eyes
+ * both find their way.
+ */
+#include "output/threaddump.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "symbolizer/symbolizer.h"
+
+#define MAX_INLINE 8
+#define GROUP_NAMES 4
+
+void tp_format_duration(uint64_t ns, char *buf, size_t len)
+{
+    uint64_t ms = ns / 1000000u;
+    uint64_t s = ns / 1000000000u;
+    if (ms < 1000)
+        snprintf(buf, len, "%llums", (unsigned long long)ms);
+    else if (s < 10)
+        snprintf(buf, len, "%llu.%llus", (unsigned long long)s,
+                 (unsigned long long)(ms % 1000 / 100));
+    else if (s < 60)
+        snprintf(buf, len, "%llus", (unsigned long long)s);
+    else if (s < 3600)
+        snprintf(buf, len, "%llum%llus", (unsigned long long)(s / 60),
+                 (unsigned long long)(s % 60));
+    else if (s < 86400)
+        snprintf(buf, len, "%lluh%llum", (unsigned long long)(s / 3600),
+                 (unsigned long long)(s % 3600 / 60));
+    else
+        snprintf(buf, len, "%llud%lluh", (unsigned long long)(s / 86400),
+                 (unsigned long long)(s % 86400 / 3600));
+}
+
+static void write_frame_lines(tp_sink_t *s, const tp_sym_frame_t *f)
+{
+    const char *name = f->function ? f->function : "??";
+    /* Demangled C++ names carry their parameter list already. */
+    tp_sink_printf(s, "%s%s\n", name, strchr(name, '(') ? "" : "(...)");
+    if (f->file != NULL) {
+        if (f->inlined)
+            tp_sink_printf(s, "\t%s:%d (inlined)\n", f->file, f->line);
+        else
+            tp_sink_printf(s, "\t%s:%d +0x%lx\n", f->file, f->line,
+                           (unsigned long)f->func_offset);
+    } else if (f->module != NULL) {
+        tp_sink_printf(s, "\t%s+0x%lx\n", f->module,
+                       (unsigned long)f->module_offset);
+    } else {
+        tp_sink_puts(s, "\t?\n");
+    }
+}
+
+void tp_threaddump_frames(tp_sink_t *s, const uintptr_t *pcs, int n,
+                          int first_exact)
+{
+    tp_sym_frame_t fr[MAX_INLINE];
+    for (int i = 0; i < n; i++) {
+        int k = tp_sym_resolve(pcs[i], !(i == 0 && first_exact), fr, MAX_INLINE);
+        for (int j = 0; j < k; j++)
+            write_frame_lines(s, &fr[j]);
+    }
+}
+
+static void write_created_by(tp_sink_t *s, const tp_snap_thread_t *t)
+{
+    if (t->is_main)
+        return;
+    if (!t->has_creator) {
+        tp_sink_puts(s, "created outside threadprof's view (before the agent "
+                        "started, or not by pthread_create)\n");
+        return;
+    }
+    tp_sym_frame_t fr[MAX_INLINE];
+    if (t->ncreate == 0) {
+        tp_sink_printf(s, "created by ?? in thread %d\n", (int)t->parent_tid);
+        return;
+    }
+    int k = tp_sym_resolve(t->create_pcs[0], 1, fr, MAX_INLINE);
+    (void)k;
+    const char *name = fr[0].function ? fr[0].function : "??";
+    tp_sink_printf(s, "created by %s in thread %d\n", name, (int)t->parent_tid);
+    if (fr[0].file != NULL)
+        tp_sink_printf(s, "\t%s:%d +0x%lx\n", fr[0].file, fr[0].line,
+                       (unsigned long)fr[0].func_offset);
+    else if (fr[0].module != NULL)
+        tp_sink_printf(s, "\t%s+0x%lx\n", fr[0].module,
+                       (unsigned long)fr[0].module_offset);
+}
+
+static void write_stack(tp_sink_t *s, const tp_snap_thread_t *t)
+{
+    if (t->npcs > 0)
+        tp_threaddump_frames(s, t->pcs, t->npcs, t->first_pc_exact);
+    if (t->no_stack != NULL)
+        tp_sink_printf(s, "    (no stack: %s)\n", t->no_stack);
+}
+
+static void write_thread(tp_sink_t *s, const tp_snap_thread_t *t)
+{
+    char dur[32];
+    if (t->wait_ns > 0 || t->state != 0) {
+        tp_format_duration(t->wait_ns, dur, sizeof dur);
+        tp_sink_printf(s, "thread %d \"%s\" [%s, %s]:\n", (int)t->tid, t->name,
+                       t->state_text, dur);
+    } else {
+        tp_sink_printf(s, "thread %d \"%s\" [%s]:\n", (int)t->tid, t->name,
+                       t->state_text);
+    }
+    for (int i = 0; i < t->ndetails; i++)
+        tp_sink_printf(s, "    %s\n", t->details[i]);
+    write_stack(s, t);
+    write_created_by(s, t);
+    tp_sink_puts(s, "\n");
+}
+
+/* Threads group when state, stack and creation site are all the same. */
+static int same_group(const tp_snap_thread_t *a, const tp_snap_thread_t *b)
+{
+    uintptr_t ca = a->ncreate ? a->create_pcs[0] : 0;
+    uintptr_t cb = b->ncreate ? b->create_pcs[0] : 0;
+    return a->state == b->state && strcmp(a->group_text, b->group_text) == 0 &&
+           a->npcs == b->npcs && ca == cb && a->has_creator == b->has_creator &&
+           memcmp(a->pcs, b->pcs, (size_t)a->npcs * sizeof a->pcs[0]) == 0;
+}
+
+static int cmp_group_key(const void *pa, const void *pb)
+{
+    const tp_snap_thread_t *a = *(const tp_snap_thread_t *const *)pa;
+    const tp_snap_thread_t *b = *(const tp_snap_thread_t *const *)pb;
+    if (a->state != b->state)
+        return a->state < b->state ? -1 : 1;
+    int c = strcmp(a->group_text, b->group_text);
+    if (c != 0)
+        return c;
+    if (a->npcs != b->npcs)
+        return a->npcs < b->npcs ? -1 : 1;
+    c = memcmp(a->pcs, b->pcs, (size_t)a->npcs * sizeof a->pcs[0]);
+    if (c != 0)
+        return c;
+    uintptr_t ca = a->ncreate ? a->create_pcs[0] : 0;
+    uintptr_t cb = b->ncreate ? b->create_pcs[0] : 0;
+    if (ca != cb)
+        return ca < cb ? -1 : 1;
+    if (a->has_creator != b->has_creator)
+        return a->has_creator - b->has_creator;
+    return a->tid < b->tid ? -1 : a->tid > b->tid;
+}
+
+typedef struct group {
+    size_t first;   /* index into the sorted array */
+    size_t count;
+} group_t;
+
+static int cmp_group_size(const void *pa, const void *pb)
+{
+    const group_t *a = pa, *b = pb;
+    if (a->count != b->count)
+        return a->count > b->count ? -1 : 1;
+    return a->first < b->first ? -1 : a->first > b->first;
+}
+
+static void write_group(tp_sink_t *s, const tp_snap_thread_t *const *sorted,
+                        const group_t *g)
+{
+    uint64_t lo = UINT64_MAX, hi = 0;
+    for (size_t i = 0; i < g->count; i++) {
+        uint64_t w = sorted[g->first + i]->wait_ns;
+        lo = w < lo ? w : lo;
+        hi = w > hi ? w : hi;
+    }
+    const tp_snap_thread_t *t = sorted[g->first];
+    tp_sink_printf(s, "%zu thread%s [%s", g->count, g->count == 1 ? "" : "s",
+                   t->group_text);
+    if (t->state != 0) {
+        char a[32], b[32];
+        tp_format_duration(lo, a, sizeof a);
+        tp_format_duration(hi, b, sizeof b);
+        if (strcmp(a, b) == 0)
+            tp_sink_printf(s, ", %s", a);
+        else
+            tp_sink_printf(s, ", %s..%s", a, b);
+    }
+    tp_sink_puts(s, "]:");
+    for (size_t i = 0; i < g->count && i < GROUP_NAMES; i++) {
+        const tp_snap_thread_t *m = sorted[g->first + i];
+        tp_sink_printf(s, "%s %d \"%s\"", i ? "," : "", (int)m->tid, m->name);
+    }
+    if (g->count > GROUP_NAMES)
+        tp_sink_printf(s, " and %zu more", g->count - GROUP_NAMES);
+    tp_sink_puts(s, "\n");
+    write_stack(s, t);
+    write_created_by(s, t);
+    tp_sink_puts(s, "\n");
+}
+
+/* Returns 1 when a grouped view was written (some stack is shared). */
+static int write_grouped(tp_sink_t *s, const tp_snapshot_t *snap)
+{
+    size_t n = snap->nthreads;
+    if (n < 2)
+        return 0;
+    const tp_snap_thread_t **sorted = malloc(n * sizeof *sorted);
+    group_t *groups = malloc(n * sizeof *groups);
+    if (sorted == NULL || groups == NULL) {
+        free(sorted);
+        free(groups);
+        return 0;
+    }
+    for (size_t i = 0; i < n; i++)
+        sorted[i] = &snap->threads[i];
+    qsort(sorted, n, sizeof *sorted, cmp_group_key);
+    size_t ngroups = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0 && same_group(sorted[i - 1], sorted[i])) {
+            groups[ngroups - 1].count++;
+        } else {
+            groups[ngroups].first = i;
+            groups[ngroups].count = 1;
+            ngroups++;
+        }
+    }
+    int shared = ngroups < n;
+    if (shared) {
+        qsort(groups, ngroups, sizeof *groups, cmp_group_size);
+        tp_sink_printf(s, "== %zu threads in %zu groups (same state, stack "
+                          "and creator; most numerous first) ==\n\n",
+                       n, ngroups);
+        for (size_t g = 0; g < ngroups; g++)
+            write_group(s, sorted, &groups[g]);
+    }
+    free(sorted);
+    free(groups);
+    return shared;
+}
+
+static void write_header(tp_sink_t *s, const tp_snapshot_t *snap)
+{
+    char when[64], up[32];
+    struct tm tm;
+    gmtime_r(&snap->wall.tv_sec, &tm);
+    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
+    tp_format_duration(snap->uptime_ns, up, sizeof up);
+    size_t running = 0;
+    for (size_t i = 0; i < snap->nthreads; i++)
+        running += snap->threads[i].state == 0;
+
+    tp_sink_printf(s, "threadprof thread dump %u of pid %d\n", snap->seq,
+                   (int)snap->pid);
+    tp_sink_printf(s, "program: %s\n", snap->program);
+    tp_sink_printf(s, "command: %s\n", snap->cmdline);
+    tp_sink_printf(s, "time: %s.%03ldZ (process up %s)\n", when,
+                   snap->wall.tv_nsec / 1000000, up);
+    tp_sink_printf(s, "reason: %s\n", snap->reason);
+    tp_sink_printf(s, "threads: %zu live (%zu running, %zu waiting), %zu "
+                      "exited but not joined",
+                   snap->nthreads, running, snap->nthreads - running,
+                   snap->exited_unjoined);
+    if (snap->unknown_threads > 0)
+        tp_sink_printf(s, ", %zu not yet seen by the agent",
+                       snap->unknown_threads);
+    tp_sink_puts(s, "\n\n");
+}
+
+int tp_threaddump_write(tp_sink_t *s, const tp_snapshot_t *snap)
+{
+    write_header(s, snap);
+    if (write_grouped(s, snap))
+        tp_sink_puts(s, "== threads ==\n\n");
+    for (size_t i = 0; i < snap->nthreads; i++)
+        write_thread(s, &snap->threads[i]);
+    tp_sink_puts(s, "end of dump\n");
+    return tp_sink_flush(s);
+}

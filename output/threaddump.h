@@ -1,0 +1,71 @@
+/*
+ * threaddump: the goroutine-style text dump of every thread.
+ *
+ * The agent fills a tp_snapshot_t (agent/snapshot.c) and this module turns
+ * it into text: a header, the deadlock-free grouped view (threads with the
+ * same state, stack and creator merged, most numerous first) when any
+ * stack is shared, then one Go-style entry per thread.  Symbolization goes
+ * through symbolizer/ and happens here, in the dump thread.
+ */
+#ifndef TP_THREADDUMP_H
+#define TP_THREADDUMP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "output/sink.h"
+
+#define TP_SNAP_FRAMES 64
+#define TP_SNAP_CREATE_FRAMES 24
+#define TP_SNAP_DETAILS 4
+
+typedef struct tp_snap_thread {
+    pid_t tid;
+    char name[64];
+    int state;                       /* tp_state_t; 0 = running */
+    char state_text[96];             /* "read fd 7 (pipe)", "mutex wait" */
+    char group_text[64];             /* the state without instance detail */
+    uint64_t wait_ns;                /* time in the state (waiting threads) */
+    int ndetails;
+    char details[TP_SNAP_DETAILS][224];
+    int npcs;
+    uintptr_t pcs[TP_SNAP_FRAMES];
+    int first_pc_exact;              /* pcs[0] is not a return address */
+    const char *no_stack;            /* why there is no stack, or NULL */
+    int has_creator;
+    pid_t parent_tid;
+    int ncreate;
+    uintptr_t create_pcs[TP_SNAP_CREATE_FRAMES];
+    uint64_t age_ns;                 /* since the thread started (0: unknown) */
+    int is_main;
+} tp_snap_thread_t;
+
+typedef struct tp_snapshot {
+    char program[256];
+    char cmdline[512];
+    pid_t pid;
+    unsigned seq;
+    struct timespec wall;
+    uint64_t uptime_ns;
+    char reason[64];
+    size_t nthreads;
+    tp_snap_thread_t *threads;
+    size_t exited_unjoined;
+    size_t unknown_threads;          /* in /proc but never seen by a hook */
+    size_t storage_bytes;            /* the filler's bookkeeping for threads */
+} tp_snapshot_t;
+
+/* Writes the whole dump; returns the sink's sticky error (0 on success). */
+int tp_threaddump_write(tp_sink_t *s, const tp_snapshot_t *snap);
+
+/* "850ms", "12s", "3m12s", "2h5m", "3d4h". */
+void tp_format_duration(uint64_t ns, char *buf, size_t len);
+
+/* Writes the frames of one stack, Go style (function line, then a tab and
+ * file:line +0xoffset).  first_exact: pcs[0] is a precise pc. */
+void tp_threaddump_frames(tp_sink_t *s, const uintptr_t *pcs, int n,
+                          int first_exact);
+
+#endif

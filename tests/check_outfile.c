@@ -1,0 +1,709 @@
+/*
+ * Check suite for output/outfile.c and output/sink.c: the output
+ * directory (created 0700 with its parents, symlinks and non-directories
+ * refused, the per-user default refused when others can get in), files
+ * that appear whole under their final name with mode 0600 or not at all,
+ * planted symlinks at the final and the temporary names, and the sink's
+ * buffering, memory mode and sticky error.
+ *
+ * Every test gets its own mkdtemp() directory (a checked fixture creates
+ * it with umask 0, so modes are exactly what the code asks for, and
+ * removes it afterwards), which also keeps CK_FORK=no runs independent.
+ */
+#include <check.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "output/outfile.h"
+#include "output/sink.h"
+
+static char tmpdir[64];
+
+static int remove_entry(const char *path, const struct stat *st, int flag,
+                        struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    remove(path);
+    return 0;
+}
+
+static void make_tmpdir(void)
+{
+    umask(0);
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/check_outfile.XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+}
+
+static void remove_tmpdir(void)
+{
+    if (tmpdir[0] != '\0')
+        nftw(tmpdir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    tmpdir[0] = '\0';
+}
+
+/* tmpdir/rel into a static rotating buffer (four live at a time). */
+static const char *at(const char *rel)
+{
+    static char bufs[4][PATH_MAX];
+    static int next;
+    char *b = bufs[next++ % 4];
+    snprintf(b, PATH_MAX, "%s/%s", tmpdir, rel);
+    return b;
+}
+
+static void write_file(const char *path, const char *content, mode_t mode)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+    ck_assert_msg(fd >= 0, "open %s: %s", path, strerror(errno));
+    size_t n = strlen(content);
+    ck_assert_int_eq(write(fd, content, n), (ssize_t)n);
+    close(fd);
+}
+
+/* Whole file, NUL-terminated and malloc'd; *len gets its size. */
+static char *read_file(const char *path, size_t *len)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    ck_assert_msg(fd >= 0, "open %s: %s", path, strerror(errno));
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap);
+    ck_assert_ptr_nonnull(buf);
+    for (;;) {
+        if (n + 1 >= cap) {
+            cap *= 2;
+            buf = realloc(buf, cap);
+            ck_assert_ptr_nonnull(buf);
+        }
+        ssize_t r = read(fd, buf + n, cap - n - 1);
+        ck_assert_int_ge(r, 0);
+        if (r == 0)
+            break;
+        n += (size_t)r;
+    }
+    close(fd);
+    buf[n] = '\0';
+    if (len != NULL)
+        *len = n;
+    return buf;
+}
+
+static void assert_file_is(const char *path, const char *want)
+{
+    char *got = read_file(path, NULL);
+    ck_assert_str_eq(got, want);
+    free(got);
+}
+
+/* Number of entries in dir (without . and ..); names holding ".tmp" are
+ * counted into *tmps when it is not NULL. */
+static int count_entries(const char *dir, int *tmps)
+{
+    DIR *d = opendir(dir);
+    ck_assert_ptr_nonnull(d);
+    int n = 0;
+    if (tmps != NULL)
+        *tmps = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        n++;
+        if (tmps != NULL && strstr(e->d_name, ".tmp") != NULL)
+            (*tmps)++;
+    }
+    closedir(d);
+    return n;
+}
+
+static int open_dir(const char *rel)
+{
+    char why[256] = "";
+    int fd = tp_outdir_open(at(rel), 0, why, sizeof why);
+    ck_assert_msg(fd >= 0, "tp_outdir_open(%s): %d %s", rel, fd, why);
+    return fd;
+}
+
+static mode_t mode_of(const char *path)
+{
+    struct stat st;
+    ck_assert_msg(lstat(path, &st) == 0, "lstat %s: %s", path, strerror(errno));
+    return st.st_mode;
+}
+
+/* ---- tp_outdir_open ---- */
+
+START_TEST(outfile_dir_created_private)
+{
+    char why[256] = "";
+    int fd = tp_outdir_open(at("a/b/c"), 0, why, sizeof why);
+    ck_assert_msg(fd >= 0, "%d %s", fd, why);
+    static const char *const made[] = {"a", "a/b", "a/b/c"};
+    for (size_t i = 0; i < 3; i++) {
+        mode_t m = mode_of(at(made[i]));
+        ck_assert_msg(S_ISDIR(m), "%s is not a directory", made[i]);
+        ck_assert_msg((m & 0777) == 0700, "%s has mode %03o", made[i],
+                      (unsigned)(m & 0777));
+    }
+    struct stat a, b;
+    ck_assert_int_eq(fstat(fd, &a), 0);
+    ck_assert_int_eq(stat(at("a/b/c"), &b), 0);
+    ck_assert(a.st_dev == b.st_dev && a.st_ino == b.st_ino);
+    ck_assert_int_ne(fcntl(fd, F_GETFD) & FD_CLOEXEC, 0);
+    close(fd);
+}
+END_TEST
+
+START_TEST(outfile_dir_trailing_slash_created)
+{
+    char why[256] = "";
+    int fd = tp_outdir_open(at("x/y/"), 0, why, sizeof why);
+    ck_assert_msg(fd >= 0, "%d %s", fd, why);
+    ck_assert(S_ISDIR(mode_of(at("x/y"))));
+    close(fd);
+}
+END_TEST
+
+START_TEST(outfile_dir_default_created_then_reopened)
+{
+    for (int round = 0; round < 2; round++) {
+        char why[256] = "";
+        int fd = tp_outdir_open(at("threadprof-1000"), 1, why, sizeof why);
+        ck_assert_msg(fd >= 0, "round %d: %d %s", round, fd, why);
+        close(fd);
+    }
+    ck_assert_uint_eq(mode_of(at("threadprof-1000")) & 0777, 0700);
+}
+END_TEST
+
+START_TEST(outfile_dir_symlink_refused)
+{
+    ck_assert_int_eq(mkdir(at("real"), 0700), 0);
+    ck_assert_int_eq(symlink("real", at("link")), 0);
+    ck_assert_int_eq(symlink("nowhere", at("dangling")), 0);
+    for (int is_default = 0; is_default < 2; is_default++) {
+        char why[256] = "";
+        int r = tp_outdir_open(at("link"), is_default, why, sizeof why);
+        ck_assert_msg(r == -ELOOP || r == -ENOTDIR, "link gave %d (%s)", r, why);
+        ck_assert_msg(strstr(why, "symlink") != NULL, "reason \"%s\"", why);
+
+        why[0] = '\0';
+        r = tp_outdir_open(at("dangling"), is_default, why, sizeof why);
+        ck_assert_msg(r == -ELOOP || r == -ENOTDIR, "dangling gave %d (%s)", r,
+                      why);
+        ck_assert_msg(strstr(why, "symlink") != NULL, "reason \"%s\"", why);
+    }
+    /* Nothing was created through the dangling link. */
+    struct stat st;
+    ck_assert_int_eq(lstat(at("nowhere"), &st), -1);
+    ck_assert_int_eq(count_entries(at("real"), NULL), 0);
+}
+END_TEST
+
+START_TEST(outfile_dir_regular_file_refused)
+{
+    write_file(at("plain"), "data", 0600);
+    for (int is_default = 0; is_default < 2; is_default++) {
+        char why[256] = "";
+        int r = tp_outdir_open(at("plain"), is_default, why, sizeof why);
+        ck_assert_int_eq(r, -ENOTDIR);
+        ck_assert_msg(strstr(why, "not a directory") != NULL, "reason \"%s\"", why);
+    }
+    assert_file_is(at("plain"), "data");
+
+    /* A file in the way of a parent fails too, and creates nothing. */
+    char why[256] = "";
+    int r = tp_outdir_open(at("plain/sub"), 0, why, sizeof why);
+    ck_assert_int_lt(r, 0);
+    ck_assert_str_ne(why, "");
+    ck_assert_int_eq(count_entries(tmpdir, NULL), 1);
+}
+END_TEST
+
+START_TEST(outfile_dir_default_not_private)
+{
+    static const mode_t modes[] = {0755, 0750, 0705, 0701, 0770, 0777};
+    for (size_t i = 0; i < sizeof modes / sizeof *modes; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "shared-%03o", (unsigned)modes[i]);
+        ck_assert_int_eq(mkdir(at(name), modes[i]), 0);
+        ck_assert_uint_eq(mode_of(at(name)) & 0777, modes[i]);
+
+        char why[256] = "";
+        int r = tp_outdir_open(at(name), 1, why, sizeof why);
+        ck_assert_msg(r == -EPERM, "mode %03o gave %d", (unsigned)modes[i], r);
+        ck_assert_msg(strstr(why, "not private") != NULL, "reason \"%s\"", why);
+        char mode_text[16];
+        snprintf(mode_text, sizeof mode_text, "mode %03o", (unsigned)modes[i]);
+        ck_assert_msg(strstr(why, mode_text) != NULL, "reason \"%s\"", why);
+
+        /* A directory the user chose is the user's business. */
+        int fd = tp_outdir_open(at(name), 0, why, sizeof why);
+        ck_assert_msg(fd >= 0, "mode %03o, not default: %d %s",
+                      (unsigned)modes[i], fd, why);
+        close(fd);
+    }
+}
+END_TEST
+
+/* ---- tp_outfile_create / tp_outfile_finish ---- */
+
+/* Writes content through a sink on f and checks the flush. */
+static void write_through_sink(tp_outfile_t *f, const char *content, size_t n)
+{
+    tp_sink_t *s = malloc(sizeof *s);
+    ck_assert_ptr_nonnull(s);
+    tp_sink_init_fd(s, f->fd);
+    tp_sink_write(s, content, n);
+    ck_assert_int_eq(tp_sink_flush(s), 0);
+    ck_assert_uint_eq(s->total, n);
+    free(s);
+}
+
+START_TEST(outfile_finish_ok_complete_private)
+{
+    int dirfd = open_dir("out");
+    /* Larger than the sink's buffer, and not a multiple of it. */
+    size_t n = 3 * sizeof ((tp_sink_t *)0)->buf + 1234;
+    char *content = malloc(n + 1);
+    ck_assert_ptr_nonnull(content);
+    for (size_t i = 0; i < n; i++)
+        content[i] = (char)('a' + i % 23);
+    content[n] = '\0';
+
+    tp_outfile_t f;
+    ck_assert_int_eq(tp_outfile_create(&f, dirfd, "threadprof-42-1.txt"), 0);
+    ck_assert_int_ge(f.fd, 0);
+    ck_assert_int_ne(fcntl(f.fd, F_GETFD) & FD_CLOEXEC, 0);
+    /* While being written it is hidden under its temporary name only. */
+    ck_assert_int_eq(f.tmp[0], '.');
+    ck_assert_str_ne(f.tmp, "threadprof-42-1.txt");
+    struct stat st;
+    ck_assert_int_eq(fstatat(dirfd, "threadprof-42-1.txt", &st,
+                             AT_SYMLINK_NOFOLLOW), -1);
+    ck_assert_int_eq(errno, ENOENT);
+    ck_assert_int_eq(fstatat(dirfd, f.tmp, &st, AT_SYMLINK_NOFOLLOW), 0);
+    ck_assert(S_ISREG(st.st_mode));
+    ck_assert_uint_eq(st.st_mode & 0777, 0600);
+
+    write_through_sink(&f, content, n);
+    ck_assert_int_eq(tp_outfile_finish(&f, 1), 0);
+    ck_assert_int_eq(f.fd, -1);
+
+    const char *final = at("out/threadprof-42-1.txt");
+    mode_t m = mode_of(final);
+    ck_assert(S_ISREG(m));
+    ck_assert_uint_eq(m & 0777, 0600);
+    size_t len;
+    char *got = read_file(final, &len);
+    ck_assert_uint_eq(len, n);
+    ck_assert(memcmp(got, content, n) == 0);
+    int tmps;
+    ck_assert_int_eq(count_entries(at("out"), &tmps), 1);
+    ck_assert_int_eq(tmps, 0);
+    free(got);
+    free(content);
+    close(dirfd);
+}
+END_TEST
+
+START_TEST(outfile_finish_failed_leaves_nothing)
+{
+    int dirfd = open_dir("out");
+    tp_outfile_t f;
+    ck_assert_int_eq(tp_outfile_create(&f, dirfd, "dump.txt"), 0);
+    write_through_sink(&f, "half a dump\n", 12);
+    ck_assert_int_eq(tp_outfile_finish(&f, 0), 0);
+    ck_assert_int_eq(f.fd, -1);
+    ck_assert_int_eq(count_entries(at("out"), NULL), 0);
+    close(dirfd);
+}
+END_TEST
+
+/* A failed dump does not remove an earlier complete file of that name. */
+START_TEST(outfile_finish_failed_keeps_previous)
+{
+    int dirfd = open_dir("out");
+    write_file(at("out/dump.txt"), "previous\n", 0600);
+    tp_outfile_t f;
+    ck_assert_int_eq(tp_outfile_create(&f, dirfd, "dump.txt"), 0);
+    write_through_sink(&f, "new\n", 4);
+    ck_assert_int_eq(tp_outfile_finish(&f, 0), 0);
+    assert_file_is(at("out/dump.txt"), "previous\n");
+    ck_assert_int_eq(count_entries(at("out"), NULL), 1);
+
+    /* A successful one replaces it. */
+    ck_assert_int_eq(tp_outfile_create(&f, dirfd, "dump.txt"), 0);
+    write_through_sink(&f, "new\n", 4);
+    ck_assert_int_eq(tp_outfile_finish(&f, 1), 0);
+    assert_file_is(at("out/dump.txt"), "new\n");
+    ck_assert_int_eq(count_entries(at("out"), NULL), 1);
+    close(dirfd);
+}
+END_TEST
+
+START_TEST(outfile_final_symlink_replaced)
+{
+    int dirfd = open_dir("out");
+    write_file(at("victim"), "precious\n", 0644);
+    ck_assert_int_eq(symlink(at("victim"), at("out/dump.txt")), 0);
+
+    tp_outfile_t f;
+    ck_assert_int_eq(tp_outfile_create(&f, dirfd, "dump.txt"), 0);
+    write_through_sink(&f, "the dump\n", 9);
+    ck_assert_int_eq(tp_outfile_finish(&f, 1), 0);
+
+    assert_file_is(at("victim"), "precious\n");
+    ck_assert_uint_eq(mode_of(at("victim")) & 0777, 0644);
+    mode_t m = mode_of(at("out/dump.txt"));
+    ck_assert_msg(S_ISREG(m), "final name is not a regular file (mode %o)",
+                  (unsigned)m);
+    assert_file_is(at("out/dump.txt"), "the dump\n");
+    close(dirfd);
+}
+END_TEST
+
+START_TEST(outfile_tmp_symlink_not_followed)
+{
+    int dirfd = open_dir("out");
+    tp_outfile_t probe;
+    /* Learn the first temporary name, then give it back. */
+    ck_assert_int_eq(tp_outfile_create(&probe, dirfd, "dump.txt"), 0);
+    char first_tmp[sizeof probe.tmp];
+    snprintf(first_tmp, sizeof first_tmp, "%s", probe.tmp);
+    ck_assert_int_eq(tp_outfile_finish(&probe, 0), 0);
+    ck_assert_str_eq(first_tmp, ".dump.txt.0.tmp");
+
+    write_file(at("victim"), "precious\n", 0644);
+    ck_assert_int_eq(symlinkat(at("victim"), dirfd, first_tmp), 0);
+
+    tp_outfile_t f;
+    ck_assert_int_eq(tp_outfile_create(&f, dirfd, "dump.txt"), 0);
+    ck_assert_str_ne(f.tmp, first_tmp);
+    write_through_sink(&f, "the dump\n", 9);
+    ck_assert_int_eq(tp_outfile_finish(&f, 1), 0);
+
+    assert_file_is(at("victim"), "precious\n");
+    ck_assert(S_ISREG(mode_of(at("out/dump.txt"))));
+    assert_file_is(at("out/dump.txt"), "the dump\n");
+    /* The planted link is left alone, still pointing at the victim. */
+    ck_assert(S_ISLNK(mode_of(at("out/.dump.txt.0.tmp"))));
+    close(dirfd);
+}
+END_TEST
+
+/* A dangling link would make O_CREAT create its target if followed. */
+START_TEST(outfile_tmp_dangling_symlink_not_followed)
+{
+    int dirfd = open_dir("out");
+    ck_assert_int_eq(symlinkat(at("created-by-attacker"), dirfd,
+                               ".dump.txt.0.tmp"), 0);
+    tp_outfile_t f;
+    ck_assert_int_eq(tp_outfile_create(&f, dirfd, "dump.txt"), 0);
+    write_through_sink(&f, "the dump\n", 9);
+    ck_assert_int_eq(tp_outfile_finish(&f, 1), 0);
+    struct stat st;
+    ck_assert_int_eq(lstat(at("created-by-attacker"), &st), -1);
+    ck_assert_int_eq(errno, ENOENT);
+    assert_file_is(at("out/dump.txt"), "the dump\n");
+    close(dirfd);
+}
+END_TEST
+
+/* With every temporary name taken it gives up cleanly (outfile.c tries
+ * 16 names), touching none of them. */
+START_TEST(outfile_create_gives_up_when_names_taken)
+{
+    int dirfd = open_dir("out");
+    for (int i = 0; i < 16; i++) {
+        char rel[64];
+        snprintf(rel, sizeof rel, "out/.dump.txt.%d.tmp", i);
+        write_file(at(rel), "taken\n", 0600);
+    }
+    tp_outfile_t f;
+    ck_assert_int_eq(tp_outfile_create(&f, dirfd, "dump.txt"), -EEXIST);
+    ck_assert_int_eq(f.fd, -1);
+    ck_assert_int_eq(count_entries(at("out"), NULL), 16);
+    assert_file_is(at("out/.dump.txt.0.tmp"), "taken\n");
+    assert_file_is(at("out/.dump.txt.15.tmp"), "taken\n");
+
+    /* One free name is enough. */
+    ck_assert_int_eq(unlink(at("out/.dump.txt.15.tmp")), 0);
+    ck_assert_int_eq(tp_outfile_create(&f, dirfd, "dump.txt"), 0);
+    ck_assert_str_eq(f.tmp, ".dump.txt.15.tmp");
+    ck_assert_int_eq(tp_outfile_finish(&f, 1), 0);
+    assert_file_is(at("out/dump.txt"), "");
+    close(dirfd);
+}
+END_TEST
+
+START_TEST(outfile_create_name_too_long)
+{
+    int dirfd = open_dir("out");
+    char name[NAME_MAX + 2];
+    memset(name, 'n', sizeof name - 1);
+    name[sizeof name - 1] = '\0';
+    tp_outfile_t f;
+    ck_assert_int_eq(tp_outfile_create(&f, dirfd, name), -ENAMETOOLONG);
+    ck_assert_int_eq(f.fd, -1);
+    ck_assert_int_eq(count_entries(at("out"), NULL), 0);
+    close(dirfd);
+}
+END_TEST
+
+/* ---- sink ---- */
+
+START_TEST(sink_sticky_error_dev_full)
+{
+    int fd = open("/dev/full", O_WRONLY | O_CLOEXEC);
+    ck_assert_int_ge(fd, 0);
+    tp_sink_t *s = malloc(sizeof *s);
+    ck_assert_ptr_nonnull(s);
+    tp_sink_init_fd(s, fd);
+    size_t n = sizeof s->buf + 5000;
+    char *data = malloc(n);
+    ck_assert_ptr_nonnull(data);
+    memset(data, 'x', n);
+
+    tp_sink_write(s, data, n);
+    ck_assert_int_eq(s->err, ENOSPC);
+    ck_assert_int_eq(tp_sink_flush(s), ENOSPC);
+    size_t total = s->total;
+    ck_assert_uint_le(total, n);
+
+    tp_sink_write(s, data, n);
+    tp_sink_puts(s, "more\n");
+    tp_sink_printf(s, "%s %d\n", "and more", 42);
+    ck_assert_uint_eq(s->total, total);
+    ck_assert_int_eq(tp_sink_flush(s), ENOSPC);
+    ck_assert_int_eq(tp_sink_flush(s), ENOSPC);
+    ck_assert_uint_eq(s->total, total);
+    free(data);
+    free(s);
+    close(fd);
+}
+END_TEST
+
+/* Small output only meets the disk at flush, which reports it. */
+START_TEST(sink_error_reported_at_flush)
+{
+    int fd = open("/dev/full", O_WRONLY | O_CLOEXEC);
+    ck_assert_int_ge(fd, 0);
+    tp_sink_t *s = malloc(sizeof *s);
+    ck_assert_ptr_nonnull(s);
+    tp_sink_init_fd(s, fd);
+    tp_sink_puts(s, "short\n");
+    ck_assert_int_eq(s->err, 0);
+    ck_assert_uint_eq(s->total, 6);
+    ck_assert_int_eq(tp_sink_flush(s), ENOSPC);
+    tp_sink_puts(s, "after\n");
+    ck_assert_uint_eq(s->total, 6);
+    free(s);
+    close(fd);
+
+    /* A closed descriptor is an error like any other. */
+    s = malloc(sizeof *s);
+    ck_assert_ptr_nonnull(s);
+    tp_sink_init_fd(s, fd);
+    tp_sink_puts(s, "x");
+    ck_assert_int_eq(tp_sink_flush(s), EBADF);
+    free(s);
+}
+END_TEST
+
+START_TEST(sink_flush_twice_writes_once)
+{
+    int fd = open(at("f"), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    ck_assert_int_ge(fd, 0);
+    tp_sink_t *s = malloc(sizeof *s);
+    ck_assert_ptr_nonnull(s);
+    tp_sink_init_fd(s, fd);
+    tp_sink_puts(s, "abc");
+    ck_assert_int_eq(tp_sink_flush(s), 0);
+    ck_assert_int_eq(tp_sink_flush(s), 0);
+    tp_sink_printf(s, "%d\n", 123);
+    ck_assert_int_eq(tp_sink_flush(s), 0);
+    ck_assert_uint_eq(s->total, 7);
+    close(fd);
+    free(s);
+    assert_file_is(at("f"), "abc123\n");
+}
+END_TEST
+
+START_TEST(sink_mem_empty_text)
+{
+    tp_sink_t *s = malloc(sizeof *s);
+    ck_assert_ptr_nonnull(s);
+    tp_sink_init_mem(s);
+    const char *t = tp_sink_text(s);
+    ck_assert_ptr_nonnull(t);
+    ck_assert_str_eq(t, "");
+    ck_assert_int_eq(tp_sink_flush(s), 0);
+    tp_sink_free(s);
+    tp_sink_free(s);   /* idempotent */
+    free(s);
+}
+END_TEST
+
+START_TEST(sink_mem_large_roundtrip)
+{
+    size_t cap = 256 * 1024, n = 0;
+    char *want = malloc(cap);
+    ck_assert_ptr_nonnull(want);
+    tp_sink_t *s = malloc(sizeof *s);
+    ck_assert_ptr_nonnull(s);
+    tp_sink_init_mem(s);
+
+    char chunk[700];
+    for (int i = 0; n < 120 * 1024; i++) {
+        switch (i % 3) {
+        case 0: {
+            int k = snprintf(want + n, cap - n, "line %d: %s %x\n", i, "printf",
+                             (unsigned)i * 2654435761u);
+            tp_sink_printf(s, "line %d: %s %x\n", i, "printf",
+                           (unsigned)i * 2654435761u);
+            n += (size_t)k;
+            break;
+        }
+        case 1:
+            tp_sink_puts(s, "puts puts puts\n");
+            memcpy(want + n, "puts puts puts\n", 15);
+            n += 15;
+            break;
+        default: {
+            size_t k = (size_t)(i * 37) % sizeof chunk;
+            for (size_t j = 0; j < k; j++)
+                chunk[j] = (char)('A' + (i + j) % 26);
+            tp_sink_write(s, chunk, k);
+            memcpy(want + n, chunk, k);
+            n += k;
+        }
+        }
+    }
+    want[n] = '\0';
+    ck_assert_uint_gt(n, 100 * 1024);
+    const char *got = tp_sink_text(s);
+    ck_assert_uint_eq(s->total, n);
+    ck_assert_uint_eq(strlen(got), n);
+    ck_assert(memcmp(got, want, n) == 0);
+    ck_assert_int_eq(s->err, 0);
+    tp_sink_free(s);
+    free(s);
+    free(want);
+}
+END_TEST
+
+/* Reading the text in the middle does not lose or repeat anything. */
+START_TEST(sink_mem_text_between_writes)
+{
+    tp_sink_t *s = malloc(sizeof *s);
+    ck_assert_ptr_nonnull(s);
+    tp_sink_init_mem(s);
+    tp_sink_puts(s, "one\n");
+    ck_assert_str_eq(tp_sink_text(s), "one\n");
+    ck_assert_str_eq(tp_sink_text(s), "one\n");
+    tp_sink_puts(s, "two\n");
+    ck_assert_str_eq(tp_sink_text(s), "one\ntwo\n");
+    /* Across the buffer boundary and the first reallocation. */
+    size_t big = 3 * sizeof s->buf;
+    char *data = malloc(big);
+    ck_assert_ptr_nonnull(data);
+    memset(data, 'z', big);
+    tp_sink_write(s, data, big);
+    tp_sink_puts(s, "end\n");
+    const char *t = tp_sink_text(s);
+    ck_assert_uint_eq(strlen(t), 8 + big + 4);
+    ck_assert(strncmp(t, "one\ntwo\n", 8) == 0);
+    ck_assert(memcmp(t + 8, data, big) == 0);
+    ck_assert_str_eq(t + 8 + big, "end\n");
+    free(data);
+    tp_sink_free(s);
+    free(s);
+}
+END_TEST
+
+/* A formatted line longer than printf's stack buffer (a long demangled
+ * C++ name) arrives whole, newline included. */
+START_TEST(sink_printf_long_line_whole)
+{
+    size_t n = 10000;
+    char *name = malloc(n + 1);
+    ck_assert_ptr_nonnull(name);
+    for (size_t i = 0; i < n; i++)
+        name[i] = (char)('a' + i % 26);
+    name[n] = '\0';
+    tp_sink_t *s = malloc(sizeof *s);
+    ck_assert_ptr_nonnull(s);
+    tp_sink_init_mem(s);
+    tp_sink_printf(s, "%s(...)\n", name);
+    tp_sink_puts(s, "next\n");
+    const char *t = tp_sink_text(s);
+    ck_assert_uint_eq(strlen(t), n + 6 + 5);
+    ck_assert(memcmp(t, name, n) == 0);
+    ck_assert_str_eq(t + n, "(...)\nnext\n");
+    ck_assert_uint_eq(s->total, n + 11);
+    tp_sink_free(s);
+    free(s);
+    free(name);
+}
+END_TEST
+
+static Suite *outfile_suite(void)
+{
+    Suite *s = suite_create("outfile");
+
+    TCase *tc = tcase_create("outdir");
+    tcase_set_timeout(tc, 20);
+    tcase_add_checked_fixture(tc, make_tmpdir, remove_tmpdir);
+    tcase_add_test(tc, outfile_dir_created_private);
+    tcase_add_test(tc, outfile_dir_trailing_slash_created);
+    tcase_add_test(tc, outfile_dir_default_created_then_reopened);
+    tcase_add_test(tc, outfile_dir_symlink_refused);
+    tcase_add_test(tc, outfile_dir_regular_file_refused);
+    tcase_add_test(tc, outfile_dir_default_not_private);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("outfile");
+    tcase_set_timeout(tc, 20);
+    tcase_add_checked_fixture(tc, make_tmpdir, remove_tmpdir);
+    tcase_add_test(tc, outfile_finish_ok_complete_private);
+    tcase_add_test(tc, outfile_finish_failed_leaves_nothing);
+    tcase_add_test(tc, outfile_finish_failed_keeps_previous);
+    tcase_add_test(tc, outfile_final_symlink_replaced);
+    tcase_add_test(tc, outfile_tmp_symlink_not_followed);
+    tcase_add_test(tc, outfile_tmp_dangling_symlink_not_followed);
+    tcase_add_test(tc, outfile_create_gives_up_when_names_taken);
+    tcase_add_test(tc, outfile_create_name_too_long);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("sink");
+    tcase_set_timeout(tc, 20);
+    tcase_add_checked_fixture(tc, make_tmpdir, remove_tmpdir);
+    tcase_add_test(tc, sink_sticky_error_dev_full);
+    tcase_add_test(tc, sink_error_reported_at_flush);
+    tcase_add_test(tc, sink_flush_twice_writes_once);
+    tcase_add_test(tc, sink_mem_empty_text);
+    tcase_add_test(tc, sink_mem_large_roundtrip);
+    tcase_add_test(tc, sink_mem_text_between_writes);
+    tcase_add_test(tc, sink_printf_long_line_whole);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(outfile_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -1,0 +1,637 @@
+/*
+ * Check suite for symbolizer/: addresses of this very test program, of
+ * libc, libstdc++ and a library dlopen'd late are resolved and compared
+ * with what the compiler says they are (__LINE__, function addresses,
+ * load biases from dl_iterate_phdr()).  Also covers the dladdr() fallback,
+ * the cache, bad pcs, threads and a reset in a child forked with the lock
+ * held.
+ *
+ * Fork mode is Check's default; CK_FORK=no runs everything in one process
+ * (for valgrind), which is why the first test is the one that looks at a
+ * fresh process and the others do not assume one.
+ */
+#include <check.h>
+#include <dlfcn.h>
+#include <elf.h>
+#include <link.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "symbolizer/symbolizer.h"
+#include "symbolizer/symbolizer_internal.h"
+
+#define MAXF 8
+
+static volatile int sink;
+
+/* ---- code to symbolize ---- */
+
+/* One line each, so that every address in them maps to that line. */
+int symtest_global_fn(int x);
+enum { GLOBAL_FN_LINE = __LINE__ + 1 };
+__attribute__((noipa)) int symtest_global_fn(int x) { return x * 3 + sink; }
+enum { STATIC_FN_LINE = __LINE__ + 1 };
+static __attribute__((noipa)) int static_fn(int x) { return x * 5 - sink; }
+
+/* Lines of the calls below, set when they run. */
+static int call_line, leaf_line, caller_line;
+
+static __attribute__((noipa)) uintptr_t return_address(void)
+{
+    return (uintptr_t)__builtin_return_address(0);
+}
+
+/* Returns the return address of a call made on line call_line. */
+static __attribute__((noipa)) uintptr_t call_and_return(void)
+{
+    uintptr_t ra = return_address(); call_line = __LINE__;
+    sink++;
+    return ra;
+}
+
+static inline __attribute__((always_inline)) uintptr_t inlined_leaf(int x)
+{
+    uintptr_t ra = return_address(); leaf_line = __LINE__;
+    sink += x;
+    return ra;
+}
+
+/* Returns a return address inside the inlined copy of inlined_leaf(). */
+static __attribute__((noipa)) uintptr_t inline_caller(int x)
+{
+    uintptr_t ra = inlined_leaf(x); caller_line = __LINE__;
+    sink += 2;
+    return ra;
+}
+
+/* ---- helpers ---- */
+
+static int ends_with(const char *s, const char *suffix)
+{
+    if (s == NULL)
+        return 0;
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+static void assert_unknown(const tp_sym_frame_t *f)
+{
+    ck_assert_ptr_null(f->function);
+    ck_assert_ptr_null(f->file);
+    ck_assert_int_eq(f->line, 0);
+    ck_assert_int_eq(f->inlined, 0);
+}
+
+struct object_query {
+    uintptr_t addr;            /* in: an address inside the object */
+    uintptr_t bias;            /* out: dlpi_addr */
+    const ElfW(Phdr) *phdr;
+    int phnum;
+    int found;
+};
+
+static int find_object(struct dl_phdr_info *info, size_t size, void *data)
+{
+    (void)size;
+    struct object_query *q = data;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
+        if (ph->p_type == PT_LOAD && q->addr >= lo && q->addr < lo + ph->p_memsz) {
+            q->bias = info->dlpi_addr;
+            q->phdr = info->dlpi_phdr;
+            q->phnum = info->dlpi_phnum;
+            q->found = 1;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Load bias of the object holding addr, from the dynamic linker. */
+static struct object_query object_of(uintptr_t addr)
+{
+    struct object_query q = { .addr = addr };
+    dl_iterate_phdr(find_object, &q);
+    ck_assert_msg(q.found, "no object holds %#lx", (unsigned long)addr);
+    return q;
+}
+
+/* Path of the separate debuginfo of the object holding addr, by build-id. */
+static int debuginfo_path(uintptr_t addr, char *path, size_t len)
+{
+    struct object_query q = object_of(addr);
+    for (int i = 0; i < q.phnum; i++) {
+        if (q.phdr[i].p_type != PT_NOTE)
+            continue;
+        const char *p = (const char *)(q.bias + q.phdr[i].p_vaddr);
+        const char *end = p + q.phdr[i].p_memsz;
+        while (p + sizeof(ElfW(Nhdr)) <= end) {
+            const ElfW(Nhdr) *nh = (const ElfW(Nhdr) *)p;
+            const char *name = p + sizeof *nh;
+            const unsigned char *desc =
+                (const unsigned char *)name + ((nh->n_namesz + 3) & ~3u);
+            if (nh->n_type == NT_GNU_BUILD_ID && nh->n_namesz == 4 &&
+                memcmp(name, "GNU", 4) == 0 && nh->n_descsz > 1) {
+                int n = snprintf(path, len, "/usr/lib/debug/.build-id/%02x/", desc[0]);
+                for (unsigned j = 1; j < nh->n_descsz; j++)
+                    n += snprintf(path + n, len - (size_t)n, "%02x", desc[j]);
+                snprintf(path + n, len - (size_t)n, ".debug");
+                return 0;
+            }
+            p = (const char *)desc + ((nh->n_descsz + 3) & ~3u);
+        }
+    }
+    return -1;
+}
+
+/* libc's own qsort (RTLD_DEFAULT would find ASan's interceptor). */
+static uintptr_t libc_qsort(void)
+{
+    void *h = dlopen("libc.so.6", RTLD_LAZY | RTLD_NOLOAD);
+    ck_assert_ptr_nonnull(h);
+    void *p = dlsym(h, "qsort");
+    dlclose(h);
+    ck_assert_ptr_nonnull(p);
+    return (uintptr_t)p;
+}
+
+static int is_loaded(const char *soname)
+{
+    void *h = dlopen(soname, RTLD_LAZY | RTLD_NOLOAD);
+    if (h != NULL)
+        dlclose(h);
+    return h != NULL;
+}
+
+/* ---- tests ---- */
+
+/* Runs first, so that even with CK_FORK=no it sees a fresh process. */
+START_TEST(symbolizer_loads_libdw_lazily)
+{
+    int dw_before = tp__sym_dw_loaded();
+    int cxx_before = is_loaded("libstdc++.so.6");
+    if (!dw_before)
+        ck_assert(!is_loaded("libdw.so.1"));
+
+    char buf[64];
+    ck_assert_str_eq(tp_sym_demangle("main", buf, sizeof buf), "main");
+    ck_assert(dw_before || !is_loaded("libdw.so.1"));
+
+    tp_sym_frame_t f[MAXF];
+    ck_assert_int_ge(tp_sym_resolve(call_and_return(), 1, f, MAXF), 1);
+    ck_assert_str_eq(f[0].function, "call_and_return");
+    ck_assert_int_ge(tp_sym_resolve(libc_qsort(), 0, f, MAXF), 1);
+    ck_assert(tp__sym_dw_loaded());
+    ck_assert(is_loaded("libdw.so.1"));
+    /* C names never pull in the C++ runtime, nor libdw its debuginfod. */
+    if (!cxx_before)
+        ck_assert(!is_loaded("libstdc++.so.6"));
+    ck_assert(!is_loaded("libdebuginfod.so.1"));
+}
+END_TEST
+
+START_TEST(symbolizer_global_and_static_functions)
+{
+    tp_sym_frame_t f[MAXF];
+    int n = tp_sym_resolve((uintptr_t)&symtest_global_fn, 0, f, MAXF);
+    ck_assert_int_eq(n, 1);
+    ck_assert_str_eq(f[0].function, "symtest_global_fn");
+    ck_assert_msg(ends_with(f[0].file, __FILE__), "file %s", f[0].file);
+    ck_assert_int_eq(f[0].line, GLOBAL_FN_LINE);
+    ck_assert_int_eq(f[0].inlined, 0);
+    ck_assert_uint_eq(f[0].func_offset, 0);
+
+    int (*volatile fp)(int) = static_fn;
+    ck_assert_int_eq(fp(1), 5 - sink);
+    n = tp_sym_resolve((uintptr_t)fp, 0, f, MAXF);
+    ck_assert_int_eq(n, 1);
+    ck_assert_str_eq(f[0].function, "static_fn");
+    ck_assert_msg(ends_with(f[0].file, __FILE__), "file %s", f[0].file);
+    ck_assert_int_eq(f[0].line, STATIC_FN_LINE);
+    ck_assert_uint_eq(f[0].func_offset, 0);
+
+    /* Module: this program, offset from its load bias. */
+    char exe[4096];
+    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    ck_assert_int_gt(len, 0);
+    exe[len] = '\0';
+    ck_assert_str_eq(f[0].module, exe);
+    ck_assert_uint_eq(f[0].module_offset,
+                      (uintptr_t)fp - object_of((uintptr_t)fp).bias);
+}
+END_TEST
+
+START_TEST(symbolizer_return_address_gives_call_line)
+{
+    uintptr_t ra = call_and_return();
+    tp_sym_frame_t f[MAXF];
+    int n = tp_sym_resolve(ra, 1, f, MAXF);
+    ck_assert_int_eq(n, 1);
+    ck_assert_str_eq(f[0].function, "call_and_return");
+    ck_assert_msg(ends_with(f[0].file, __FILE__), "file %s", f[0].file);
+    ck_assert_int_eq(f[0].line, call_line);
+    ck_assert_int_eq(f[0].inlined, 0);
+    /* func_offset is pc - entry, not (pc - 1) - entry. */
+    ck_assert_uint_eq(f[0].func_offset, ra - (uintptr_t)&call_and_return);
+    ck_assert_uint_eq(f[0].module_offset, ra - object_of(ra).bias);
+}
+END_TEST
+
+START_TEST(symbolizer_inlined_frames)
+{
+    uintptr_t ra = inline_caller(1);
+    tp_sym_frame_t f[MAXF];
+    int n = tp_sym_resolve(ra, 1, f, MAXF);
+    ck_assert_int_ge(n, 2);
+    ck_assert_str_eq(f[0].function, "inlined_leaf");
+    ck_assert_int_eq(f[0].inlined, 1);
+    ck_assert_int_eq(f[0].line, leaf_line);
+    ck_assert_msg(ends_with(f[0].file, __FILE__), "file %s", f[0].file);
+    ck_assert_uint_eq(f[0].func_offset, 0);
+
+    ck_assert_str_eq(f[n - 1].function, "inline_caller");
+    ck_assert_int_eq(f[n - 1].inlined, 0);
+    ck_assert_int_eq(f[n - 1].line, caller_line);
+    ck_assert_msg(ends_with(f[n - 1].file, __FILE__), "file %s", f[n - 1].file);
+    ck_assert_uint_eq(f[n - 1].func_offset, ra - (uintptr_t)&inline_caller);
+    for (int i = 0; i < n; i++) {
+        ck_assert_ptr_eq(f[i].module, f[0].module);
+        ck_assert_uint_eq(f[i].module_offset, ra - object_of(ra).bias);
+    }
+
+    /* max cuts from the outside: the innermost frame stays. */
+    tp_sym_frame_t one[1];
+    ck_assert_int_eq(tp_sym_resolve(ra, 1, one, 1), 1);
+    ck_assert_str_eq(one[0].function, "inlined_leaf");
+    ck_assert_int_eq(one[0].inlined, 1);
+}
+END_TEST
+
+START_TEST(symbolizer_demangles_cxx_names)
+{
+    char buf[256];
+    const char *r = tp_sym_demangle("_ZNSt6vectorIiSaIiEE9push_backERKi", buf, sizeof buf);
+    ck_assert_ptr_eq(r, buf);
+    ck_assert_str_eq(buf, "std::vector<int, std::allocator<int> >::push_back(int const&)");
+
+    const char *plain = "not_mangled";
+    ck_assert_ptr_eq(tp_sym_demangle(plain, buf, sizeof buf), plain);
+    const char *bad = "_Z!!garbage";
+    ck_assert_ptr_eq(tp_sym_demangle(bad, buf, sizeof buf), bad);
+
+    char small[8];
+    ck_assert_ptr_eq(tp_sym_demangle("_ZSt9terminatev", small, sizeof small), small);
+    ck_assert_str_eq(small, "std::te");
+}
+END_TEST
+
+START_TEST(symbolizer_resolves_libstdcxx_function)
+{
+    void *h = dlopen("libstdc++.so.6", RTLD_NOW | RTLD_LOCAL);
+    ck_assert_ptr_nonnull(h);
+    void *fn = dlsym(h, "_ZSt9terminatev");
+    ck_assert_ptr_nonnull(fn);
+    tp_sym_frame_t f[MAXF];
+    int n = tp_sym_resolve((uintptr_t)fn, 0, f, MAXF);
+    ck_assert_int_ge(n, 1);
+    ck_assert_msg(f[n - 1].function != NULL &&
+                  strncmp(f[n - 1].function, "std::terminate", 14) == 0,
+                  "function %s", f[n - 1].function);
+    ck_assert_msg(strstr(f[0].module, "libstdc++.so.6") != NULL, "module %s", f[0].module);
+    ck_assert_uint_eq(f[0].module_offset, (uintptr_t)fn - object_of((uintptr_t)fn).bias);
+}
+END_TEST
+
+START_TEST(symbolizer_libc_module_and_offset)
+{
+    uintptr_t pc = libc_qsort();
+    uintptr_t bias = object_of(pc).bias;
+    tp_sym_frame_t f[MAXF];
+    int n = tp_sym_resolve(pc, 0, f, MAXF);
+    ck_assert_int_ge(n, 1);
+    ck_assert_str_eq(f[n - 1].function, "qsort");
+    ck_assert_uint_eq(f[n - 1].func_offset, 0);
+    ck_assert_msg(ends_with(f[0].module, "libc.so.6"), "module %s", f[0].module);
+    ck_assert_uint_eq(f[0].module_offset, pc - bias);
+
+    /* The ELF header of libc: mapped, covered by no symbol. */
+    n = tp_sym_resolve(bias + 0x10, 0, f, MAXF);
+    ck_assert_int_eq(n, 1);
+    assert_unknown(&f[0]);
+    ck_assert_msg(ends_with(f[0].module, "libc.so.6"), "module %s", f[0].module);
+    ck_assert_uint_eq(f[0].module_offset, 0x10);
+}
+END_TEST
+
+START_TEST(symbolizer_separate_debuginfo)
+{
+    char path[256];
+    uintptr_t pc = libc_qsort();
+    if (debuginfo_path(pc, path, sizeof path) != 0 || access(path, R_OK) != 0) {
+        fprintf(stderr, "symbolizer_separate_debuginfo: no libc debuginfo, skipped\n");
+        return;
+    }
+    tp_sym_frame_t f[MAXF];
+    int n = tp_sym_resolve(pc, 0, f, MAXF);
+    ck_assert_int_ge(n, 1);
+    ck_assert_msg(ends_with(f[0].file, ".c"), "file %s", f[0].file);
+    ck_assert_int_gt(f[0].line, 0);
+    ck_assert_str_eq(f[n - 1].function, "qsort");
+}
+END_TEST
+
+START_TEST(symbolizer_bad_pcs)
+{
+    const uintptr_t bad[] = {
+        0, 1, 4095, 0x1000, (uintptr_t)0x100000000000ull,
+        (uintptr_t)0xffffffffff600000ull, (uintptr_t)0xffffffff81000000ull,
+        UINTPTR_MAX,
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        for (int ret = 0; ret <= 1; ret++) {
+            tp_sym_frame_t f[MAXF];
+            memset(f, 0xa5, sizeof f);
+            int n = tp_sym_resolve(bad[i], ret, f, MAXF);
+            ck_assert_int_eq(n, 1);
+            assert_unknown(&f[0]);
+            ck_assert_ptr_null(f[0].module);
+        }
+    }
+    tp_sym_frame_t f[1];
+    ck_assert_int_eq(tp_sym_resolve(0, 0, f, 0), 0);
+    ck_assert_int_eq(tp_sym_resolve(0, 0, NULL, 1), 0);
+}
+END_TEST
+
+START_TEST(symbolizer_cache_and_reset)
+{
+    uintptr_t ra = inline_caller(2);
+    tp_sym_frame_t a[MAXF], b[MAXF];
+    int na = tp_sym_resolve(ra, 1, a, MAXF);
+    int nb = tp_sym_resolve(ra, 1, b, MAXF);
+    ck_assert_int_eq(na, nb);
+    for (int i = 0; i < na; i++) {
+        ck_assert_ptr_eq(a[i].function, b[i].function);
+        ck_assert_ptr_eq(a[i].file, b[i].file);
+        ck_assert_ptr_eq(a[i].module, b[i].module);
+        ck_assert_int_eq(a[i].line, b[i].line);
+        ck_assert_int_eq(a[i].inlined, b[i].inlined);
+        ck_assert_uint_eq(a[i].func_offset, b[i].func_offset);
+        ck_assert_uint_eq(a[i].module_offset, b[i].module_offset);
+    }
+    /* Equal strings of different addresses are shared too. */
+    uintptr_t ra2 = inline_caller(3);
+    tp_sym_frame_t c[MAXF];
+    ck_assert_int_ge(tp_sym_resolve(ra2 + 1, 1, c, MAXF), 1);
+    ck_assert_ptr_eq(c[0].module, a[0].module);
+
+    char func[64], file[512];
+    snprintf(func, sizeof func, "%s", a[na - 1].function);
+    snprintf(file, sizeof file, "%s", a[na - 1].file);
+    int line = a[na - 1].line;
+
+    tp_sym_reset();
+    tp_sym_frame_t d[MAXF];
+    int nd = tp_sym_resolve(ra, 1, d, MAXF);
+    ck_assert_int_eq(nd, na);
+    ck_assert_str_eq(d[nd - 1].function, func);
+    ck_assert_str_eq(d[nd - 1].file, file);
+    ck_assert_int_eq(d[nd - 1].line, line);
+    ck_assert_str_eq(d[0].function, "inlined_leaf");
+}
+END_TEST
+
+struct late_lib {
+    const char *soname, *function;
+};
+
+START_TEST(symbolizer_finds_library_dlopened_later)
+{
+    static const struct late_lib libs[] = {
+        { "libgmp.so.10", "__gmpz_init" },
+        { "libcrypt.so.1", "crypt" },
+        { "libexpat.so.1", "XML_ParserCreate" },
+        { "libffi.so.8", "ffi_call" },
+        { "libacl.so.1", "acl_init" },
+        { "libz.so.1", "zlibVersion" },
+    };
+    tp_sym_frame_t f[MAXF];
+    /* The module list is read now... */
+    ck_assert_int_ge(tp_sym_resolve(call_and_return(), 1, f, MAXF), 1);
+    ck_assert_str_eq(f[0].function, "call_and_return");
+
+    /* ...and a library loaded afterwards must still be found. */
+    const struct late_lib *lib = NULL;
+    void *h = NULL;
+    for (size_t i = 0; i < sizeof libs / sizeof libs[0] && h == NULL; i++) {
+        if (is_loaded(libs[i].soname))
+            continue;
+        h = dlopen(libs[i].soname, RTLD_NOW | RTLD_LOCAL);
+        lib = &libs[i];
+    }
+    ck_assert_msg(h != NULL, "no library left to dlopen");
+    void *fn = dlsym(h, lib->function);
+    ck_assert_ptr_nonnull(fn);
+    int n = tp_sym_resolve((uintptr_t)fn, 0, f, MAXF);
+    ck_assert_int_ge(n, 1);
+    ck_assert_str_eq(f[n - 1].function, lib->function);
+    char stem[64];
+    snprintf(stem, sizeof stem, "%.*s", (int)(strstr(lib->soname, ".so") - lib->soname),
+             lib->soname);
+    ck_assert_msg(f[0].module != NULL && strstr(f[0].module, stem) != NULL,
+                  "module %s for %s", f[0].module, lib->soname);
+    ck_assert_uint_eq(f[0].module_offset, (uintptr_t)fn - object_of((uintptr_t)fn).bias);
+}
+END_TEST
+
+START_TEST(symbolizer_fallback_without_libdw)
+{
+    int dw_before = tp__sym_dw_loaded();
+    tp__sym_force_fallback(1);
+
+    uintptr_t pc = libc_qsort();
+    tp_sym_frame_t f[MAXF];
+    int n = tp_sym_resolve(pc, 0, f, MAXF);
+    ck_assert_int_eq(n, 1);
+    ck_assert_str_eq(f[0].function, "qsort");
+    ck_assert_ptr_null(f[0].file);
+    ck_assert_int_eq(f[0].line, 0);
+    ck_assert_uint_eq(f[0].func_offset, 0);
+    ck_assert_msg(ends_with(f[0].module, "libc.so.6"), "module %s", f[0].module);
+    ck_assert_uint_eq(f[0].module_offset, pc - object_of(pc).bias);
+
+    /* Return address: func_offset counts from pc, the lookup uses pc - 1. */
+    n = tp_sym_resolve(pc + 1, 1, f, MAXF);
+    ck_assert_str_eq(f[0].function, "qsort");
+    ck_assert_uint_eq(f[0].func_offset, 1);
+
+    /* Not exported from this program: no name, but module+offset. */
+    uintptr_t ra = call_and_return();
+    n = tp_sym_resolve(ra, 1, f, MAXF);
+    ck_assert_int_eq(n, 1);
+    char exe[4096];
+    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    ck_assert_int_gt(len, 0);
+    exe[len] = '\0';
+    ck_assert_str_eq(f[0].module, exe);
+    ck_assert_uint_eq(f[0].module_offset, ra - object_of(ra).bias);
+
+    /* C++ names are demangled here too. */
+    void *h = dlopen("libstdc++.so.6", RTLD_NOW | RTLD_LOCAL);
+    ck_assert_ptr_nonnull(h);
+    void *fn = dlsym(h, "_ZSt9terminatev");
+    ck_assert_int_eq(tp_sym_resolve((uintptr_t)fn, 0, f, MAXF), 1);
+    ck_assert_str_eq(f[0].function, "std::terminate()");
+
+    n = tp_sym_resolve((uintptr_t)0xffffffffff600000ull, 0, f, MAXF);
+    ck_assert_int_eq(n, 1);
+    assert_unknown(&f[0]);
+
+    if (!dw_before)
+        ck_assert(!tp__sym_dw_loaded() && !is_loaded("libdw.so.1"));
+    tp__sym_force_fallback(0);
+    n = tp_sym_resolve(ra, 1, f, MAXF);
+    ck_assert_str_eq(f[0].function, "call_and_return");
+    ck_assert_int_eq(f[0].line, call_line);
+}
+END_TEST
+
+/* What one address resolved to, copied out of the symbolizer. */
+struct expect {
+    uintptr_t pc;
+    int ret, n, line;
+    char function[128], file[512];
+    uintptr_t func_offset, module_offset;
+};
+
+#define NEXPECT 6
+static struct expect expected[NEXPECT];
+
+static void record(struct expect *e, uintptr_t pc, int ret)
+{
+    tp_sym_frame_t f[MAXF];
+    e->pc = pc;
+    e->ret = ret;
+    e->n = tp_sym_resolve(pc, ret, f, MAXF);
+    const tp_sym_frame_t *last = &f[e->n - 1];
+    snprintf(e->function, sizeof e->function, "%s", last->function ? last->function : "");
+    snprintf(e->file, sizeof e->file, "%s", f[0].file ? f[0].file : "");
+    e->line = f[0].line;
+    e->func_offset = last->func_offset;
+    e->module_offset = f[0].module_offset;
+}
+
+static int same(const struct expect *a, const struct expect *b)
+{
+    return a->n == b->n && a->line == b->line && a->func_offset == b->func_offset &&
+           a->module_offset == b->module_offset &&
+           strcmp(a->function, b->function) == 0 && strcmp(a->file, b->file) == 0;
+}
+
+static void *resolve_many(void *arg)
+{
+    (void)arg;
+    for (int iter = 0; iter < 3000; iter++) {
+        const struct expect *e = &expected[iter % NEXPECT];
+        struct expect got;
+        record(&got, e->pc, e->ret);
+        if (!same(&got, e))
+            return (void *)1;
+    }
+    return NULL;
+}
+
+START_TEST(symbolizer_threads_agree)
+{
+    const uintptr_t pcs[NEXPECT] = {
+        call_and_return(), inline_caller(1), libc_qsort(),
+        (uintptr_t)&symtest_global_fn, 0x1000, (uintptr_t)0xffffffff81000000ull,
+    };
+    for (int i = 0; i < NEXPECT; i++)
+        record(&expected[i], pcs[i], i < 2);
+    ck_assert_str_eq(expected[0].function, "call_and_return");
+    ck_assert_str_eq(expected[1].function, "inline_caller");
+
+    /* From an empty cache, four threads race to fill it. */
+    tp_sym_reset();
+    pthread_t t[4];
+    for (int i = 0; i < 4; i++)
+        ck_assert_int_eq(pthread_create(&t[i], NULL, resolve_many, NULL), 0);
+    for (int i = 0; i < 4; i++) {
+        void *r;
+        ck_assert_int_eq(pthread_join(t[i], &r), 0);
+        ck_assert_ptr_null(r);
+    }
+}
+END_TEST
+
+START_TEST(symbolizer_reset_in_child_forked_with_lock_held)
+{
+    tp_sym_frame_t f[MAXF];
+    uintptr_t ra = call_and_return();
+    ck_assert_int_ge(tp_sym_resolve(ra, 1, f, MAXF), 1);
+
+    tp__sym_lock();
+    pid_t pid = fork();
+    if (pid == 0) {
+        alarm(30);                      /* a deadlock fails instead of hangs */
+        tp_sym_reset();
+        int n = tp_sym_resolve(ra, 1, f, MAXF);
+        int ok = n == 1 && f[0].function != NULL &&
+                 strcmp(f[0].function, "call_and_return") == 0 &&
+                 f[0].line == call_line;
+        n = tp_sym_resolve(libc_qsort(), 0, f, MAXF);
+        ok = ok && f[n - 1].function != NULL && strcmp(f[n - 1].function, "qsort") == 0;
+        _exit(ok ? 0 : 1);
+    }
+    tp__sym_unlock();
+    ck_assert_int_gt(pid, 0);
+    int status = 0;
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+                  "child status %#x", status);
+
+    /* The parent still works. */
+    ck_assert_int_ge(tp_sym_resolve(ra, 1, f, MAXF), 1);
+    ck_assert_str_eq(f[0].function, "call_and_return");
+}
+END_TEST
+
+static Suite *symbolizer_suite(void)
+{
+    Suite *s = suite_create("symbolizer");
+    TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, symbolizer_loads_libdw_lazily);
+    tcase_add_test(tc, symbolizer_global_and_static_functions);
+    tcase_add_test(tc, symbolizer_return_address_gives_call_line);
+    tcase_add_test(tc, symbolizer_inlined_frames);
+    tcase_add_test(tc, symbolizer_demangles_cxx_names);
+    tcase_add_test(tc, symbolizer_resolves_libstdcxx_function);
+    tcase_add_test(tc, symbolizer_libc_module_and_offset);
+    tcase_add_test(tc, symbolizer_separate_debuginfo);
+    tcase_add_test(tc, symbolizer_bad_pcs);
+    tcase_add_test(tc, symbolizer_cache_and_reset);
+    tcase_add_test(tc, symbolizer_finds_library_dlopened_later);
+    tcase_add_test(tc, symbolizer_fallback_without_libdw);
+    tcase_add_test(tc, symbolizer_threads_agree);
+    tcase_add_test(tc, symbolizer_reset_in_child_forked_with_lock_held);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(symbolizer_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -1,0 +1,240 @@
+/*
+ * check_triggers: integration tests of what makes a dump happen and of the
+ * host seeing nothing of it: the trigger signal and a host's own handler,
+ * bad settings, an unusable directory, EINTR, bursts, signal masks
+ * inherited by child programs.
+ */
+#include <dirent.h>
+
+#include "tests/testutil.h"
+
+#define WAIT_MS 10000
+
+static int count_dumps(const char *dir, pid_t pid)
+{
+    char prefix[64];
+    snprintf(prefix, sizeof prefix, "threadprof.%d.", (int)pid);
+    DIR *d = opendir(dir);
+    ck_assert(d != NULL);
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+        n += strncmp(e->d_name, prefix, strlen(prefix)) == 0 &&
+             strstr(e->d_name, ".threads.txt") != NULL;
+    closedir(d);
+    return n;
+}
+
+static void own_handler_case(const char *how)
+{
+    tu_proc_t p;
+    memset(&p, 0, sizeof p);
+    const char *args[] = {how, NULL};
+    tu_start_full(&p, "own_handler", 1, NULL, args);
+    tu_wait_output(&p, "ready", WAIT_MS);
+    kill(p.pid, SIGUSR2);
+    int status = tu_finish(&p, 0, WAIT_MS);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+                  "status %d, stdout: %s", status, p.out);
+    ck_assert_str_eq(p.out, "ready\nhandled 1\n");
+    char *dump = tu_wait_dump(&p, p.pid, 1, WAIT_MS);
+    /* The program exits as soon as its handler ran: the signal's dump is
+     * either written first or answered by the exit dump. */
+    tu_assert_match(dump, "^reason: signal SIGUSR2( \\+ exit)?$");
+    tu_assert_match(p.err, "^threadprof: the program handles SIGUSR2 itself; its handler and the dump both run$");
+    free(dump);
+    tu_cleanup(&p);
+}
+
+START_TEST(trigger_host_sigaction_handler_also_runs)
+{
+    own_handler_case("sigaction");
+}
+END_TEST
+
+START_TEST(trigger_host_signal_handler_also_runs)
+{
+    own_handler_case("signal");
+}
+END_TEST
+
+START_TEST(trigger_custom_signal)
+{
+    tu_proc_t p;
+    memset(&p, 0, sizeof p);
+    const char *env[] = {"THREADPROF_SIGNAL=SIGRTMIN+3", NULL};
+    tu_start(&p, "states", env);
+    tu_wait_output(&p, "ready", WAIT_MS);
+    kill(p.pid, SIGRTMIN + 3);
+    char *dump = tu_wait_dump(&p, p.pid, 1, WAIT_MS);
+    tu_assert_match(dump, "^reason: signal SIGRTMIN\\+3$");
+    tu_finish(&p, SIGKILL, WAIT_MS);
+    free(dump);
+    tu_cleanup(&p);
+}
+END_TEST
+
+START_TEST(trigger_none_leaves_signal_alone)
+{
+    tu_proc_t p;
+    memset(&p, 0, sizeof p);
+    const char *env[] = {"THREADPROF_SIGNAL=none", "THREADPROF_ON_EXIT=0", NULL};
+    tu_start(&p, "states", env);
+    tu_wait_output(&p, "ready", WAIT_MS);
+    kill(p.pid, SIGUSR2);
+    int status = tu_finish(&p, 0, WAIT_MS);
+    /* As without the agent: SIGUSR2's default action ends the process. */
+    ck_assert(WIFSIGNALED(status));
+    ck_assert_int_eq(WTERMSIG(status), SIGUSR2);
+    ck_assert_int_eq(count_dumps(p.dir, p.pid), 0);
+    tu_cleanup(&p);
+}
+END_TEST
+
+START_TEST(trigger_bad_settings_warn_once_each)
+{
+    tu_proc_t p;
+    memset(&p, 0, sizeof p);
+    const char *env[] = {"THREADPROF_SIGNAL=SIGFOO", "THREADPROF_ON_EXIT=maybe",
+                         "THREADPROF_INTERVAL=soon", "THREADPROF_QUIET=2", NULL};
+    tu_start(&p, "exiter", env);
+    int status = tu_finish(&p, 0, WAIT_MS);
+    ck_assert_int_eq(WEXITSTATUS(status), 3);
+    ck_assert_str_eq(p.out, "hello from exiter\n");
+    tu_assert_match(p.err, "^threadprof: THREADPROF_SIGNAL=\"SIGFOO\" is not .*; using SIGUSR2$");
+    tu_assert_match(p.err, "^threadprof: THREADPROF_ON_EXIT=\"maybe\" is not .*; using 1 \\(dump at exit\\)$");
+    tu_assert_match(p.err, "^threadprof: THREADPROF_INTERVAL=\"soon\" is not .*; using off \\(no periodic dumps\\)$");
+    tu_assert_match(p.err, "^threadprof: THREADPROF_QUIET=\"2\" is not .*; using 0 \\(not quiet\\)$");
+    ck_assert_int_eq(tu_count(p.err, "threadprof: THREADPROF_"), 4);
+    /* Defaults in force: the exit dump was written and announced. */
+    ck_assert_int_eq(tu_count(p.err, "threadprof: wrote "), 1);
+    ck_assert_int_eq(tu_count(p.err, "\n"), 5);
+    char *dump = tu_wait_dump(&p, p.pid, 1, 1000);
+    free(dump);
+    tu_cleanup(&p);
+}
+END_TEST
+
+START_TEST(trigger_unusable_dir_falls_back)
+{
+    tu_proc_t p;
+    memset(&p, 0, sizeof p);
+    tu_make_dir(&p);
+    char file[PATH_MAX + 16], env_dir[PATH_MAX + 32];
+    snprintf(file, sizeof file, "%.3000s/not-a-dir", p.dir);
+    FILE *f = fopen(file, "w");
+    ck_assert(f != NULL);
+    fclose(f);
+    snprintf(env_dir, sizeof env_dir, "THREADPROF_DIR=%s", file);
+    const char *env[] = {env_dir, NULL};
+    tu_start(&p, "exiter", env);
+    int status = tu_finish(&p, 0, WAIT_MS);
+    ck_assert_int_eq(WEXITSTATUS(status), 3);
+    char re[PATH_MAX + 128];
+    snprintf(re, sizeof re, "^threadprof: THREADPROF_DIR %s is unusable \\(.*\\); writing to /tmp/threadprof-%u instead$",
+             file, (unsigned)getuid());
+    tu_assert_match(p.err, re);
+    char fallback[128];
+    snprintf(fallback, sizeof fallback, "/tmp/threadprof-%u/threadprof.%d.1.threads.txt",
+             (unsigned)getuid(), (int)p.pid);
+    struct stat st;
+    ck_assert_int_eq(stat(fallback, &st), 0);
+    ck_assert_int_eq(st.st_mode & 0777, 0600);
+    unlink(fallback);
+    tu_cleanup(&p);
+}
+END_TEST
+
+START_TEST(trigger_no_eintr_in_host)
+{
+    tu_proc_t p;
+    memset(&p, 0, sizeof p);
+    const char *args[] = {"3", NULL};
+    const char *env[] = {"THREADPROF_QUIET=1", NULL};
+    tu_start_full(&p, "eintr", 1, env, args);
+    tu_wait_output(&p, "ready", WAIT_MS);
+    for (int i = 0; i < 40; i++) {
+        kill(p.pid, SIGUSR2);
+        usleep(50000);
+    }
+    int status = tu_finish(&p, 0, WAIT_MS);
+    ck_assert_int_eq(WEXITSTATUS(status), 0);
+    tu_assert_match(p.out, "^eintr 0$");
+    ck_assert_int_ge(count_dumps(p.dir, p.pid), 10);
+    tu_cleanup(&p);
+}
+END_TEST
+
+START_TEST(trigger_burst_coalesces)
+{
+    tu_proc_t p;
+    memset(&p, 0, sizeof p);
+    const char *env[] = {"THREADPROF_QUIET=1", NULL};
+    tu_start(&p, "states", env);
+    tu_wait_output(&p, "ready", WAIT_MS);
+    for (int i = 0; i < 1000; i++)
+        kill(p.pid, SIGUSR2);
+    char *dump = tu_wait_dump(&p, p.pid, 1, WAIT_MS);
+    free(dump);
+    usleep(1500000);
+    int n = count_dumps(p.dir, p.pid);
+    ck_assert_msg(n >= 1 && n <= 5, "%d dumps for a burst of 1000 signals", n);
+    ck_assert_int_eq(kill(p.pid, 0), 0);   /* still alive */
+    tu_finish(&p, SIGKILL, WAIT_MS);
+    tu_cleanup(&p);
+}
+END_TEST
+
+START_TEST(trigger_children_inherit_host_mask)
+{
+    tu_proc_t p;
+    memset(&p, 0, sizeof p);
+    tu_start(&p, "spawner", NULL);
+    int status = tu_finish(&p, 0, WAIT_MS);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %d: %s %s",
+                  status, p.out, p.err);
+    tu_assert_match(p.out, "^self-view usr2-blocked=0$");
+    /* SIGUSR2 is signal 12: bit 0x800 of SigBlk. */
+    const char *hows[] = {"posix_spawn", "execv"};
+    for (size_t i = 0; i < 2; i++) {
+        char re[128], cap[32];
+        snprintf(re, sizeof re, "^%s SigBlk:\t([0-9a-f]+)$", hows[i]);
+        ck_assert_msg(tu_match(p.out, re, cap, sizeof cap), "no %s line in %s", hows[i], p.out);
+        unsigned long long mask = strtoull(cap, NULL, 16);
+        ck_assert_msg((mask & 0x800) == 0, "%s child has SIGUSR2 blocked: %s", hows[i], cap);
+    }
+    char cap[32];
+    /* SIGUSR1 (bit 0x200), blocked by the program, is inherited. */
+    ck_assert(tu_match(p.out, "^posix_spawn-usr1 SigBlk:\t([0-9a-f]+)$", cap, sizeof cap));
+    ck_assert_msg((strtoull(cap, NULL, 16) & 0xa00) == 0x200, "SigBlk %s", cap);
+    tu_assert_match(p.out, "^self-view-usr1 usr1-blocked=1 usr2-blocked=0$");
+    tu_cleanup(&p);
+}
+END_TEST
+
+static Suite *triggers_suite(void)
+{
+    Suite *s = suite_create("triggers");
+    TCase *tc = tcase_create("triggers");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, trigger_host_sigaction_handler_also_runs);
+    tcase_add_test(tc, trigger_host_signal_handler_also_runs);
+    tcase_add_test(tc, trigger_custom_signal);
+    tcase_add_test(tc, trigger_none_leaves_signal_alone);
+    tcase_add_test(tc, trigger_bad_settings_warn_once_each);
+    tcase_add_test(tc, trigger_unusable_dir_falls_back);
+    tcase_add_test(tc, trigger_no_eintr_in_host);
+    tcase_add_test(tc, trigger_burst_coalesces);
+    tcase_add_test(tc, trigger_children_inherit_host_mask);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(triggers_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

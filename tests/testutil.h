@@ -1,0 +1,296 @@
+/*
+ * testutil.h: helpers shared by the integration suites.  They start a test
+ * program with the agent preloaded (LD_PRELOAD, THREADPROF_DIR set to a
+ * fresh private directory), wait for it to say "ready", find the dumps it
+ * wrote and match their text with POSIX extended regular expressions.
+ *
+ * Header-only (static functions), so each suite stays one file.
+ * TP_BUILD (set by scripts/run-tests) names the build directory.
+ */
+#ifndef TP_TESTUTIL_H
+#define TP_TESTUTIL_H
+
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <regex.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+typedef struct tu_proc {
+    pid_t pid;
+    int out_fd;
+    int err_fd;
+    char dir[PATH_MAX];
+    char out[65536];
+    size_t out_len;
+    char err[65536];
+    size_t err_len;
+    int status;
+} tu_proc_t;
+
+static inline long tu_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+static inline const char *tu_build(void)
+{
+    const char *b = getenv("TP_BUILD");
+    return b && *b ? b : "build";
+}
+
+static inline char *tu_read_file(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return NULL;
+    size_t cap = 65536, len = 0;
+    char *buf = malloc(cap);
+    size_t n;
+    while ((n = fread(buf + len, 1, cap - len - 1, f)) > 0) {
+        len += n;
+        if (cap - len - 1 == 0)
+            buf = realloc(buf, cap *= 2);
+    }
+    fclose(f);
+    buf[len] = '\0';
+    return buf;
+}
+
+/* Line number of the first line of file containing marker. */
+static inline int tu_source_line(const char *file, const char *marker)
+{
+    char *text = tu_read_file(file);
+    ck_assert_msg(text != NULL, "cannot read %s", file);
+    char *hit = strstr(text, marker);
+    ck_assert_msg(hit != NULL, "marker %s not in %s", marker, file);
+    int line = 1;
+    for (char *p = text; p < hit; p++)
+        line += *p == '\n';
+    free(text);
+    return line;
+}
+
+/* 1 when regex (extended, ^/$ match at line boundaries) matches text;
+ * with cap != NULL the first group is copied there. */
+static inline int tu_match(const char *text, const char *regex, char *cap,
+                           size_t cap_len)
+{
+    regex_t re;
+    int rc = regcomp(&re, regex, REG_EXTENDED | REG_NEWLINE);
+    ck_assert_msg(rc == 0, "bad regex %s", regex);
+    regmatch_t m[2];
+    int ok = regexec(&re, text, 2, m, 0) == 0;
+    if (ok && cap != NULL && m[1].rm_so >= 0) {
+        size_t n = (size_t)(m[1].rm_eo - m[1].rm_so);
+        if (n >= cap_len)
+            n = cap_len - 1;
+        memcpy(cap, text + m[1].rm_so, n);
+        cap[n] = '\0';
+    }
+    regfree(&re);
+    return ok;
+}
+
+static inline int tu_count(const char *text, const char *needle)
+{
+    int n = 0;
+    for (const char *p = strstr(text, needle); p; p = strstr(p + 1, needle))
+        n++;
+    return n;
+}
+
+/* Check carries failure messages through a pipe of limited size: the text
+ * quoted in a message is cut to its first 3,000 characters. */
+#define tu_assert_match(text, regex)                                          \
+    ck_assert_msg(tu_match((text), (regex), NULL, 0),                         \
+                  "no match for /%s/ in:\n%.3000s", (regex), (text))
+#define tu_assert_no_match(text, regex)                                       \
+    ck_assert_msg(!tu_match((text), (regex), NULL, 0),                        \
+                  "unexpected match for /%s/ in:\n%.3000s", (regex), (text))
+
+static inline void tu_make_dir(tu_proc_t *p)
+{
+    snprintf(p->dir, sizeof p->dir, "/tmp/tp-test-XXXXXX");
+    ck_assert(mkdtemp(p->dir) != NULL);
+}
+
+/* Starts build/tests/programs/<prog> with the agent preloaded unless
+ * preload is 0.  env: NULL-terminated "NAME=value" extras (may override
+ * THREADPROF_DIR).  args: NULL-terminated extra argv. */
+static inline void tu_start_full(tu_proc_t *p, const char *prog, int preload,
+                                 const char *const *env, const char *const *args)
+{
+    int out[2], err[2];
+    char path[PATH_MAX], lib[PATH_MAX], rel[PATH_MAX];
+    if (p->dir[0] == '\0')
+        tu_make_dir(p);
+    snprintf(path, sizeof path, "%.3000s/tests/programs/%.200s", tu_build(), prog);
+    snprintf(rel, sizeof rel, "%.3000s/libthreadprof.so", tu_build());
+    ck_assert_msg(realpath(rel, lib) != NULL, "no %s", rel);
+    ck_assert(pipe2(out, O_CLOEXEC) == 0 && pipe2(err, O_CLOEXEC) == 0);
+    p->out_len = p->err_len = 0;
+    p->out[0] = p->err[0] = '\0';
+    p->pid = fork();
+    ck_assert(p->pid >= 0);
+    if (p->pid == 0) {
+        dup2(out[1], 1);
+        dup2(err[1], 2);
+        if (preload)
+            setenv("LD_PRELOAD", lib, 1);
+        setenv("THREADPROF_DIR", p->dir, 1);
+        for (const char *const *e = env; e && *e; e++)
+            putenv((char *)*e);
+        const char *argv[32] = {path};
+        int argc = 1;
+        for (const char *const *a = args; a && *a && argc < 31; a++)
+            argv[argc++] = *a;
+        argv[argc] = NULL;
+        execv(path, (char *const *)argv);
+        _exit(127);
+    }
+    close(out[1]);
+    close(err[1]);
+    p->out_fd = out[0];
+    p->err_fd = err[0];
+    fcntl(p->out_fd, F_SETFL, O_NONBLOCK);
+    fcntl(p->err_fd, F_SETFL, O_NONBLOCK);
+}
+
+static inline void tu_start(tu_proc_t *p, const char *prog, const char *const *env)
+{
+    tu_start_full(p, prog, 1, env, NULL);
+}
+
+static inline void tu_drain(tu_proc_t *p)
+{
+    ssize_t n;
+    while (p->out_fd >= 0 && p->out_len < sizeof p->out - 1 &&
+           (n = read(p->out_fd, p->out + p->out_len, sizeof p->out - 1 - p->out_len)) > 0)
+        p->out_len += (size_t)n;
+    p->out[p->out_len] = '\0';
+    while (p->err_fd >= 0 && p->err_len < sizeof p->err - 1 &&
+           (n = read(p->err_fd, p->err + p->err_len, sizeof p->err - 1 - p->err_len)) > 0)
+        p->err_len += (size_t)n;
+    p->err[p->err_len] = '\0';
+}
+
+/* Waits until stdout contains line; fails the test after timeout_ms. */
+static inline void tu_wait_output(tu_proc_t *p, const char *text, int timeout_ms)
+{
+    long end = tu_now_ms() + timeout_ms;
+    for (;;) {
+        tu_drain(p);
+        if (strstr(p->out, text) != NULL)
+            return;
+        ck_assert_msg(tu_now_ms() < end, "program did not print \"%s\" within "
+                      "%d ms; stdout:\n%.1500s\nstderr:\n%.1500s", text, timeout_ms,
+                      p->out, p->err);
+        struct pollfd pf = {.fd = p->out_fd, .events = POLLIN};
+        poll(&pf, 1, 50);
+    }
+}
+
+static inline void tu_dump_path(const tu_proc_t *p, pid_t pid, unsigned seq,
+                                char *buf, size_t len)
+{
+    snprintf(buf, len, "%.3000s/threadprof.%d.%u.threads.txt", p->dir, (int)pid, seq);
+}
+
+/* Waits for dump number seq of pid and returns its text (malloc'd). */
+static inline char *tu_wait_dump(tu_proc_t *p, pid_t pid, unsigned seq,
+                                 int timeout_ms)
+{
+    char path[PATH_MAX];
+    tu_dump_path(p, pid, seq, path, sizeof path);
+    long end = tu_now_ms() + timeout_ms;
+    while (access(path, F_OK) != 0) {
+        tu_drain(p);
+        ck_assert_msg(tu_now_ms() < end, "no %s within %d ms; stderr:\n%.2000s",
+                      path, timeout_ms, p->err);
+        usleep(10000);
+    }
+    return tu_read_file(path);
+}
+
+/* Sends sig (0: none, just wait), waits for exit, collects the output. */
+static inline int tu_finish(tu_proc_t *p, int sig, int timeout_ms)
+{
+    if (sig != 0)
+        kill(p->pid, sig);
+    long end = tu_now_ms() + timeout_ms;
+    int status = 0;
+    for (;;) {
+        tu_drain(p);
+        pid_t r = waitpid(p->pid, &status, WNOHANG);
+        if (r == p->pid)
+            break;
+        if (tu_now_ms() > end) {
+            kill(p->pid, SIGKILL);
+            waitpid(p->pid, &status, 0);
+            ck_abort_msg("program did not exit within %d ms; stderr:\n%.2000s",
+                         timeout_ms, p->err);
+        }
+        usleep(5000);
+    }
+    tu_drain(p);
+    close(p->out_fd);
+    close(p->err_fd);
+    p->out_fd = p->err_fd = -1;
+    p->status = status;
+    return status;
+}
+
+static inline void tu_cleanup(tu_proc_t *p)
+{
+    char cmd[PATH_MAX + 16];
+    if (p->dir[0] != '\0' && strncmp(p->dir, "/tmp/tp-test-", 13) == 0) {
+        snprintf(cmd, sizeof cmd, "rm -rf '%.3000s'", p->dir);
+        if (system(cmd) != 0)
+            fprintf(stderr, "cannot remove %s\n", p->dir);
+    }
+}
+
+/* The tid in the header of the thread named name ("" when absent). */
+static inline pid_t tu_thread_tid(const char *dump, const char *name)
+{
+    char re[256], cap[32];
+    snprintf(re, sizeof re, "^thread ([0-9]+) \"%s\" \\[", name);
+    return tu_match(dump, re, cap, sizeof cap) ? (pid_t)atoi(cap) : 0;
+}
+
+/* The entry (header up to the blank line) of the thread named name. */
+static inline char *tu_thread_entry(const char *dump, const char *name)
+{
+    char needle[128];
+    snprintf(needle, sizeof needle, "\"%s\" [", name);
+    const char *p = dump;
+    /* Skip the grouped view: entries are after "== threads ==" if present. */
+    const char *detail = strstr(dump, "== threads ==");
+    if (detail != NULL)
+        p = detail;
+    const char *hit = strstr(p, needle);
+    ck_assert_msg(hit != NULL, "no thread \"%s\" in dump:\n%.3000s", name, dump);
+    while (hit > dump && hit[-1] != '\n')
+        hit--;
+    const char *end = strstr(hit, "\n\n");
+    size_t n = end ? (size_t)(end - hit) + 1 : strlen(hit);
+    char *entry = malloc(n + 1);
+    memcpy(entry, hit, n);
+    entry[n] = '\0';
+    return entry;
+}
+
+#endif
