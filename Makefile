@@ -33,11 +33,12 @@ UNIT_OBJS  := $(CORE_SRCS:%.c=$(BUILD)/unitobj/%.o)
 UNIT_TESTS  := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/check_*.c))
 PROGRAMS_C  := $(patsubst tests/programs/%.c,$(BUILD)/tests/programs/%,$(wildcard tests/programs/*.c))
 PROGRAMS_CC := $(patsubst tests/programs/%.cpp,$(BUILD)/tests/programs/%,$(wildcard tests/programs/*.cpp))
+PRELOADS    := $(patsubst tests/programs/preload/%.c,$(BUILD)/tests/programs/preload/%.so,$(wildcard tests/programs/preload/*.c))
 BENCHES     := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(wildcard tests/bench/*.c))
 
 LIB := $(BUILD)/libthreadprof.so
 
-.PHONY: all check unit-check bench demo clean
+.PHONY: all setup check bench demo clean
 all: $(LIB)
 
 $(LIB): $(CORE_OBJS) $(HOOK_OBJS)
@@ -73,11 +74,19 @@ $(BUILD)/tests/programs/%: tests/programs/%.cpp
 	@mkdir -p $(dir $@)
 	$(CXX) -std=c++17 -O1 -g -Wall -Wextra -Werror -o $@ $< -lpthread
 
+# Small libraries the tests preload beside the agent.
+$(BUILD)/tests/programs/preload/%.so: tests/programs/preload/%.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -D_GNU_SOURCE -O1 -g -Wall -Wextra -Werror -shared -fPIC -o $@ $<
+
 $(BUILD)/bench/%: tests/bench/%.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -o $@ $< -lpthread
 
-check: $(LIB) $(UNIT_TESTS) $(PROGRAMS_C) $(PROGRAMS_CC)
+setup:
+	@scripts/setup
+
+check: $(LIB) $(UNIT_TESTS) $(PROGRAMS_C) $(PROGRAMS_CC) $(PRELOADS)
 	@scripts/run-tests $(BUILD) $(UNIT_TESTS)
 
 bench: $(LIB) $(BENCHES) $(PROGRAMS_C) $(PROGRAMS_CC)

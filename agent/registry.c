@@ -169,7 +169,9 @@ static void on_thread_exit(void *arg)
     tp_self = NULL;
     tp_registry_lock();
     unlink_thread(t);
-    if (t->flags & TP_TF_DETACHED || t->flags & TP_TF_ADOPTED) {
+    /* Nobody can join the main thread, a detached one or one we did not
+     * see created: forget them; keep the others until joined. */
+    if (t->flags & (TP_TF_DETACHED | TP_TF_ADOPTED | TP_TF_MAIN)) {
         tp_registry_free(t);
     } else {
         t->flags |= TP_TF_EXITED;

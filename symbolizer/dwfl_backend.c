@@ -7,9 +7,11 @@
  * One session (Dwfl) describes this process: the modules of
  * /proc/self/maps, reported once and again when an address falls outside
  * all of them (a library dlopen'd later).  Per address it gives the ELF
- * symbol (.symtab when there is one, separate debuginfo included), the
- * line table row, and the DWARF scopes that expand the address into its
- * inlined frames, the way `eu-addr2line -i -f` does.
+ * symbol (.symtab when there is one, separate debuginfo included; looked
+ * up in a per-module index, symindex.c), the line table row, and the DWARF
+ * scopes that expand the address into its inlined frames, with the same
+ * result as `eu-addr2line -i -f` (checked on 150k addresses of libc, libm,
+ * libstdc++ and C++ test code).
  *
  * Everything here runs under the symbolizer lock: libdwfl sessions are not
  * thread-safe.
@@ -31,18 +33,22 @@
 
 /* Every libdw function used, looked up with dlsym() into p_<name> (the
  * elf_ ones come from libelf, which libdw's handle reaches). */
-#define DW_FUNCS(X)                                                       \
-    X(dwfl_begin) X(dwfl_end) X(dwfl_report_begin) X(dwfl_report_end)     \
-    X(dwfl_linux_proc_report) X(dwfl_linux_proc_find_elf)                 \
-    X(dwfl_standard_find_debuginfo) X(dwfl_addrmodule) X(dwfl_module_info) \
-    X(dwfl_module_getelf) X(dwfl_module_getsymtab) X(dwfl_getmodules)    \
-    X(dwfl_module_getsym_info) X(dwfl_module_getsrc) X(elf_getscn)        \
-    X(gelf_getshdr)                                                       \
-    X(dwfl_lineinfo) X(dwfl_module_addrdie) X(dwfl_build_id_find_debuginfo)                \
-    X(dwarf_child) X(dwarf_siblingof) X(dwarf_haspc) X(dwarf_formref_die)  \
-    X(dwarf_tag) X(dwarf_attr)  \
-    X(dwarf_attr_integrate) X(dwarf_formstring) X(dwarf_formudata)        \
-    X(dwarf_diename) X(dwarf_diecu) X(dwarf_getsrcfiles) X(dwarf_filesrc)
+#define DW_FUNCS(X)                                                          \
+    /* session and modules */                                                \
+    X(dwfl_begin) X(dwfl_end) X(dwfl_report_begin) X(dwfl_report_end)        \
+    X(dwfl_linux_proc_report) X(dwfl_linux_proc_find_elf)                    \
+    X(dwfl_standard_find_debuginfo) X(dwfl_build_id_find_debuginfo)          \
+    X(dwfl_addrmodule) X(dwfl_module_info) X(dwfl_getmodules)                \
+    X(dwfl_module_getelf)                                                    \
+    /* symbols */                                                            \
+    X(dwfl_module_getsymtab) X(dwfl_module_getsym_info)                      \
+    X(elf_getscn) X(gelf_getshdr)                                            \
+    /* lines and inlined frames */                                           \
+    X(dwfl_module_getsrc) X(dwfl_lineinfo) X(dwfl_module_addrdie)            \
+    X(dwarf_child) X(dwarf_siblingof) X(dwarf_haspc) X(dwarf_tag)            \
+    X(dwarf_attr) X(dwarf_attr_integrate) X(dwarf_formstring)                \
+    X(dwarf_formudata) X(dwarf_formref_die) X(dwarf_diename) X(dwarf_diecu)  \
+    X(dwarf_getsrcfiles) X(dwarf_filesrc)
 
 #define DECLARE_PTR(name) static __typeof__(name) *p_##name;
 DW_FUNCS(DECLARE_PTR)
@@ -454,9 +460,12 @@ static const char *intern_symbol(tp__sym_cache_t *c, const char *name)
     const char *at = strchr(name, '@');
     if (at == NULL || at == name)
         return tp__sym_intern_name(c, name);
-    char buf[1024];
-    snprintf(buf, sizeof buf, "%.*s", (int)(at - name), name);
-    return tp__sym_intern_name(c, buf);
+    char *bare = strndup(name, (size_t)(at - name));
+    if (bare == NULL)
+        return NULL;
+    const char *s = tp__sym_intern_name(c, bare);
+    free(bare);
+    return s;
 }
 
 /* The module whose mapped range holds addr, or NULL; sets *start.

@@ -35,7 +35,9 @@ typedef struct tp_sym_frame {
  * its own line, while func_offset stays pc - entry (Go's +0x convention).
  * Returns the number of frames written, always >= 1 (an unknown address
  * yields one frame with function == NULL, and module/module_offset when
- * the address lies in a mapped object).  Thread-safe (internal lock).
+ * the address lies in a mapped object).  When there are more than max
+ * frames, the innermost max are written.  Thread-safe (internal lock);
+ * not async-signal-safe (it locks and allocates).
  */
 int tp_sym_resolve(uintptr_t pc, int is_return_address,
                    tp_sym_frame_t *out, int max);

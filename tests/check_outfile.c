@@ -7,8 +7,9 @@
  * buffering, memory mode and sticky error.
  *
  * Every test gets its own mkdtemp() directory (a checked fixture creates
- * it with umask 0, so modes are exactly what the code asks for, and
- * removes it afterwards), which also keeps CK_FORK=no runs independent.
+ * it with umask 0, so modes are exactly what the code asks for), inside a
+ * per-tcase base directory that the parent removes even after failures;
+ * this also keeps CK_FORK=no runs independent.
  */
 #include <check.h>
 #include <dirent.h>
@@ -25,7 +26,8 @@
 #include "output/outfile.h"
 #include "output/sink.h"
 
-static char tmpdir[64];
+static char basedir[64];
+static char tmpdir[128];
 
 static int remove_entry(const char *path, const struct stat *st, int flag,
                         struct FTW *ftw)
@@ -37,17 +39,42 @@ static int remove_entry(const char *path, const struct stat *st, int flag,
     return 0;
 }
 
+/* Removes path and everything under it, never following symlinks. */
+static void remove_tree(const char *path)
+{
+    nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Unchecked fixture (the parent process, once per tcase): a base directory
+ * that is removed even when a test failed and skipped its own teardown. */
+static void make_basedir(void)
+{
+    snprintf(basedir, sizeof basedir, "/tmp/check_outfile.XXXXXX");
+    if (mkdtemp(basedir) == NULL) {
+        perror("mkdtemp");
+        exit(EXIT_FAILURE);
+    }
+}
+
+static void remove_basedir(void)
+{
+    if (basedir[0] != '\0')
+        remove_tree(basedir);
+    basedir[0] = '\0';
+}
+
+/* Checked fixture: a fresh directory per test, umask 0. */
 static void make_tmpdir(void)
 {
     umask(0);
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/check_outfile.XXXXXX");
+    snprintf(tmpdir, sizeof tmpdir, "%s/t.XXXXXX", basedir);
     ck_assert_ptr_nonnull(mkdtemp(tmpdir));
 }
 
 static void remove_tmpdir(void)
 {
     if (tmpdir[0] != '\0')
-        nftw(tmpdir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+        remove_tree(tmpdir);
     tmpdir[0] = '\0';
 }
 
@@ -493,6 +520,48 @@ START_TEST(sink_sticky_error_dev_full)
 }
 END_TEST
 
+/* Once a write failed, nothing more reaches the descriptor, even when it
+ * could take data again (a non-blocking pipe that was full). */
+START_TEST(sink_error_stays_after_fd_recovers)
+{
+    int p[2];
+    ck_assert_int_eq(pipe2(p, O_NONBLOCK | O_CLOEXEC), 0);
+    int cap = fcntl(p[1], F_SETPIPE_SZ, 4096);
+    ck_assert_int_gt(cap, 0);
+    tp_sink_t *s = malloc(sizeof *s);
+    ck_assert_ptr_nonnull(s);
+    ck_assert_int_gt(sizeof s->buf, (size_t)cap);
+    tp_sink_init_fd(s, p[1]);
+    size_t n = sizeof s->buf + 100;
+    char *data = malloc(n);
+    ck_assert_ptr_nonnull(data);
+    memset(data, 'p', n);
+
+    tp_sink_write(s, data, n);
+    ck_assert_int_eq(s->err, EAGAIN);
+    size_t total = s->total;
+    /* Empty the pipe: what went in is a prefix of the data. */
+    char *got = malloc((size_t)cap + 1);
+    ck_assert_ptr_nonnull(got);
+    ssize_t r = read(p[0], got, (size_t)cap + 1);
+    ck_assert_int_eq(r, cap);
+    ck_assert(memcmp(got, data, (size_t)cap) == 0);
+
+    ck_assert_int_eq(tp_sink_flush(s), EAGAIN);
+    tp_sink_puts(s, "more\n");
+    ck_assert_int_eq(tp_sink_flush(s), EAGAIN);
+    ck_assert_uint_eq(s->total, total);
+    r = read(p[0], got, (size_t)cap + 1);
+    ck_assert_msg(r == -1 && errno == EAGAIN, "%zd more bytes written after "
+                  "the error", r);
+    free(got);
+    free(data);
+    free(s);
+    close(p[0]);
+    close(p[1]);
+}
+END_TEST
+
 /* Small output only meets the disk at flush, which reports it. */
 START_TEST(sink_error_reported_at_flush)
 {
@@ -663,6 +732,7 @@ static Suite *outfile_suite(void)
 
     TCase *tc = tcase_create("outdir");
     tcase_set_timeout(tc, 20);
+    tcase_add_unchecked_fixture(tc, make_basedir, remove_basedir);
     tcase_add_checked_fixture(tc, make_tmpdir, remove_tmpdir);
     tcase_add_test(tc, outfile_dir_created_private);
     tcase_add_test(tc, outfile_dir_trailing_slash_created);
@@ -674,6 +744,7 @@ static Suite *outfile_suite(void)
 
     tc = tcase_create("outfile");
     tcase_set_timeout(tc, 20);
+    tcase_add_unchecked_fixture(tc, make_basedir, remove_basedir);
     tcase_add_checked_fixture(tc, make_tmpdir, remove_tmpdir);
     tcase_add_test(tc, outfile_finish_ok_complete_private);
     tcase_add_test(tc, outfile_finish_failed_leaves_nothing);
@@ -687,8 +758,10 @@ static Suite *outfile_suite(void)
 
     tc = tcase_create("sink");
     tcase_set_timeout(tc, 20);
+    tcase_add_unchecked_fixture(tc, make_basedir, remove_basedir);
     tcase_add_checked_fixture(tc, make_tmpdir, remove_tmpdir);
     tcase_add_test(tc, sink_sticky_error_dev_full);
+    tcase_add_test(tc, sink_error_stays_after_fd_recovers);
     tcase_add_test(tc, sink_error_reported_at_flush);
     tcase_add_test(tc, sink_flush_twice_writes_once);
     tcase_add_test(tc, sink_mem_empty_text);

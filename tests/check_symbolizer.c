@@ -13,9 +13,9 @@
 #include <check.h>
 #include <dlfcn.h>
 #include <elf.h>
+#include <errno.h>
 #include <link.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,23 +32,31 @@ static volatile int sink;
 
 /* ---- code to symbolize ---- */
 
+/* Not inlined, cloned, merged or tail-called: the names and lines stay
+ * those of the source. */
+#if defined(__clang__)
+#define NOIPA __attribute__((noinline, optnone))
+#else
+#define NOIPA __attribute__((noipa))
+#endif
+
 /* One line each, so that every address in them maps to that line. */
 int symtest_global_fn(int x);
 enum { GLOBAL_FN_LINE = __LINE__ + 1 };
-__attribute__((noipa)) int symtest_global_fn(int x) { return x * 3 + sink; }
+NOIPA int symtest_global_fn(int x) { return x * 3 + sink; }
 enum { STATIC_FN_LINE = __LINE__ + 1 };
-static __attribute__((noipa)) int static_fn(int x) { return x * 5 - sink; }
+static NOIPA int static_fn(int x) { return x * 5 - sink; }
 
 /* Lines of the calls below, set when they run. */
 static int call_line, leaf_line, caller_line;
 
-static __attribute__((noipa)) uintptr_t return_address(void)
+static NOIPA uintptr_t return_address(void)
 {
     return (uintptr_t)__builtin_return_address(0);
 }
 
 /* Returns the return address of a call made on line call_line. */
-static __attribute__((noipa)) uintptr_t call_and_return(void)
+static NOIPA uintptr_t call_and_return(void)
 {
     uintptr_t ra = return_address(); call_line = __LINE__;
     sink++;
@@ -63,7 +71,7 @@ static inline __attribute__((always_inline)) uintptr_t inlined_leaf(int x)
 }
 
 /* Returns a return address inside the inlined copy of inlined_leaf(). */
-static __attribute__((noipa)) uintptr_t inline_caller(int x)
+static NOIPA uintptr_t inline_caller(int x)
 {
     uintptr_t ra = inlined_leaf(x); caller_line = __LINE__;
     sink += 2;
@@ -305,6 +313,9 @@ START_TEST(symbolizer_resolves_libstdcxx_function)
                   strncmp(f[n - 1].function, "std::terminate", 14) == 0,
                   "function %s", f[n - 1].function);
     ck_assert_msg(strstr(f[0].module, "libstdc++.so.6") != NULL, "module %s", f[0].module);
+    /* libstdc++ has a .gnu_debuglink but no debuginfo here: libdw must not
+     * go and ask debuginfod (which would load libdebuginfod and libcurl). */
+    ck_assert(!is_loaded("libdebuginfod.so.1"));
     ck_assert_uint_eq(f[0].module_offset, (uintptr_t)fn - object_of((uintptr_t)fn).bias);
 }
 END_TEST
@@ -320,6 +331,20 @@ START_TEST(symbolizer_libc_module_and_offset)
     ck_assert_uint_eq(f[n - 1].func_offset, 0);
     ck_assert_msg(ends_with(f[0].module, "libc.so.6"), "module %s", f[0].module);
     ck_assert_uint_eq(f[0].module_offset, pc - bias);
+
+    /* Inside a function: func_offset from its entry. */
+    n = tp_sym_resolve(pc + 5, 0, f, MAXF);
+    ck_assert_str_eq(f[n - 1].function, "qsort");
+    ck_assert_uint_eq(f[n - 1].func_offset, 5);
+
+    /* Versioned .symtab names ("pthread_create@@GLIBC_2.34" in libc's
+     * debuginfo) come without the version. */
+    void *h = dlopen("libc.so.6", RTLD_LAZY | RTLD_NOLOAD);
+    ck_assert_ptr_nonnull(h);
+    uintptr_t pcreate = (uintptr_t)dlsym(h, "pthread_create");
+    dlclose(h);
+    n = tp_sym_resolve(pcreate, 0, f, MAXF);
+    ck_assert_str_eq(f[n - 1].function, "pthread_create");
 
     /* The ELF header of libc: mapped, covered by no symbol. */
     n = tp_sym_resolve(bias + 0x10, 0, f, MAXF);
@@ -344,6 +369,61 @@ START_TEST(symbolizer_separate_debuginfo)
     ck_assert_msg(ends_with(f[0].file, ".c"), "file %s", f[0].file);
     ck_assert_int_gt(f[0].line, 0);
     ck_assert_str_eq(f[n - 1].function, "qsort");
+}
+END_TEST
+
+/* Entry for the index tests; names are static strings. */
+static tp__sym_index_entry_t ent(uint64_t addr, uint64_t end, int sized, int bind,
+                                 const char *name)
+{
+    tp__sym_index_entry_t e = { addr, end, name, (uint8_t)sized, (uint8_t)bind };
+    return e;
+}
+
+static const char *lookup_name(const tp__sym_index_t *ix, uint64_t addr)
+{
+    const tp__sym_index_entry_t *e = tp__sym_index_lookup(ix, addr);
+    return e != NULL ? e->name : "(none)";
+}
+
+START_TEST(symbolizer_symbol_index_choice)
+{
+    enum { N = 9 };
+    tp__sym_index_entry_t *v = malloc(N * sizeof *v);
+    ck_assert_ptr_nonnull(v);
+    /* Given out of order on purpose. */
+    v[0] = ent(0x2000, 0x2100, 1, STB_LOCAL, "__GI_alias");
+    v[1] = ent(0x1000, 0x1100, 1, STB_GLOBAL, "first");
+    v[2] = ent(0x2000, 0x2100, 1, STB_WEAK, "weak_alias");
+    v[3] = ent(0x2000, 0x2100, 1, STB_GLOBAL, "__real");
+    v[4] = ent(0x2000, 0x2100, 1, STB_GLOBAL, "real");
+    v[5] = ent(0x2040, 0x3000, 0, STB_LOCAL, "inner_label");   /* inside real */
+    v[6] = ent(0x2200, 0x3000, 0, STB_GLOBAL, "asm_label");    /* section ends 0x3000 */
+    v[7] = ent(0x1800, 0x1900, 1, STB_GLOBAL, "outer");        /* holds nested */
+    v[8] = ent(0x1820, 0x1840, 1, STB_GLOBAL, "nested");
+    tp__sym_index_t ix;
+    ck_assert_int_eq(tp__sym_index_build(&ix, v, N), 0);
+
+    ck_assert_str_eq(lookup_name(&ix, 0xfff), "(none)");
+    ck_assert_str_eq(lookup_name(&ix, 0x1000), "first");
+    ck_assert_str_eq(lookup_name(&ix, 0x10ff), "first");
+    ck_assert_str_eq(lookup_name(&ix, 0x1100), "(none)");      /* gap */
+    ck_assert_str_eq(lookup_name(&ix, 0x1810), "outer");
+    ck_assert_str_eq(lookup_name(&ix, 0x1830), "nested");      /* closest sized */
+    ck_assert_str_eq(lookup_name(&ix, 0x1850), "outer");       /* walks back */
+    ck_assert_str_eq(lookup_name(&ix, 0x2000), "real");        /* alias choice */
+    ck_assert_str_eq(lookup_name(&ix, 0x2080), "real");        /* sized beats label */
+    ck_assert_str_eq(lookup_name(&ix, 0x2100), "(none)");      /* label under real */
+    ck_assert_str_eq(lookup_name(&ix, 0x2200), "asm_label");
+    ck_assert_str_eq(lookup_name(&ix, 0x2fff), "asm_label");
+    ck_assert_str_eq(lookup_name(&ix, 0x3000), "(none)");      /* past its section */
+    ck_assert_uint_eq(tp__sym_index_lookup(&ix, 0x2080)->addr, 0x2000);
+    tp__sym_index_free(&ix);
+
+    tp__sym_index_t empty;
+    ck_assert_int_eq(tp__sym_index_build(&empty, NULL, 0), 0);
+    ck_assert_ptr_null(tp__sym_index_lookup(&empty, 0x1000));
+    tp__sym_index_free(&empty);
 }
 END_TEST
 
@@ -405,6 +485,41 @@ START_TEST(symbolizer_cache_and_reset)
     ck_assert_str_eq(d[nd - 1].file, file);
     ck_assert_int_eq(d[nd - 1].line, line);
     ck_assert_str_eq(d[0].function, "inlined_leaf");
+}
+END_TEST
+
+START_TEST(symbolizer_cache_cap)
+{
+    tp__sym_cache_t c;
+    memset(&c, 0, sizeof c);
+    const char *mod = tp__sym_cache_intern(&c, "/lib/libx.so");
+    char tmp[] = "/lib/libx.so";
+    ck_assert_ptr_eq(tp__sym_cache_intern(&c, tmp), mod);   /* interned */
+    ck_assert_ptr_ne(mod, tmp);
+
+    tp_sym_frame_t f[2];
+    memset(f, 0, sizeof f);
+    f[0].module = mod;
+    for (uintptr_t i = 0; i < TP_SYM_CACHE_MAX_ENTRIES; i++) {
+        f[0].module_offset = i;
+        ck_assert_int_eq(tp__sym_cache_put(&c, 0x10000 + i * 16, (int)(i & 1), f,
+                                           1 + (int)(i & 1)), 0);
+    }
+    f[0].module_offset = 12345;
+    ck_assert_int_eq(tp__sym_cache_put(&c, 0x5000000, 0, f, 1), -ENOSPC);
+
+    const tp_sym_frame_t *got;
+    ck_assert_int_eq(tp__sym_cache_get(&c, 0x5000000, 0, &got), 0);
+    for (uintptr_t i = 0; i < TP_SYM_CACHE_MAX_ENTRIES; i += 997) {
+        int n = tp__sym_cache_get(&c, 0x10000 + i * 16, (int)(i & 1), &got);
+        ck_assert_int_eq(n, 1 + (int)(i & 1));
+        ck_assert_uint_eq(got[0].module_offset, i);
+        ck_assert_ptr_eq(got[0].module, mod);
+        /* The same pc as the other kind of address is another entry. */
+        ck_assert_int_eq(tp__sym_cache_get(&c, 0x10000 + i * 16, !(i & 1), &got), 0);
+    }
+    tp__sym_cache_free(&c);
+    ck_assert_int_eq(tp__sym_cache_get(&c, 0x10000, 0, &got), 0);
 }
 END_TEST
 
@@ -617,8 +732,10 @@ static Suite *symbolizer_suite(void)
     tcase_add_test(tc, symbolizer_resolves_libstdcxx_function);
     tcase_add_test(tc, symbolizer_libc_module_and_offset);
     tcase_add_test(tc, symbolizer_separate_debuginfo);
+    tcase_add_test(tc, symbolizer_symbol_index_choice);
     tcase_add_test(tc, symbolizer_bad_pcs);
     tcase_add_test(tc, symbolizer_cache_and_reset);
+    tcase_add_test(tc, symbolizer_cache_cap);
     tcase_add_test(tc, symbolizer_finds_library_dlopened_later);
     tcase_add_test(tc, symbolizer_fallback_without_libdw);
     tcase_add_test(tc, symbolizer_threads_agree);
