@@ -25,6 +25,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <limits.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -43,8 +44,9 @@
     /* symbols */                                                            \
     X(dwfl_module_getsymtab) X(dwfl_module_getsym_info)                      \
     X(elf_getscn) X(gelf_getshdr)                                            \
-    /* lines and inlined frames */                                           \
-    X(dwfl_module_getsrc) X(dwfl_lineinfo) X(dwfl_module_addrdie)            \
+    /* units, lines and inlined frames */                                    \
+    X(dwfl_module_addrdie) X(dwfl_module_nextcu) X(dwarf_ranges)             \
+    X(dwarf_getsrc_die) X(dwarf_linesrc) X(dwarf_lineno)                     \
     X(dwarf_child) X(dwarf_siblingof) X(dwarf_haspc) X(dwarf_tag)            \
     X(dwarf_attr) X(dwarf_attr_integrate) X(dwarf_formstring)                \
     X(dwarf_formudata) X(dwarf_formref_die) X(dwarf_diename) X(dwarf_diecu)  \
@@ -181,32 +183,53 @@ static struct dl_counts dl_counts(void)
 }
 
 /*
- * Each module's symbol index (symindex.c) hangs off its libdwfl userdata
- * slot, built on the first lookup in the module and freed with it.
+ * What this file keeps per module, hung off its libdwfl userdata slot,
+ * built on the first lookup in the module and freed with it: the symbol
+ * index (symindex.c) and, for DWARF without .debug_aranges (clang, rustc),
+ * the address ranges of its units.
  */
-static void free_index(void *ix)
+struct cu_range {
+    Dwarf_Addr start, end;              /* run-time addresses */
+    Dwarf_Die cudie;
+};
+
+struct module_data {
+    tp__sym_index_t symbols;
+    struct cu_range *cus;               /* sorted by start */
+    size_t ncus;
+    Dwarf_Addr cu_bias;                 /* DWARF bias, shared by all units */
+    int cus_built;
+};
+
+static void free_module_data(void *p)
 {
-    if (ix != NULL) {
-        tp__sym_index_free(ix);
-        free(ix);
+    struct module_data *md = p;
+    if (md != NULL) {
+        tp__sym_index_free(&md->symbols);
+        free(md->cus);
+        free(md);
     }
 }
 
-/* dwfl_report_end() callback: a module went away (dlclose). */
-static int drop_removed_index(Dwfl_Module *mod, void *userdata, const char *name,
-                              Dwarf_Addr base, void *arg)
+/* dwfl_report_end() callback: a module went away (dlclose).  Despite the
+ * void * in its prototype, libdwfl passes the address of the module's
+ * userdata slot, as to every module callback. */
+static int drop_removed_module(Dwfl_Module *mod, void *slot, const char *name,
+                               Dwarf_Addr base, void *arg)
 {
     (void)mod, (void)name, (void)base, (void)arg;
-    free_index(userdata);
+    void **userdata = slot;
+    free_module_data(*userdata);
+    *userdata = NULL;
     return DWARF_CB_OK;
 }
 
 /* dwfl_getmodules() callback: the session ends. */
-static int drop_index(Dwfl_Module *mod, void **userdata, const char *name,
-                      Dwarf_Addr start, void *arg)
+static int drop_module(Dwfl_Module *mod, void **userdata, const char *name,
+                       Dwarf_Addr start, void *arg)
 {
     (void)mod, (void)name, (void)start, (void)arg;
-    free_index(*userdata);
+    free_module_data(*userdata);
     *userdata = NULL;
     return DWARF_CB_OK;
 }
@@ -258,21 +281,90 @@ static void build_index(Dwfl_Module *mod, tp__sym_index_t *ix)
     (void)tp__sym_index_build(ix, entries, n);
 }
 
-/* mod's symbol index, built on first use; NULL when memory runs out. */
-static const tp__sym_index_t *module_index(Dwfl_Module *mod)
+/* mod's data, created with its symbol index on first use; NULL when
+ * memory runs out. */
+static struct module_data *module_data(Dwfl_Module *mod)
 {
     void **userdata = NULL;
     if (p_dwfl_module_info(mod, &userdata, NULL, NULL, NULL, NULL, NULL, NULL) == NULL ||
         userdata == NULL)
         return NULL;
     if (*userdata == NULL) {
-        tp__sym_index_t *ix = calloc(1, sizeof *ix);
-        if (ix == NULL)
+        struct module_data *md = calloc(1, sizeof *md);
+        if (md == NULL)
             return NULL;
-        build_index(mod, ix);
-        *userdata = ix;
+        build_index(mod, &md->symbols);
+        *userdata = md;
     }
     return *userdata;
+}
+
+static int cu_range_cmp(const void *pa, const void *pb)
+{
+    const struct cu_range *a = pa, *b = pb;
+    return a->start < b->start ? -1 : a->start > b->start;
+}
+
+/* Collects the address ranges of every unit of mod into md->cus. */
+static void build_cu_ranges(Dwfl_Module *mod, struct module_data *md)
+{
+    size_t cap = 0;
+    Dwarf_Addr bias = 0;
+    Dwarf_Die *cu = NULL;
+    while ((cu = p_dwfl_module_nextcu(mod, cu, &bias)) != NULL) {
+        Dwarf_Addr base, start, end;
+        ptrdiff_t off = 0;
+        while ((off = p_dwarf_ranges(cu, off, &base, &start, &end)) > 0) {
+            if (start >= end)
+                continue;
+            if (md->ncus == cap) {
+                size_t ncap = cap ? cap * 2 : 64;
+                struct cu_range *n = realloc(md->cus, ncap * sizeof *n);
+                if (n == NULL)
+                    goto done;
+                md->cus = n;
+                cap = ncap;
+            }
+            md->cus[md->ncus].start = start + bias;   /* bias: run time */
+            md->cus[md->ncus].end = end + bias;
+            md->cus[md->ncus].cudie = *cu;
+            md->ncus++;
+        }
+        md->cu_bias = bias;
+    }
+done:
+    if (md->ncus > 1)
+        qsort(md->cus, md->ncus, sizeof *md->cus, cu_range_cmp);
+}
+
+/*
+ * The unit holding addr (with the DWARF bias in *dbias), or NULL.  libdwfl
+ * finds units through .debug_aranges only, which clang and rustc do not
+ * emit by default; for addresses it does not place, the units' own ranges
+ * are searched (collected once per module).
+ */
+static Dwarf_Die *find_cu(Dwfl_Module *mod, struct module_data *md, Dwarf_Addr addr,
+                          Dwarf_Addr *dbias)
+{
+    Dwarf_Die *cudie = p_dwfl_module_addrdie(mod, addr, dbias);
+    if (cudie != NULL || md == NULL)
+        return cudie;
+    if (!md->cus_built) {
+        md->cus_built = 1;
+        build_cu_ranges(mod, md);
+    }
+    size_t lo = 0, hi = md->ncus;
+    while (lo < hi) {                   /* first range starting above addr */
+        size_t mid = lo + (hi - lo) / 2;
+        if (md->cus[mid].start <= addr)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == 0 || addr >= md->cus[lo - 1].end)
+        return NULL;
+    *dbias = md->cu_bias;
+    return &md->cus[lo - 1].cudie;
 }
 
 /* (Re)reports the modules of /proc/self/maps.  Modules reported again are
@@ -282,7 +374,7 @@ static void report_modules(void)
     struct dl_counts counts = dl_counts();
     p_dwfl_report_begin(dwfl);
     (void)p_dwfl_linux_proc_report(dwfl, getpid());
-    (void)p_dwfl_report_end(dwfl, drop_removed_index, NULL);
+    (void)p_dwfl_report_end(dwfl, drop_removed_module, NULL);
     reported_adds = counts.adds;
     reported_subs = counts.subs;
     reported_at_ns = now_ns();
@@ -321,7 +413,7 @@ int tp__sym_dw_begin(void)
 void tp__sym_dw_end(int leak)
 {
     if (dwfl != NULL && !leak) {
-        (void)p_dwfl_getmodules(dwfl, drop_index, NULL, 0);
+        (void)p_dwfl_getmodules(dwfl, drop_module, NULL, 0);
         p_dwfl_end(dwfl);
     }
     dwfl = NULL;
@@ -341,6 +433,30 @@ static const char *die_name(Dwarf_Die *die)
     return name;
 }
 
+/* Interns a source file name as an absolute path when the unit says where
+ * it was compiled: gcc records "tests/x.c" relative to DW_AT_comp_dir, and
+ * readers (and Go's dumps) expect "/src/tests/x.c".  A relative comp_dir
+ * (-fdebug-prefix-map builds such as Debian's libc: "./stdlib/msort.c")
+ * leaves the name as it is. */
+static const char *source_path(tp__sym_cache_t *c, Dwarf_Die *cu, const char *name)
+{
+    Dwarf_Attribute attr;
+    if (name == NULL || name[0] == '/' || cu == NULL)
+        return tp__sym_cache_intern(c, name);
+    const char *dir = p_dwarf_formstring(p_dwarf_attr(cu, DW_AT_comp_dir, &attr));
+    if (dir == NULL || dir[0] != '/')
+        return tp__sym_cache_intern(c, name);
+    while (name[0] == '.' && name[1] == '/')
+        name += 2;
+    size_t dlen = strlen(dir);
+    while (dlen > 1 && dir[dlen - 1] == '/')
+        dlen--;
+    char path[PATH_MAX];
+    if ((size_t)snprintf(path, sizeof path, "%.*s/%s", (int)dlen, dir, name) >= sizeof path)
+        return tp__sym_cache_intern(c, name);
+    return tp__sym_cache_intern(c, path);
+}
+
 /* Fills f->file and f->line with the call site of an inlined subroutine
  * (DW_AT_call_file, DW_AT_call_line, relative to the die's unit).  Like the
  * line table's, the file name already includes its directory; it is
@@ -357,7 +473,7 @@ static void call_site(tp__sym_cache_t *c, Dwarf_Die *die, tp_sym_frame_t *f)
     if (p_dwarf_formudata(p_dwarf_attr(die, DW_AT_call_file, &attr), &val) == 0 &&
         p_dwarf_diecu(die, &cu, NULL, NULL) != NULL &&
         p_dwarf_getsrcfiles(&cu, &files, NULL) == 0)
-        f->file = tp__sym_cache_intern(c, p_dwarf_filesrc(files, val, NULL, NULL));
+        f->file = source_path(c, &cu, p_dwarf_filesrc(files, val, NULL, NULL));
 }
 
 static int is_function_tag(int tag)
@@ -422,22 +538,18 @@ static int find_scope_child(Dwarf_Die *parent, Dwarf_Addr pc, Dwarf_Die *out,
 }
 
 /*
- * Collects into funcs the function scopes around addr, innermost first,
- * ending with the real function (the first DW_TAG_subprogram from the
- * inside); scopes[] holds the DIEs they point to.  Returns the number of
- * functions (at most max), 0 without DWARF for addr.
+ * Collects into funcs the function scopes of unit cudie around pc (a DWARF
+ * address: bias removed), innermost first, ending with the real function
+ * (the first DW_TAG_subprogram from the inside); scopes[] holds the DIEs
+ * they point to.  Returns the number of functions (at most max).
  */
-static int function_scopes(Dwfl_Module *mod, Dwarf_Addr addr,
+static int function_scopes(Dwarf_Die *cudie, Dwarf_Addr pc,
                            Dwarf_Die scopes[MAX_SCOPES], Dwarf_Die **funcs, int max)
 {
-    Dwarf_Addr bias = 0;
-    Dwarf_Die *cudie = p_dwfl_module_addrdie(mod, addr, &bias);
-    if (cudie == NULL)
-        return 0;
     int nscopes = 0;
     Dwarf_Die *parent = cudie;
     while (nscopes < MAX_SCOPES &&
-           find_scope_child(parent, addr - bias, &scopes[nscopes], 0)) {
+           find_scope_child(parent, pc, &scopes[nscopes], 0)) {
         parent = &scopes[nscopes];
         nscopes++;
     }
@@ -507,33 +619,32 @@ int tp__sym_dw_resolve(tp__sym_cache_t *c, uintptr_t pc, int is_return,
     uintptr_t module_offset = pc - (uintptr_t)(elf != NULL ? bias : start);
 
     /* The ELF symbol: name and entry of the real function. */
+    struct module_data *md = elf != NULL ? module_data(mod) : NULL;
     const char *sym_name = NULL;
     uintptr_t func_offset = 0;
-    const tp__sym_index_t *ix = elf != NULL ? module_index(mod) : NULL;
-    const tp__sym_index_entry_t *sym = ix != NULL ? tp__sym_index_lookup(ix, addr) : NULL;
+    const tp__sym_index_entry_t *sym =
+        md != NULL ? tp__sym_index_lookup(&md->symbols, addr) : NULL;
     if (sym != NULL) {
         sym_name = intern_symbol(c, sym->name);
         func_offset = pc - (uintptr_t)sym->addr;
     }
 
-    /* The line table row: file:line of the innermost frame. */
+    /* The unit: its line table row gives file:line of the innermost
+     * frame, its scopes the inlined frames. */
     const char *file = NULL;
     int line = 0;
-    Dwfl_Line *row = elf != NULL ? p_dwfl_module_getsrc(mod, addr) : NULL;
+    Dwarf_Addr dbias = 0;
+    Dwarf_Die *cudie = elf != NULL ? find_cu(mod, md, addr, &dbias) : NULL;
+    Dwarf_Line *row = cudie != NULL ? p_dwarf_getsrc_die(cudie, addr - dbias) : NULL;
     if (row != NULL) {
-        int lineno = 0;
-        const char *src = p_dwfl_lineinfo(row, NULL, &lineno, NULL, NULL, NULL);
-        if (src != NULL) {
-            file = tp__sym_cache_intern(c, src);
-            line = lineno;
-        }
+        file = source_path(c, cudie, p_dwarf_linesrc(row, NULL, NULL));
+        if (file != NULL && p_dwarf_lineno(row, &line) != 0)
+            line = 0;
     }
-
-    /* Inlined frames. */
     Dwarf_Die scopes[MAX_SCOPES];
     Dwarf_Die *funcs[TP_SYM_MAX_FRAMES];
     int limit = max < TP_SYM_MAX_FRAMES ? max : TP_SYM_MAX_FRAMES;
-    int nfuncs = elf != NULL ? function_scopes(mod, addr, scopes, funcs, limit) : 0;
+    int nfuncs = cudie != NULL ? function_scopes(cudie, addr - dbias, scopes, funcs, limit) : 0;
     int n = nfuncs > 0 ? nfuncs : 1;
     for (int i = 0; i < n; i++) {
         tp_sym_frame_t *f = &out[i];

@@ -35,8 +35,10 @@ int tp__sym_dladdr_resolve(tp__sym_cache_t *c, uintptr_t pc, int is_return,
         dladdr1((void *)addr, &info, (void **)&lm, RTLD_DL_LINKMAP) == 0 ||
         lm == NULL)
         return 1;
-    if (info.dli_fname != NULL && info.dli_fname[0] != '\0')
-        out->module = tp__sym_cache_intern(c, info.dli_fname);
+    /* For the main program dladdr reports argv[0], which may be relative
+     * or not a path at all; its link map has the empty name. */
+    if (lm->l_name != NULL && lm->l_name[0] != '\0')
+        out->module = tp__sym_cache_intern(c, lm->l_name);
     else
         out->module = main_program_path(c);
     out->module_offset = pc - (uintptr_t)lm->l_addr;

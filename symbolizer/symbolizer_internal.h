@@ -1,8 +1,9 @@
 /*
  * symbolizer internals shared by the files of symbolizer/: the result cache
- * and string arena (symcache.c), the libdw back end (dwfl_backend.c), the
- * dladdr() back end (fallback.c), the demangler (demangle.c) and the test
- * hooks of symbolizer.c.  Nothing here is part of the module's API.
+ * and string arena (symcache.c), the per-module symbol index (symindex.c),
+ * the libdw back end (dwfl_backend.c), the dladdr() back end (fallback.c),
+ * the demangler (demangle.c) and the hooks of symbolizer.c for tests and
+ * fork handling.  Nothing here is part of the module's API.
  *
  * Every function below that takes a tp__sym_cache_t runs under the lock of
  * symbolizer.c; none of them locks anything itself.
@@ -78,7 +79,7 @@ typedef struct tp__sym_index {
 int tp__sym_index_build(tp__sym_index_t *ix, tp__sym_index_entry_t *entries,
                         size_t n);
 
-/* The symbol addr lies in, chosen as dwfl_module_addrinfo() would, or NULL. */
+/* The symbol addr lies in (rules at the top of symindex.c), or NULL. */
 const tp__sym_index_entry_t *tp__sym_index_lookup(const tp__sym_index_t *ix,
                                                   uint64_t addr);
 
@@ -129,8 +130,9 @@ int tp__sym_dladdr_resolve(tp__sym_cache_t *c, uintptr_t pc, int is_return,
  * were missing; on == 0 goes back to libdw.  Drops the cache either way. */
 void tp__sym_force_fallback(int on);
 
-/* Takes / releases the symbolizer lock.  For tests that need the lock held
- * across fork(); usable as pthread_atfork() prepare / parent handlers. */
+/* Takes / releases the symbolizer lock: for tests that need it held across
+ * fork(), or as pthread_atfork() prepare / parent handlers (the child then
+ * calls tp_sym_reset(), which re-initialises it). */
 void tp__sym_lock(void);
 void tp__sym_unlock(void);
 

@@ -355,6 +355,26 @@ START_TEST(symbolizer_libc_module_and_offset)
 }
 END_TEST
 
+START_TEST(symbolizer_vdso_function)
+{
+    void *h = dlopen("linux-vdso.so.1", RTLD_LAZY | RTLD_NOLOAD);
+    void *fn = h != NULL ? dlsym(h, "__vdso_clock_gettime") : NULL;
+    if (fn == NULL) {                   /* no vDSO, e.g. under valgrind */
+        fprintf(stderr, "symbolizer_vdso_function: no vDSO, skipped\n");
+        return;
+    }
+    uintptr_t pc = (uintptr_t)fn + 3;
+    tp_sym_frame_t f[MAXF];
+    int n = tp_sym_resolve(pc, 0, f, MAXF);
+    ck_assert_int_eq(n, 1);
+    ck_assert_msg(f[0].function != NULL && strstr(f[0].function, "clock_gettime") != NULL,
+                  "function %s", f[0].function);
+    ck_assert_uint_eq(f[0].func_offset, 3);
+    ck_assert_str_eq(f[0].module, "[vdso]");
+    ck_assert_uint_eq(f[0].module_offset, pc - object_of(pc).bias);
+}
+END_TEST
+
 START_TEST(symbolizer_separate_debuginfo)
 {
     char path[256];
@@ -563,6 +583,18 @@ START_TEST(symbolizer_finds_library_dlopened_later)
     ck_assert_msg(f[0].module != NULL && strstr(f[0].module, stem) != NULL,
                   "module %s for %s", f[0].module, lib->soname);
     ck_assert_uint_eq(f[0].module_offset, (uintptr_t)fn - object_of((uintptr_t)fn).bias);
+
+    /* Unloaded again: the next re-report drops the module (and what the
+     * symbolizer keeps for it); cached results stay valid. */
+    const char *function = f[n - 1].function;
+    ck_assert_int_eq(dlclose(h), 0);
+    ck_assert_int_eq(tp_sym_resolve((uintptr_t)0x100000000000ull, 0, f, MAXF), 1);
+    ck_assert_ptr_null(f[0].function);
+    n = tp_sym_resolve((uintptr_t)fn, 0, f, MAXF);
+    ck_assert_ptr_eq(f[n - 1].function, function);
+    ck_assert_str_eq(function, lib->function);
+    n = tp_sym_resolve(call_and_return(), 1, f, MAXF);
+    ck_assert_str_eq(f[0].function, "call_and_return");
 }
 END_TEST
 
@@ -731,6 +763,7 @@ static Suite *symbolizer_suite(void)
     tcase_add_test(tc, symbolizer_demangles_cxx_names);
     tcase_add_test(tc, symbolizer_resolves_libstdcxx_function);
     tcase_add_test(tc, symbolizer_libc_module_and_offset);
+    tcase_add_test(tc, symbolizer_vdso_function);
     tcase_add_test(tc, symbolizer_separate_debuginfo);
     tcase_add_test(tc, symbolizer_symbol_index_choice);
     tcase_add_test(tc, symbolizer_bad_pcs);
