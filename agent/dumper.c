@@ -25,6 +25,8 @@
 #define EXIT_LOCK_TIMEOUT_NS (2000000000ull)
 
 static sem_t wake_sem;
+/* Requested reasons, taken only by whoever holds the dump lock, so a
+ * request is answered either by the dump thread or by the exit dump. */
 static _Atomic unsigned pending;
 static pthread_mutex_t dump_lock = PTHREAD_MUTEX_INITIALIZER;
 static _Atomic unsigned dump_seq;
@@ -66,7 +68,7 @@ static void *dump_thread_main(void *arg)
         } else {
             r = sem_wait(&wake_sem);
         }
-        unsigned reasons;
+        unsigned reasons = 0;
         if (r != 0 && errno == ETIMEDOUT) {
             reasons = TP_REASON_INTERVAL;
             uint64_t now = tp_now_ns();
@@ -75,15 +77,13 @@ static void *dump_thread_main(void *arg)
                 next = now + interval;
         } else if (r != 0) {
             continue;         /* EINTR: the trigger's handler ran here */
-        } else {
-            reasons = atomic_exchange(&pending, 0);
         }
         tp_trigger_dump_thread_poll();
-        reasons &= ~TP_REASON_WAKE;
-        if (reasons == 0 || exiting)
+        if (exiting)
             continue;
         pthread_mutex_lock(&dump_lock);
-        if (!exiting)
+        reasons |= atomic_exchange(&pending, 0) & ~TP_REASON_WAKE;
+        if (!exiting && reasons != 0)
             dump_locked(reasons, 0);
         pthread_mutex_unlock(&dump_lock);
     }
