@@ -30,7 +30,11 @@ CORE_OBJS  := $(CORE_SRCS:%.c=$(BUILD)/obj/%.o)
 HOOK_OBJS  := $(HOOK_SRCS:%.c=$(BUILD)/obj/%.o)
 UNIT_OBJS  := $(CORE_SRCS:%.c=$(BUILD)/unitobj/%.o)
 
+# Integration suites preload the agent into test programs; the others are
+# unit suites of one module each (the ones `make sanitize` runs).
+INTEGRATION := check_dump check_host check_triggers
 UNIT_TESTS  := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/check_*.c))
+UNIT_ONLY   := $(filter-out $(addprefix $(BUILD)/tests/,$(INTEGRATION)),$(UNIT_TESTS))
 PROGRAMS_C  := $(patsubst tests/programs/%.c,$(BUILD)/tests/programs/%,$(wildcard tests/programs/*.c))
 PROGRAMS_CC := $(patsubst tests/programs/%.cpp,$(BUILD)/tests/programs/%,$(wildcard tests/programs/*.cpp))
 PRELOADS    := $(patsubst tests/programs/preload/%.c,$(BUILD)/tests/programs/preload/%.so,$(wildcard tests/programs/preload/*.c))
@@ -38,7 +42,7 @@ BENCHES     := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(wildcard tests/benc
 
 LIB := $(BUILD)/libthreadprof.so
 
-.PHONY: all setup check bench demo clean
+.PHONY: all setup check sanitize unit-check bench demo clean
 all: $(LIB)
 
 $(LIB): $(CORE_OBJS) $(HOOK_OBJS)
@@ -88,6 +92,14 @@ setup:
 
 check: $(LIB) $(UNIT_TESTS) $(PROGRAMS_C) $(PROGRAMS_CC) $(PRELOADS)
 	@scripts/run-tests $(BUILD) $(UNIT_TESTS)
+
+# The unit suites under AddressSanitizer and UBSan, in a build directory
+# of their own (the preloaded agent cannot run under the sanitizers).
+sanitize:
+	@$(MAKE) --no-print-directory BUILD=$(BUILD)/sanitize SANITIZER=address,undefined unit-check
+
+unit-check: $(UNIT_ONLY)
+	@scripts/run-tests $(BUILD) $(UNIT_ONLY)
 
 bench: $(LIB) $(BENCHES) $(PROGRAMS_C) $(PROGRAMS_CC)
 	@scripts/bench $(BUILD)

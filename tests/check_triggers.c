@@ -212,6 +212,29 @@ START_TEST(trigger_children_inherit_host_mask)
 }
 END_TEST
 
+START_TEST(trigger_dumps_race_busy_threads)
+{
+    tu_proc_t p;
+    memset(&p, 0, sizeof p);
+    const char *args[] = {"3", NULL};
+    const char *env[] = {"THREADPROF_INTERVAL=10ms", "THREADPROF_QUIET=1", NULL};
+    tu_start_full(&p, "churn", 1, env, args);
+    int status = tu_finish(&p, 0, 30000);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+                  "status %d, stderr: %s", status, p.err);
+    ck_assert_str_eq(p.out, "ready\ndone\n");
+    int n = count_dumps(p.dir, p.pid);
+    ck_assert_msg(n >= 20, "only %d dumps in 3 s at a 10 ms interval", n);
+    /* Every dump is complete. */
+    for (int seq = 1; seq <= n; seq++) {
+        char *dump = tu_wait_dump(&p, p.pid, (unsigned)seq, 1000);
+        ck_assert_msg(strstr(dump, "\nend of dump\n") != NULL, "dump %d cut short", seq);
+        free(dump);
+    }
+    tu_cleanup(&p);
+}
+END_TEST
+
 static Suite *triggers_suite(void)
 {
     Suite *s = suite_create("triggers");
@@ -226,6 +249,7 @@ static Suite *triggers_suite(void)
     tcase_add_test(tc, trigger_no_eintr_in_host);
     tcase_add_test(tc, trigger_burst_coalesces);
     tcase_add_test(tc, trigger_children_inherit_host_mask);
+    tcase_add_test(tc, trigger_dumps_race_busy_threads);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -43,6 +43,7 @@ struct Worker {
 
 int main()
 {
+    alarm(120);  // never outlive a test that forgot us
     shop::Queue q;
     std::vector<std::thread> threads;
     for (int i = 0; i < 3; i++) {

@@ -28,6 +28,7 @@ static void *worker(void *arg)
 
 int main(int argc, char **argv)
 {
+    alarm(120); /* never outlive a test that forgot us */
     int n = argc > 1 ? atoi(argv[1]) : 500;
     pthread_attr_t attr;
     pthread_attr_init(&attr);

@@ -153,6 +153,7 @@ static void make_tcp_pair(void)
 
 int main(void)
 {
+    alarm(120); /* never outlive a test that forgot us */
     if (pipe(pipe_fds) != 0 || pipe(epoll_pipe) != 0)
         return 2;
     sem_init(&sem, 0, 0);
