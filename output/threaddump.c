@@ -7,7 +7,7 @@
  *       cond 0x55d0c0a0 with mutex 0x55d0c078
  *   wait_for_job(...)
  *   	/src/queue.c:57 +0x2c
- *   created by main in thread 4240
+ *   created by main in thread 4240, 3m15s ago
  *   	/src/main.c:31 +0x5a
  *
  * State details are indented by four spaces; frames are a function line
@@ -77,8 +77,16 @@ void tp_threaddump_frames(tp_sink_t *s, const uintptr_t *pcs, int n,
     }
 }
 
-static void write_created_by(tp_sink_t *s, const tp_snap_thread_t *t)
+/* with_age: per-thread entries say how long ago the thread started (a
+ * long-lived thread that should have ended stands out); groups do not. */
+static void write_created_by(tp_sink_t *s, const tp_snap_thread_t *t, int with_age)
 {
+    char age[48] = "";
+    if (with_age && t->age_ns > 0) {
+        char d[32];
+        tp_format_duration(t->age_ns, d, sizeof d);
+        snprintf(age, sizeof age, ", %s ago", d);
+    }
     if (t->is_main)
         return;
     if (!t->has_creator) {
@@ -88,13 +96,13 @@ static void write_created_by(tp_sink_t *s, const tp_snap_thread_t *t)
     }
     tp_sym_frame_t fr[MAX_INLINE];
     if (t->ncreate == 0) {
-        tp_sink_printf(s, "created by ?? in thread %d\n", (int)t->parent_tid);
+        tp_sink_printf(s, "created by ?? in thread %d%s\n", (int)t->parent_tid, age);
         return;
     }
     int k = tp_sym_resolve(t->create_pcs[0], 1, fr, MAX_INLINE);
     (void)k;
     const char *name = fr[0].function ? fr[0].function : "??";
-    tp_sink_printf(s, "created by %s in thread %d\n", name, (int)t->parent_tid);
+    tp_sink_printf(s, "created by %s in thread %d%s\n", name, (int)t->parent_tid, age);
     if (fr[0].file != NULL)
         tp_sink_printf(s, "\t%s:%d +0x%lx\n", fr[0].file, fr[0].line,
                        (unsigned long)fr[0].func_offset);
@@ -125,7 +133,7 @@ static void write_thread(tp_sink_t *s, const tp_snap_thread_t *t)
     for (int i = 0; i < t->ndetails; i++)
         tp_sink_printf(s, "    %s\n", t->details[i]);
     write_stack(s, t);
-    write_created_by(s, t);
+    write_created_by(s, t, 1);
     tp_sink_puts(s, "\n");
 }
 
@@ -205,7 +213,7 @@ static void write_group(tp_sink_t *s, const tp_snap_thread_t *const *sorted,
         tp_sink_printf(s, " and %zu more", g->count - GROUP_NAMES);
     tp_sink_puts(s, "\n");
     write_stack(s, t);
-    write_created_by(s, t);
+    write_created_by(s, t, 0);
     tp_sink_puts(s, "\n");
 }
 

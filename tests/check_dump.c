@@ -142,7 +142,7 @@ START_TEST(dump_running_and_created_by)
 
     /* Every created thread names its creator and the creating line. */
     e = tu_thread_entry(dump, "cond-waiter");
-    snprintf(re, sizeof re, "^created by start in thread %d\n\t/.*states\\.c:%d \\+0x",
+    snprintf(re, sizeof re, "^created by start in thread %d, [0-9.]+(ms|s) ago\n\t/.*states\\.c:%d \\+0x",
              (int)p.pid, tu_source_line(STATES_SRC, "LINE:create"));
     tu_assert_match(e, re);
     free(e);

@@ -473,6 +473,31 @@ START_TEST(threaddump_groups_identical_threads)
 }
 END_TEST
 
+/* A thread's age is on its own created-by line, never on a group's. */
+START_TEST(threaddump_thread_age_on_entries_only)
+{
+    tp_snapshot_t *snap = new_snapshot(2);
+    make_waiter(&snap->threads[0], 201, "w1", 1 * SEC);
+    make_waiter(&snap->threads[1], 202, "w2", 1 * SEC);
+    snap->threads[0].age_ns = 192 * SEC;
+    snap->threads[1].age_ns = 5 * SEC;
+
+    char *text = dump(snap);
+    char *lines[MAX_LINES];
+    size_t n = split_lines(text, lines, MAX_LINES);
+    long g = find_prefix(lines, n, 0, "2 threads [cond wait, 1.0s]");
+    ck_assert_msg(g >= 0, "no group in:\n%s", text);
+    ck_assert_str_eq(lines[g + 5], "created by td_creator in thread 100");
+    long e1 = find_line(lines, n, 0, "thread 201 \"w1\" [cond wait, 1.0s]:");
+    long e2 = find_line(lines, n, 0, "thread 202 \"w2\" [cond wait, 1.0s]:");
+    ck_assert(e1 > g && e2 > e1);
+    ck_assert_str_eq(lines[e1 + 5], "created by td_creator in thread 100, 3m12s ago");
+    ck_assert_str_eq(lines[e2 + 5], "created by td_creator in thread 100, 5.0s ago");
+    free(text);
+    free_snapshot(snap);
+}
+END_TEST
+
 START_TEST(threaddump_group_equal_waits_single_duration)
 {
     tp_snapshot_t *snap = new_snapshot(2);
@@ -673,6 +698,7 @@ static Suite *threaddump_suite(void)
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, threaddump_groups_identical_threads);
     tcase_add_test(tc, threaddump_group_equal_waits_single_duration);
+    tcase_add_test(tc, threaddump_thread_age_on_entries_only);
     tcase_add_test(tc, threaddump_group_uses_group_text);
     tcase_add_test(tc, threaddump_distinct_threads_not_grouped);
     tcase_add_test(tc, threaddump_group_key_includes_creator);

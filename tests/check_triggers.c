@@ -145,6 +145,50 @@ START_TEST(trigger_unusable_dir_falls_back)
 }
 END_TEST
 
+/* A full disk: the dump is lost, said once on stderr, nothing is left
+ * behind, and the program runs and ends as it would. */
+START_TEST(trigger_full_disk_reported)
+{
+    if (geteuid() != 0) {
+        fprintf(stderr, "trigger_full_disk_reported: skipped (mounting a small tmpfs needs root)\n");
+        return;
+    }
+    tu_proc_t p;
+    memset(&p, 0, sizeof p);
+    tu_make_dir(&p);
+    char cmd[PATH_MAX + 128];
+    snprintf(cmd, sizeof cmd, "mount -t tmpfs -o size=64k,mode=0700 tmpfs %.3000s", p.dir);
+    ck_assert_int_eq(system(cmd), 0);
+    char fill[PATH_MAX + 16];
+    snprintf(fill, sizeof fill, "%.3000s/fill", p.dir);
+    FILE *f = fopen(fill, "w");
+    ck_assert(f != NULL);
+    static char block[4096];
+    while (fwrite(block, 1, sizeof block, f) == sizeof block && fflush(f) == 0)
+        ;
+    fclose(f);
+    tu_start(&p, "exiter", NULL);
+    int status = tu_finish(&p, 0, WAIT_MS);
+    ck_assert_int_eq(WEXITSTATUS(status), 3);
+    ck_assert_str_eq(p.out, "hello from exiter\n");
+    char re[PATH_MAX + 128];
+    snprintf(re, sizeof re, "^threadprof: dump 1 lost: cannot write threadprof\\.%d\\.1\\.threads\\.txt in %s: No space left on device$",
+             (int)p.pid, p.dir);
+    tu_assert_match(p.err, re);
+    ck_assert_int_eq(tu_count(p.err, "\n"), 1);
+    snprintf(cmd, sizeof cmd, "ls -A %.3000s", p.dir);
+    FILE *ls = popen(cmd, "r");
+    char listing[256] = "";
+    size_t n = fread(listing, 1, sizeof listing - 1, ls);
+    listing[n] = '\0';
+    pclose(ls);
+    ck_assert_str_eq(listing, "fill\n");
+    snprintf(cmd, sizeof cmd, "umount %.3000s", p.dir);
+    ck_assert_int_eq(system(cmd), 0);
+    tu_cleanup(&p);
+}
+END_TEST
+
 START_TEST(trigger_no_eintr_in_host)
 {
     tu_proc_t p;
@@ -246,6 +290,7 @@ static Suite *triggers_suite(void)
     tcase_add_test(tc, trigger_none_leaves_signal_alone);
     tcase_add_test(tc, trigger_bad_settings_warn_once_each);
     tcase_add_test(tc, trigger_unusable_dir_falls_back);
+    tcase_add_test(tc, trigger_full_disk_reported);
     tcase_add_test(tc, trigger_no_eintr_in_host);
     tcase_add_test(tc, trigger_burst_coalesces);
     tcase_add_test(tc, trigger_children_inherit_host_mask);
