@@ -53,6 +53,13 @@ $(BUILD)/obj/%.o: %.c
 	@echo "  CC      $<"
 	@$(CC) $(CPPFLAGS) $(AGENT_CFLAGS) -MMD -MP -c $< -o $@
 
+# Hooks unwind cleanly when pthread_cancel unwinds through them (see
+# TP_WAIT_SCOPE in agent/agent.h).
+$(BUILD)/obj/hooks/%.o: hooks/%.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(CPPFLAGS) $(AGENT_CFLAGS) -fexceptions -MMD -MP -c $< -o $@
+
 # Unit-test copies of the core modules (sanitizers allowed here).
 $(BUILD)/unitobj/%.o: %.c
 	@mkdir -p $(dir $@)

@@ -193,6 +193,21 @@ TP_INLINE void tp_wait_end(tp_thread_t *t)
     t->depth = 0;
 }
 
+TP_INLINE void tp_wait_cleanup(tp_thread_t **w)
+{
+    tp_wait_end(*w);
+}
+
+/* Declares the wait of the enclosing block: begun here, ended when the
+ * block is left, whether by return or by the forced unwinding of
+ * pthread_cancel (hooks are built with -fexceptions so that the cleanup
+ * runs then too; otherwise a cancelled thread would stay "parked" on
+ * frames that no longer exist while the dump thread reads them).
+ * Usage: TP_WAIT_SCOPE(state, "call", obj, obj2, arg); return real(...); */
+#define TP_WAIT_SCOPE(st, callname, o, o2, a)                                 \
+    tp_thread_t *tp_wait_ __attribute__((cleanup(tp_wait_cleanup))) =         \
+        tp_wait_begin(st, callname, o, o2, a)
+
 /* --- thread lifecycle (hooks/threads.c) -------------------------------- */
 
 typedef struct tp_start {

@@ -16,26 +16,20 @@ TP_REAL_DECL(pthread_cond_clockwait);
 
 TP_HOOK int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)
 {
-    tp_thread_t *w = tp_wait_begin(TP_ST_COND, "pthread_cond_wait", c, m, 0);
-    int r = TP_REAL_V(pthread_cond_wait, COND_ABI)(c, m);
-    tp_wait_end(w);
-    return r;
+    TP_WAIT_SCOPE(TP_ST_COND, "pthread_cond_wait", c, m, 0);
+    return TP_REAL_V(pthread_cond_wait, COND_ABI)(c, m);
 }
 
 TP_HOOK int pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m,
                                    const struct timespec *abstime)
 {
-    tp_thread_t *w = tp_wait_begin(TP_ST_COND, "pthread_cond_timedwait", c, m, 0);
-    int r = TP_REAL_V(pthread_cond_timedwait, COND_ABI)(c, m, abstime);
-    tp_wait_end(w);
-    return r;
+    TP_WAIT_SCOPE(TP_ST_COND, "pthread_cond_timedwait", c, m, 0);
+    return TP_REAL_V(pthread_cond_timedwait, COND_ABI)(c, m, abstime);
 }
 
 TP_HOOK int pthread_cond_clockwait(pthread_cond_t *c, pthread_mutex_t *m,
                                    clockid_t clock, const struct timespec *abstime)
 {
-    tp_thread_t *w = tp_wait_begin(TP_ST_COND, "pthread_cond_clockwait", c, m, 0);
-    int r = TP_REAL(pthread_cond_clockwait)(c, m, clock, abstime);
-    tp_wait_end(w);
-    return r;
+    TP_WAIT_SCOPE(TP_ST_COND, "pthread_cond_clockwait", c, m, 0);
+    return TP_REAL(pthread_cond_clockwait)(c, m, clock, abstime);
 }

@@ -21,10 +21,8 @@ TP_HOOK int flock(int fd, int op)
 {
     if (op & LOCK_NB)
         return TP_REAL(flock)(fd, op);
-    tp_thread_t *w = tp_wait_begin(TP_ST_FILELOCK, "flock", NULL, NULL, fd);
-    int r = TP_REAL(flock)(fd, op);
-    tp_wait_end(w);
-    return r;
+    TP_WAIT_SCOPE(TP_ST_FILELOCK, "flock", NULL, NULL, fd);
+    return TP_REAL(flock)(fd, op);
 }
 
 TP_INLINE int waits(int cmd)
@@ -40,10 +38,8 @@ TP_HOOK int fcntl(int fd, int cmd, ...)
     va_end(ap);
     if (TP_LIKELY(!waits(cmd)))
         return TP_REAL(fcntl)(fd, cmd, arg);
-    tp_thread_t *w = tp_wait_begin(TP_ST_FILELOCK, "fcntl lock", NULL, NULL, fd);
-    int r = TP_REAL(fcntl)(fd, cmd, arg);
-    tp_wait_end(w);
-    return r;
+    TP_WAIT_SCOPE(TP_ST_FILELOCK, "fcntl lock", NULL, NULL, fd);
+    return TP_REAL(fcntl)(fd, cmd, arg);
 }
 
 TP_HOOK int fcntl64(int fd, int cmd, ...)
@@ -54,8 +50,6 @@ TP_HOOK int fcntl64(int fd, int cmd, ...)
     va_end(ap);
     if (TP_LIKELY(!waits(cmd)))
         return TP_REAL(fcntl64)(fd, cmd, arg);
-    tp_thread_t *w = tp_wait_begin(TP_ST_FILELOCK, "fcntl lock", NULL, NULL, fd);
-    int r = TP_REAL(fcntl64)(fd, cmd, arg);
-    tp_wait_end(w);
-    return r;
+    TP_WAIT_SCOPE(TP_ST_FILELOCK, "fcntl lock", NULL, NULL, fd);
+    return TP_REAL(fcntl64)(fd, cmd, arg);
 }

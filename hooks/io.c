@@ -24,10 +24,8 @@ ssize_t __recvfrom_chk(int fd, void *buf, size_t n, size_t buflen, int flags,
     TP_REAL_DECL(name);                                                       \
     TP_HOOK ret name params                                                   \
     {                                                                         \
-        tp_thread_t *w = tp_wait_begin(TP_ST_FDIO, label, NULL, NULL, fd);    \
-        ret r = TP_REAL(name) args;                                           \
-        tp_wait_end(w);                                                       \
-        return r;                                                             \
+        TP_WAIT_SCOPE(TP_ST_FDIO, label, NULL, NULL, fd);                     \
+        return TP_REAL(name) args;                                            \
     }
 
 FD_HOOK(ssize_t, read, "read", (int fd, void *buf, size_t n), (fd, buf, n), fd)

@@ -15,10 +15,8 @@ TP_REAL_DECL(pthread_mutex_clocklock);
 
 static TP_COLD int lock_slow(pthread_mutex_t *m)
 {
-    tp_thread_t *w = tp_wait_begin(TP_ST_MUTEX, "pthread_mutex_lock", m, NULL, 0);
-    int r = TP_REAL(pthread_mutex_lock)(m);
-    tp_wait_end(w);
-    return r;
+    TP_WAIT_SCOPE(TP_ST_MUTEX, "pthread_mutex_lock", m, NULL, 0);
+    return TP_REAL(pthread_mutex_lock)(m);
 }
 
 TP_HOOK int pthread_mutex_lock(pthread_mutex_t *m)
@@ -35,11 +33,9 @@ TP_HOOK int pthread_mutex_timedlock(pthread_mutex_t *m,
     int r = TP_REAL(pthread_mutex_trylock)(m);
     if (TP_LIKELY(r != EBUSY))
         return r;
-    tp_thread_t *w = tp_wait_begin(TP_ST_MUTEX, "pthread_mutex_timedlock", m,
+    TP_WAIT_SCOPE(TP_ST_MUTEX, "pthread_mutex_timedlock", m,
                                    NULL, 0);
-    r = TP_REAL(pthread_mutex_timedlock)(m, abstime);
-    tp_wait_end(w);
-    return r;
+    return TP_REAL(pthread_mutex_timedlock)(m, abstime);
 }
 
 TP_HOOK int pthread_mutex_clocklock(pthread_mutex_t *m, clockid_t clock,
@@ -48,9 +44,7 @@ TP_HOOK int pthread_mutex_clocklock(pthread_mutex_t *m, clockid_t clock,
     int r = TP_REAL(pthread_mutex_trylock)(m);
     if (TP_LIKELY(r != EBUSY))
         return r;
-    tp_thread_t *w = tp_wait_begin(TP_ST_MUTEX, "pthread_mutex_clocklock", m,
+    TP_WAIT_SCOPE(TP_ST_MUTEX, "pthread_mutex_clocklock", m,
                                    NULL, 0);
-    r = TP_REAL(pthread_mutex_clocklock)(m, clock, abstime);
-    tp_wait_end(w);
-    return r;
+    return TP_REAL(pthread_mutex_clocklock)(m, clock, abstime);
 }

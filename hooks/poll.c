@@ -28,18 +28,14 @@ TP_REAL_DECL(epoll_pwait2);
 
 TP_HOOK int poll(struct pollfd *fds, nfds_t nfds, int timeout)
 {
-    tp_thread_t *w = tp_wait_begin(TP_ST_POLL, "poll", fds, NULL, nfds);
-    int r = TP_REAL(poll)(fds, nfds, timeout);
-    tp_wait_end(w);
-    return r;
+    TP_WAIT_SCOPE(TP_ST_POLL, "poll", fds, NULL, nfds);
+    return TP_REAL(poll)(fds, nfds, timeout);
 }
 
 TP_HOOK int __poll_chk(struct pollfd *fds, nfds_t nfds, int timeout, size_t fdslen)
 {
-    tp_thread_t *w = tp_wait_begin(TP_ST_POLL, "poll", fds, NULL, nfds);
-    int r = TP_REAL(__poll_chk)(fds, nfds, timeout, fdslen);
-    tp_wait_end(w);
-    return r;
+    TP_WAIT_SCOPE(TP_ST_POLL, "poll", fds, NULL, nfds);
+    return TP_REAL(__poll_chk)(fds, nfds, timeout, fdslen);
 }
 
 TP_HOOK int ppoll(struct pollfd *fds, nfds_t nfds, const struct timespec *timeout,
@@ -47,10 +43,8 @@ TP_HOOK int ppoll(struct pollfd *fds, nfds_t nfds, const struct timespec *timeou
 {
     sigset_t buf;
     const sigset_t *mask = tp_trigger_wait_mask(ss, &buf);
-    tp_thread_t *w = tp_wait_begin(TP_ST_POLL, "ppoll", fds, NULL, nfds);
-    int r = TP_REAL(ppoll)(fds, nfds, timeout, mask);
-    tp_wait_end(w);
-    return r;
+    TP_WAIT_SCOPE(TP_ST_POLL, "ppoll", fds, NULL, nfds);
+    return TP_REAL(ppoll)(fds, nfds, timeout, mask);
 }
 
 TP_HOOK int __ppoll_chk(struct pollfd *fds, nfds_t nfds,
@@ -59,19 +53,15 @@ TP_HOOK int __ppoll_chk(struct pollfd *fds, nfds_t nfds,
 {
     sigset_t buf;
     const sigset_t *mask = tp_trigger_wait_mask(ss, &buf);
-    tp_thread_t *w = tp_wait_begin(TP_ST_POLL, "ppoll", fds, NULL, nfds);
-    int r = TP_REAL(__ppoll_chk)(fds, nfds, timeout, mask, fdslen);
-    tp_wait_end(w);
-    return r;
+    TP_WAIT_SCOPE(TP_ST_POLL, "ppoll", fds, NULL, nfds);
+    return TP_REAL(__ppoll_chk)(fds, nfds, timeout, mask, fdslen);
 }
 
 TP_HOOK int select(int nfds, fd_set *restrict rd, fd_set *restrict wr,
                    fd_set *restrict ex, struct timeval *restrict timeout)
 {
-    tp_thread_t *w = tp_wait_begin(TP_ST_POLL, "select", NULL, NULL, nfds);
-    int r = TP_REAL(select)(nfds, rd, wr, ex, timeout);
-    tp_wait_end(w);
-    return r;
+    TP_WAIT_SCOPE(TP_ST_POLL, "select", NULL, NULL, nfds);
+    return TP_REAL(select)(nfds, rd, wr, ex, timeout);
 }
 
 TP_HOOK int pselect(int nfds, fd_set *restrict rd, fd_set *restrict wr,
@@ -80,18 +70,14 @@ TP_HOOK int pselect(int nfds, fd_set *restrict rd, fd_set *restrict wr,
 {
     sigset_t buf;
     const sigset_t *mask = tp_trigger_wait_mask(ss, &buf);
-    tp_thread_t *w = tp_wait_begin(TP_ST_POLL, "pselect", NULL, NULL, nfds);
-    int r = TP_REAL(pselect)(nfds, rd, wr, ex, timeout, mask);
-    tp_wait_end(w);
-    return r;
+    TP_WAIT_SCOPE(TP_ST_POLL, "pselect", NULL, NULL, nfds);
+    return TP_REAL(pselect)(nfds, rd, wr, ex, timeout, mask);
 }
 
 TP_HOOK int epoll_wait(int epfd, struct epoll_event *ev, int max, int timeout)
 {
-    tp_thread_t *w = tp_wait_begin(TP_ST_EPOLL, "epoll_wait", NULL, NULL, epfd);
-    int r = TP_REAL(epoll_wait)(epfd, ev, max, timeout);
-    tp_wait_end(w);
-    return r;
+    TP_WAIT_SCOPE(TP_ST_EPOLL, "epoll_wait", NULL, NULL, epfd);
+    return TP_REAL(epoll_wait)(epfd, ev, max, timeout);
 }
 
 TP_HOOK int epoll_pwait(int epfd, struct epoll_event *ev, int max, int timeout,
@@ -99,10 +85,8 @@ TP_HOOK int epoll_pwait(int epfd, struct epoll_event *ev, int max, int timeout,
 {
     sigset_t buf;
     const sigset_t *mask = tp_trigger_wait_mask(ss, &buf);
-    tp_thread_t *w = tp_wait_begin(TP_ST_EPOLL, "epoll_pwait", NULL, NULL, epfd);
-    int r = TP_REAL(epoll_pwait)(epfd, ev, max, timeout, mask);
-    tp_wait_end(w);
-    return r;
+    TP_WAIT_SCOPE(TP_ST_EPOLL, "epoll_pwait", NULL, NULL, epfd);
+    return TP_REAL(epoll_pwait)(epfd, ev, max, timeout, mask);
 }
 
 TP_HOOK int epoll_pwait2(int epfd, struct epoll_event *ev, int max,
@@ -110,8 +94,6 @@ TP_HOOK int epoll_pwait2(int epfd, struct epoll_event *ev, int max,
 {
     sigset_t buf;
     const sigset_t *mask = tp_trigger_wait_mask(ss, &buf);
-    tp_thread_t *w = tp_wait_begin(TP_ST_EPOLL, "epoll_pwait2", NULL, NULL, epfd);
-    int r = TP_REAL(epoll_pwait2)(epfd, ev, max, timeout, mask);
-    tp_wait_end(w);
-    return r;
+    TP_WAIT_SCOPE(TP_ST_EPOLL, "epoll_pwait2", NULL, NULL, epfd);
+    return TP_REAL(epoll_pwait2)(epfd, ev, max, timeout, mask);
 }

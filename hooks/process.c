@@ -33,51 +33,41 @@ TP_REAL_DECL(popen);
 
 TP_HOOK pid_t wait(int *status)
 {
-    tp_thread_t *w = tp_wait_begin(TP_ST_CHILD, "wait", NULL, NULL, -1);
-    pid_t r = TP_REAL(wait)(status);
-    tp_wait_end(w);
-    return r;
+    TP_WAIT_SCOPE(TP_ST_CHILD, "wait", NULL, NULL, -1);
+    return TP_REAL(wait)(status);
 }
 
 TP_HOOK pid_t waitpid(pid_t pid, int *status, int options)
 {
     if (options & WNOHANG)
         return TP_REAL(waitpid)(pid, status, options);
-    tp_thread_t *w = tp_wait_begin(TP_ST_CHILD, "waitpid", NULL, NULL, pid);
-    pid_t r = TP_REAL(waitpid)(pid, status, options);
-    tp_wait_end(w);
-    return r;
+    TP_WAIT_SCOPE(TP_ST_CHILD, "waitpid", NULL, NULL, pid);
+    return TP_REAL(waitpid)(pid, status, options);
 }
 
 TP_HOOK int waitid(idtype_t idtype, id_t id, siginfo_t *info, int options)
 {
     if (options & WNOHANG)
         return TP_REAL(waitid)(idtype, id, info, options);
-    tp_thread_t *w = tp_wait_begin(TP_ST_CHILD, "waitid", NULL, NULL,
+    TP_WAIT_SCOPE(TP_ST_CHILD, "waitid", NULL, NULL,
                                    idtype == P_PID ? (long)id : -1);
-    int r = TP_REAL(waitid)(idtype, id, info, options);
-    tp_wait_end(w);
-    return r;
+    return TP_REAL(waitid)(idtype, id, info, options);
 }
 
 TP_HOOK pid_t wait3(int *status, int options, struct rusage *usage)
 {
     if (options & WNOHANG)
         return TP_REAL(wait3)(status, options, usage);
-    tp_thread_t *w = tp_wait_begin(TP_ST_CHILD, "wait3", NULL, NULL, -1);
-    pid_t r = TP_REAL(wait3)(status, options, usage);
-    tp_wait_end(w);
-    return r;
+    TP_WAIT_SCOPE(TP_ST_CHILD, "wait3", NULL, NULL, -1);
+    return TP_REAL(wait3)(status, options, usage);
 }
 
 TP_HOOK pid_t wait4(pid_t pid, int *status, int options, struct rusage *usage)
 {
     if (options & WNOHANG)
         return TP_REAL(wait4)(pid, status, options, usage);
-    tp_thread_t *w = tp_wait_begin(TP_ST_CHILD, "wait4", NULL, NULL, pid);
-    pid_t r = TP_REAL(wait4)(pid, status, options, usage);
-    tp_wait_end(w);
-    return r;
+    TP_WAIT_SCOPE(TP_ST_CHILD, "wait4", NULL, NULL, pid);
+    return TP_REAL(wait4)(pid, status, options, usage);
 }
 
 /* --- starting programs ------------------------------------------------ */
@@ -213,9 +203,11 @@ TP_HOOK int system(const char *command)
 {
     sigset_t saved;
     tp_trigger_release_for_exec(&saved);
-    tp_thread_t *w = tp_wait_begin(TP_ST_CHILD, "system", NULL, NULL, -1);
-    int r = TP_REAL(system)(command);
-    tp_wait_end(w);
+    int r;
+    {
+        TP_WAIT_SCOPE(TP_ST_CHILD, "system", NULL, NULL, -1);
+        r = TP_REAL(system)(command);
+    }
     tp_trigger_restore_after_exec(&saved);
     return r;
 }

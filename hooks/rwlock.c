@@ -14,18 +14,14 @@ TP_REAL_DECL(pthread_rwlock_clockwrlock);
 
 static TP_COLD int rdlock_slow(pthread_rwlock_t *l)
 {
-    tp_thread_t *w = tp_wait_begin(TP_ST_RWLOCK_RD, "pthread_rwlock_rdlock", l, NULL, 0);
-    int r = TP_REAL(pthread_rwlock_rdlock)(l);
-    tp_wait_end(w);
-    return r;
+    TP_WAIT_SCOPE(TP_ST_RWLOCK_RD, "pthread_rwlock_rdlock", l, NULL, 0);
+    return TP_REAL(pthread_rwlock_rdlock)(l);
 }
 
 static TP_COLD int wrlock_slow(pthread_rwlock_t *l)
 {
-    tp_thread_t *w = tp_wait_begin(TP_ST_RWLOCK_WR, "pthread_rwlock_wrlock", l, NULL, 0);
-    int r = TP_REAL(pthread_rwlock_wrlock)(l);
-    tp_wait_end(w);
-    return r;
+    TP_WAIT_SCOPE(TP_ST_RWLOCK_WR, "pthread_rwlock_wrlock", l, NULL, 0);
+    return TP_REAL(pthread_rwlock_wrlock)(l);
 }
 
 TP_HOOK int pthread_rwlock_rdlock(pthread_rwlock_t *l)
@@ -50,11 +46,9 @@ TP_HOOK int pthread_rwlock_timedrdlock(pthread_rwlock_t *l,
     int r = TP_REAL(pthread_rwlock_tryrdlock)(l);
     if (TP_LIKELY(r != EBUSY))
         return r;
-    tp_thread_t *w = tp_wait_begin(TP_ST_RWLOCK_RD, "pthread_rwlock_timedrdlock",
+    TP_WAIT_SCOPE(TP_ST_RWLOCK_RD, "pthread_rwlock_timedrdlock",
                                    l, NULL, 0);
-    r = TP_REAL(pthread_rwlock_timedrdlock)(l, abstime);
-    tp_wait_end(w);
-    return r;
+    return TP_REAL(pthread_rwlock_timedrdlock)(l, abstime);
 }
 
 TP_HOOK int pthread_rwlock_timedwrlock(pthread_rwlock_t *l,
@@ -63,11 +57,9 @@ TP_HOOK int pthread_rwlock_timedwrlock(pthread_rwlock_t *l,
     int r = TP_REAL(pthread_rwlock_trywrlock)(l);
     if (TP_LIKELY(r != EBUSY))
         return r;
-    tp_thread_t *w = tp_wait_begin(TP_ST_RWLOCK_WR, "pthread_rwlock_timedwrlock",
+    TP_WAIT_SCOPE(TP_ST_RWLOCK_WR, "pthread_rwlock_timedwrlock",
                                    l, NULL, 0);
-    r = TP_REAL(pthread_rwlock_timedwrlock)(l, abstime);
-    tp_wait_end(w);
-    return r;
+    return TP_REAL(pthread_rwlock_timedwrlock)(l, abstime);
 }
 
 TP_HOOK int pthread_rwlock_clockrdlock(pthread_rwlock_t *l, clockid_t clock,
@@ -76,11 +68,9 @@ TP_HOOK int pthread_rwlock_clockrdlock(pthread_rwlock_t *l, clockid_t clock,
     int r = TP_REAL(pthread_rwlock_tryrdlock)(l);
     if (TP_LIKELY(r != EBUSY))
         return r;
-    tp_thread_t *w = tp_wait_begin(TP_ST_RWLOCK_RD, "pthread_rwlock_clockrdlock",
+    TP_WAIT_SCOPE(TP_ST_RWLOCK_RD, "pthread_rwlock_clockrdlock",
                                    l, NULL, 0);
-    r = TP_REAL(pthread_rwlock_clockrdlock)(l, clock, abstime);
-    tp_wait_end(w);
-    return r;
+    return TP_REAL(pthread_rwlock_clockrdlock)(l, clock, abstime);
 }
 
 TP_HOOK int pthread_rwlock_clockwrlock(pthread_rwlock_t *l, clockid_t clock,
@@ -89,9 +79,7 @@ TP_HOOK int pthread_rwlock_clockwrlock(pthread_rwlock_t *l, clockid_t clock,
     int r = TP_REAL(pthread_rwlock_trywrlock)(l);
     if (TP_LIKELY(r != EBUSY))
         return r;
-    tp_thread_t *w = tp_wait_begin(TP_ST_RWLOCK_WR, "pthread_rwlock_clockwrlock",
+    TP_WAIT_SCOPE(TP_ST_RWLOCK_WR, "pthread_rwlock_clockwrlock",
                                    l, NULL, 0);
-    r = TP_REAL(pthread_rwlock_clockwrlock)(l, clock, abstime);
-    tp_wait_end(w);
-    return r;
+    return TP_REAL(pthread_rwlock_clockwrlock)(l, clock, abstime);
 }

@@ -27,36 +27,28 @@ TP_HOOK int sem_wait(sem_t *s)
 {
     if (try_first(s))
         return 0;
-    tp_thread_t *w = tp_wait_begin(TP_ST_SEM, "sem_wait", s, NULL, 0);
-    int r = TP_REAL(sem_wait)(s);
-    tp_wait_end(w);
-    return r;
+    TP_WAIT_SCOPE(TP_ST_SEM, "sem_wait", s, NULL, 0);
+    return TP_REAL(sem_wait)(s);
 }
 
 TP_HOOK int sem_timedwait(sem_t *s, const struct timespec *abstime)
 {
     if (try_first(s))
         return 0;
-    tp_thread_t *w = tp_wait_begin(TP_ST_SEM, "sem_timedwait", s, NULL, 0);
-    int r = TP_REAL(sem_timedwait)(s, abstime);
-    tp_wait_end(w);
-    return r;
+    TP_WAIT_SCOPE(TP_ST_SEM, "sem_timedwait", s, NULL, 0);
+    return TP_REAL(sem_timedwait)(s, abstime);
 }
 
 TP_HOOK int sem_clockwait(sem_t *s, clockid_t clock, const struct timespec *abstime)
 {
     if (try_first(s))
         return 0;
-    tp_thread_t *w = tp_wait_begin(TP_ST_SEM, "sem_clockwait", s, NULL, 0);
-    int r = TP_REAL(sem_clockwait)(s, clock, abstime);
-    tp_wait_end(w);
-    return r;
+    TP_WAIT_SCOPE(TP_ST_SEM, "sem_clockwait", s, NULL, 0);
+    return TP_REAL(sem_clockwait)(s, clock, abstime);
 }
 
 TP_HOOK int pthread_barrier_wait(pthread_barrier_t *b)
 {
-    tp_thread_t *w = tp_wait_begin(TP_ST_BARRIER, "pthread_barrier_wait", b, NULL, 0);
-    int r = TP_REAL(pthread_barrier_wait)(b);
-    tp_wait_end(w);
-    return r;
+    TP_WAIT_SCOPE(TP_ST_BARRIER, "pthread_barrier_wait", b, NULL, 0);
+    return TP_REAL(pthread_barrier_wait)(b);
 }

@@ -60,47 +60,37 @@ TP_HOOK int pthread_sigmask(int how, const sigset_t *set, sigset_t *old)
 TP_HOOK int sigwait(const sigset_t *restrict set, int *restrict sig)
 {
     tp_trigger_host_waits_for(set);
-    tp_thread_t *w = tp_wait_begin(TP_ST_SIGNAL, "sigwait", NULL, NULL, 0);
-    int r = TP_REAL(sigwait)(set, sig);
-    tp_wait_end(w);
-    return r;
+    TP_WAIT_SCOPE(TP_ST_SIGNAL, "sigwait", NULL, NULL, 0);
+    return TP_REAL(sigwait)(set, sig);
 }
 
 TP_HOOK int sigwaitinfo(const sigset_t *restrict set, siginfo_t *restrict info)
 {
     tp_trigger_host_waits_for(set);
-    tp_thread_t *w = tp_wait_begin(TP_ST_SIGNAL, "sigwaitinfo", NULL, NULL, 0);
-    int r = TP_REAL(sigwaitinfo)(set, info);
-    tp_wait_end(w);
-    return r;
+    TP_WAIT_SCOPE(TP_ST_SIGNAL, "sigwaitinfo", NULL, NULL, 0);
+    return TP_REAL(sigwaitinfo)(set, info);
 }
 
 TP_HOOK int sigtimedwait(const sigset_t *restrict set, siginfo_t *restrict info,
                          const struct timespec *restrict timeout)
 {
     tp_trigger_host_waits_for(set);
-    tp_thread_t *w = tp_wait_begin(TP_ST_SIGNAL, "sigtimedwait", NULL, NULL, 0);
-    int r = TP_REAL(sigtimedwait)(set, info, timeout);
-    tp_wait_end(w);
-    return r;
+    TP_WAIT_SCOPE(TP_ST_SIGNAL, "sigtimedwait", NULL, NULL, 0);
+    return TP_REAL(sigtimedwait)(set, info, timeout);
 }
 
 TP_HOOK int sigsuspend(const sigset_t *mask)
 {
     sigset_t buf;
     const sigset_t *m = tp_trigger_wait_mask(mask, &buf);
-    tp_thread_t *w = tp_wait_begin(TP_ST_SIGNAL, "sigsuspend", NULL, NULL, 0);
-    int r = TP_REAL(sigsuspend)(m);
-    tp_wait_end(w);
-    return r;
+    TP_WAIT_SCOPE(TP_ST_SIGNAL, "sigsuspend", NULL, NULL, 0);
+    return TP_REAL(sigsuspend)(m);
 }
 
 TP_HOOK int pause(void)
 {
-    tp_thread_t *w = tp_wait_begin(TP_ST_SIGNAL, "pause", NULL, NULL, 0);
-    int r = TP_REAL(pause)();
-    tp_wait_end(w);
-    return r;
+    TP_WAIT_SCOPE(TP_ST_SIGNAL, "pause", NULL, NULL, 0);
+    return TP_REAL(pause)();
 }
 
 TP_HOOK int signalfd(int fd, const sigset_t *mask, int flags)

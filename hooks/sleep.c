@@ -18,35 +18,27 @@ TP_INLINE long ts_ms(const struct timespec *ts)
 
 TP_HOOK int nanosleep(const struct timespec *req, struct timespec *rem)
 {
-    tp_thread_t *w = tp_wait_begin(TP_ST_SLEEP, "nanosleep", NULL, NULL, ts_ms(req));
-    int r = TP_REAL(nanosleep)(req, rem);
-    tp_wait_end(w);
-    return r;
+    TP_WAIT_SCOPE(TP_ST_SLEEP, "nanosleep", NULL, NULL, ts_ms(req));
+    return TP_REAL(nanosleep)(req, rem);
 }
 
 TP_HOOK int clock_nanosleep(clockid_t clock, int flags,
                             const struct timespec *req, struct timespec *rem)
 {
     long ms = (flags & TIMER_ABSTIME) ? 0 : ts_ms(req);
-    tp_thread_t *w = tp_wait_begin(TP_ST_SLEEP, "clock_nanosleep", NULL, NULL, ms);
-    int r = TP_REAL(clock_nanosleep)(clock, flags, req, rem);
-    tp_wait_end(w);
-    return r;
+    TP_WAIT_SCOPE(TP_ST_SLEEP, "clock_nanosleep", NULL, NULL, ms);
+    return TP_REAL(clock_nanosleep)(clock, flags, req, rem);
 }
 
 TP_HOOK int usleep(useconds_t usec)
 {
-    tp_thread_t *w = tp_wait_begin(TP_ST_SLEEP, "usleep", NULL, NULL, usec / 1000);
-    int r = TP_REAL(usleep)(usec);
-    tp_wait_end(w);
-    return r;
+    TP_WAIT_SCOPE(TP_ST_SLEEP, "usleep", NULL, NULL, usec / 1000);
+    return TP_REAL(usleep)(usec);
 }
 
 TP_HOOK unsigned int sleep(unsigned int seconds)
 {
-    tp_thread_t *w = tp_wait_begin(TP_ST_SLEEP, "sleep", NULL, NULL,
+    TP_WAIT_SCOPE(TP_ST_SLEEP, "sleep", NULL, NULL,
                                    (long)seconds * 1000);
-    unsigned int r = TP_REAL(sleep)(seconds);
-    tp_wait_end(w);
-    return r;
+    return TP_REAL(sleep)(seconds);
 }

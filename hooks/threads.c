@@ -28,9 +28,11 @@ TP_HOOK int pthread_create(pthread_t *th, const pthread_attr_t *attr,
 
 TP_HOOK int pthread_join(pthread_t th, void **ret)
 {
-    tp_thread_t *w = tp_wait_begin(TP_ST_JOIN, "pthread_join", (void *)th, NULL, 0);
-    int r = TP_REAL(pthread_join)(th, ret);
-    tp_wait_end(w);
+    int r;
+    {
+        TP_WAIT_SCOPE(TP_ST_JOIN, "pthread_join", (void *)th, NULL, 0);
+        r = TP_REAL(pthread_join)(th, ret);
+    }
     if (r == 0)
         tp_thread_joined(th);
     return r;
@@ -39,10 +41,12 @@ TP_HOOK int pthread_join(pthread_t th, void **ret)
 TP_HOOK int pthread_timedjoin_np(pthread_t th, void **ret,
                                  const struct timespec *abstime)
 {
-    tp_thread_t *w = tp_wait_begin(TP_ST_JOIN, "pthread_timedjoin_np",
-                                   (void *)th, NULL, 0);
-    int r = TP_REAL(pthread_timedjoin_np)(th, ret, abstime);
-    tp_wait_end(w);
+    int r;
+    {
+        TP_WAIT_SCOPE(TP_ST_JOIN, "pthread_timedjoin_np",
+                                       (void *)th, NULL, 0);
+        r = TP_REAL(pthread_timedjoin_np)(th, ret, abstime);
+    }
     if (r == 0)
         tp_thread_joined(th);
     return r;
@@ -51,10 +55,12 @@ TP_HOOK int pthread_timedjoin_np(pthread_t th, void **ret,
 TP_HOOK int pthread_clockjoin_np(pthread_t th, void **ret, clockid_t clock,
                                  const struct timespec *abstime)
 {
-    tp_thread_t *w = tp_wait_begin(TP_ST_JOIN, "pthread_clockjoin_np",
-                                   (void *)th, NULL, 0);
-    int r = TP_REAL(pthread_clockjoin_np)(th, ret, clock, abstime);
-    tp_wait_end(w);
+    int r;
+    {
+        TP_WAIT_SCOPE(TP_ST_JOIN, "pthread_clockjoin_np",
+                                       (void *)th, NULL, 0);
+        r = TP_REAL(pthread_clockjoin_np)(th, ret, clock, abstime);
+    }
     if (r == 0)
         tp_thread_joined(th);
     return r;

@@ -279,6 +279,29 @@ START_TEST(trigger_dumps_race_busy_threads)
 }
 END_TEST
 
+/* pthread_cancel unwinds through the agent's wrappers while it dumps. */
+START_TEST(trigger_dumps_survive_cancellation)
+{
+    tu_proc_t p;
+    memset(&p, 0, sizeof p);
+    const char *args[] = {"150", NULL};
+    const char *env[] = {"THREADPROF_INTERVAL=10ms", "THREADPROF_QUIET=1", NULL};
+    tu_start_full(&p, "cancel", 1, env, args);
+    int status = tu_finish(&p, 0, 30000);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+                  "status %d, stderr: %s", status, p.err);
+    ck_assert_str_eq(p.out, "cancelled 450\n");
+    int n = count_dumps(p.dir, p.pid);
+    ck_assert_msg(n >= 10, "only %d dumps", n);
+    /* At exit every cancelled thread is gone: only main is left. */
+    char *last = tu_wait_dump(&p, p.pid, (unsigned)n, 1000);
+    tu_assert_match(last, "^reason: exit$");
+    tu_assert_match(last, "^threads: 1 live \\(1 running, 0 waiting\\), 0 exited but not joined$");
+    free(last);
+    tu_cleanup(&p);
+}
+END_TEST
+
 static Suite *triggers_suite(void)
 {
     Suite *s = suite_create("triggers");
@@ -295,6 +318,7 @@ static Suite *triggers_suite(void)
     tcase_add_test(tc, trigger_burst_coalesces);
     tcase_add_test(tc, trigger_children_inherit_host_mask);
     tcase_add_test(tc, trigger_dumps_race_busy_threads);
+    tcase_add_test(tc, trigger_dumps_survive_cancellation);
     suite_add_tcase(s, tc);
     return s;
 }
