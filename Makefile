@@ -90,9 +90,9 @@ $(BUILD)/tests/programs/preload/%.so: tests/programs/preload/%.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -D_GNU_SOURCE -O1 -g -Wall -Wextra -Werror -shared -fPIC -o $@ $<
 
-$(BUILD)/bench/%: tests/bench/%.c
+$(BUILD)/bench/%: tests/bench/%.c tests/bench/bench.h
 	@mkdir -p $(dir $@)
-	$(CC) -std=gnu11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -o $@ $< -lpthread
+	$(CC) -std=gnu11 -D_GNU_SOURCE -I. -O2 -g -Wall -Wextra -Werror -o $@ $< -lpthread
 
 setup:
 	@scripts/setup

@@ -325,9 +325,5 @@ static Suite *triggers_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(triggers_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return tu_run_suite(triggers_suite());
 }

@@ -293,4 +293,14 @@ static inline char *tu_thread_entry(const char *dump, const char *name)
     return entry;
 }
 
+/* The main() of an integration suite: runs it, exit status for make. */
+static inline int tu_run_suite(Suite *s)
+{
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
 #endif
