@@ -160,6 +160,8 @@ TP_INLINE uint64_t tp_now_coarse(void)
         if (TP_UNLIKELY(tp_w_ == NULL || tp_in_agent))                        \
             tp_w_ = tp_in_agent ? NULL : tp__self_slow();                     \
         if (tp_w_ != NULL) {                                                  \
+            if (TP_UNLIKELY(tp__need_dump_thread))                            \
+                tp__start_dump_thread_lazily(); /* first wait after fork */   \
             if (TP_UNLIKELY(tp_w_->depth != 0)) {                             \
                 tp_w_ = NULL; /* nested: a signal handler inside a wait */    \
             } else {                                                          \

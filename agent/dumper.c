@@ -6,7 +6,9 @@
  * into the dump already due, so a burst of 1,000 signals costs a couple of
  * dumps.  The thread also wakes on its own every THREADPROF_INTERVAL.  It
  * is created with every signal blocked but the trigger, is invisible in
- * dumps, and is recreated lazily in a forked child.
+ * dumps, and is recreated in a forked child when the child first creates a
+ * thread or waits in an intercepted call (a child that only execs never
+ * pays for it).
  *
  * The exit dump runs in the exiting thread itself, from an atexit handler
  * registered as main starts (hooks/start.c), so it runs after the host's
@@ -138,11 +140,19 @@ static void on_exit_dump(void)
     tp_in_agent--;
 }
 
+/* Without a trigger signal or an interval nothing can wake a dump
+ * thread: the process is left with the threads it made itself. */
+static int dump_thread_wanted(void)
+{
+    return tp_config.signo != 0 || tp_config.interval_ns != 0;
+}
+
 void tp_dumper_init(void)
 {
     sem_init(&wake_sem, 0, 0);
     atexit(on_exit_dump);
-    start_dump_thread();
+    if (dump_thread_wanted())
+        start_dump_thread();
 }
 
 void tp_main_starting(void)
@@ -171,5 +181,5 @@ void tp_dumper_after_fork_child(void)
     atomic_store(&dump_seq, 0);
     dump_tid = 0;
     exiting = 0;
-    tp__need_dump_thread = 1;
+    tp__need_dump_thread = dump_thread_wanted();
 }

@@ -34,7 +34,11 @@ static int (*sys_pthread_sigmask)(int, const sigset_t *, sigset_t *);
 static void on_trigger(int sig, siginfo_t *si, void *uc)
 {
     int saved = errno;
-    tp_request_dump(TP_REASON_SIGNAL);
+    /* A host that handles the signal itself may also send it to its own
+     * threads (the JVM suspends threads with pthread_kill(SIGUSR2)): only
+     * signals sent to the process (kill, sigqueue) ask for a dump then. */
+    if (!host_installed || si == NULL || si->si_code != SI_TKILL)
+        tp_request_dump(TP_REASON_SIGNAL);
     if (host_installed) {
         struct sigaction h = host_act;
         if (h.sa_flags & SA_SIGINFO) {

@@ -299,6 +299,33 @@ START_TEST(dump_fork_child_own_pid)
 }
 END_TEST
 
+/* A single-threaded child (a pre-fork worker) answers the signal too: its
+ * dump thread starts when it first waits. */
+START_TEST(dump_fork_single_threaded_child)
+{
+    tu_proc_t p;
+    memset(&p, 0, sizeof p);
+    const char *args[] = {"single", NULL};
+    tu_start_full(&p, "forker", 1, NULL, args);
+    tu_wait_output(&p, "child ", WAIT_MS);
+    char cap[32];
+    ck_assert(tu_match(p.out, "^child ([0-9]+)$", cap, sizeof cap));
+    pid_t child = (pid_t)atoi(cap);
+    usleep(100000);
+    kill(child, SIGUSR2);
+    char *dump = tu_wait_dump(&p, child, 1, WAIT_MS);
+    tu_assert_match(dump, "^threads: 1 live \\(0 running, 1 waiting\\)");
+    char re[128];
+    snprintf(re, sizeof re, "^thread %d \"forker\" \\[read fd [0-9]+ \\(pipe\\), ", (int)child);
+    tu_assert_match(dump, re);
+    tu_assert_match(dump, "^reader\\(\\.\\.\\.\\)\n\t/.*forker\\.c:[0-9]+ \\+0x");
+    kill(child, SIGKILL);
+    tu_finish(&p, SIGKILL, WAIT_MS);
+    free(dump);
+    tu_cleanup(&p);
+}
+END_TEST
+
 static Suite *dump_suite(void)
 {
     Suite *s = suite_create("dump");
@@ -315,6 +342,7 @@ static Suite *dump_suite(void)
     tcase_add_test(tc, dump_cpp_demangled);
     tcase_add_test(tc, dump_interval);
     tcase_add_test(tc, dump_fork_child_own_pid);
+    tcase_add_test(tc, dump_fork_single_threaded_child);
     suite_add_tcase(s, tc);
     return s;
 }

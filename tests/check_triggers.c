@@ -58,6 +58,29 @@ START_TEST(trigger_host_signal_handler_also_runs)
 }
 END_TEST
 
+/* A host that handles the signal and sends it to its own threads (the
+ * JVM's thread suspension): those signals run its handler but ask for no
+ * dump; a signal sent to the process still does. */
+START_TEST(trigger_host_thread_signals_are_not_dumps)
+{
+    tu_proc_t p;
+    memset(&p, 0, sizeof p);
+    const char *args[] = {"tkill", NULL};
+    const char *env[] = {"THREADPROF_ON_EXIT=0", NULL};
+    tu_start_full(&p, "own_handler", 1, env, args);
+    tu_wait_output(&p, "ready", WAIT_MS);
+    kill(p.pid, SIGUSR2);
+    int status = tu_finish(&p, 0, WAIT_MS);
+    ck_assert_int_eq(WEXITSTATUS(status), 0);
+    ck_assert_str_eq(p.out, "self-sent 3\nready\nhandled 4\n");
+    ck_assert_int_eq(count_dumps(p.dir, p.pid), 1);
+    char *dump = tu_wait_dump(&p, p.pid, 1, 1000);
+    tu_assert_match(dump, "^reason: signal SIGUSR2$");
+    free(dump);
+    tu_cleanup(&p);
+}
+END_TEST
+
 START_TEST(trigger_custom_signal)
 {
     tu_proc_t p;
@@ -309,6 +332,7 @@ static Suite *triggers_suite(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, trigger_host_sigaction_handler_also_runs);
     tcase_add_test(tc, trigger_host_signal_handler_also_runs);
+    tcase_add_test(tc, trigger_host_thread_signals_are_not_dumps);
     tcase_add_test(tc, trigger_custom_signal);
     tcase_add_test(tc, trigger_none_leaves_signal_alone);
     tcase_add_test(tc, trigger_bad_settings_warn_once_each);

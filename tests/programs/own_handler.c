@@ -1,8 +1,12 @@
 /*
- * own_handler: installs its own handler for SIGUSR2 (with sigaction or,
- * given "signal", with signal()), checks that sigaction reports it back,
- * prints "ready", and once the handler ran prints "handled N" and exits 0.
+ * own_handler [sigaction|signal|tkill]: installs its own handler for
+ * SIGUSR2 (with sigaction, or with signal()), checks that sigaction reports
+ * it back, prints "ready", and once the handler ran prints "handled N" and
+ * exits 0.  With "tkill" it first sends itself SIGUSR2 three times with
+ * pthread_kill, as the JVM does to suspend threads, and lingers a second
+ * after the external signal before exiting.
  */
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -35,10 +39,20 @@ int main(int argc, char **argv)
         printf("sigaction reports another handler\n");
         return 4;
     }
+    int tkill = argc > 1 && strcmp(argv[1], "tkill") == 0;
+    if (tkill) {
+        for (int i = 0; i < 3; i++)
+            pthread_kill(pthread_self(), SIGUSR2);
+        printf("self-sent %d\n", (int)handled);
+    }
+    int before = handled;
     printf("ready\n");
     fflush(stdout);
-    while (!handled)
+    while (handled == before)
         usleep(10000);
     printf("handled %d\n", (int)handled);
+    fflush(stdout);
+    if (tkill)
+        sleep(1);
     return 0;
 }
