@@ -17,8 +17,8 @@ BASE_CFLAGS = -std=c11 -fPIC $(WARN) $(CFLAGS)
 # linker, no stack protector noise in hooks.
 AGENT_CFLAGS = $(BASE_CFLAGS) -fvisibility=hidden -ftls-model=initial-exec \
                -fno-omit-frame-pointer -fasynchronous-unwind-tables
-CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
-CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt)
+CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)
+CHECK_LIBS   = $(shell pkg-config --libs check 2>/dev/null || echo -lcheck_pic -lsubunit -lm -lrt)
 SANITIZER ?=
 ifneq ($(SANITIZER),)
 SAN_FLAGS = -fsanitize=$(SANITIZER) -fno-omit-frame-pointer -fno-sanitize-recover=all
