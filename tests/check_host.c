@@ -53,6 +53,49 @@ START_TEST(host_handler_installed_before_agent_runs)
 }
 END_TEST
 
+/* A daemon closes every descriptor and fd 2 becomes its data file: the
+ * agent must not write its "wrote" line into it. */
+START_TEST(host_closed_stderr_not_written)
+{
+    tu_proc_t p;
+    memset(&p, 0, sizeof p);
+    tu_make_dir(&p);
+    char data[PATH_MAX + 16];
+    snprintf(data, sizeof data, "%.3000s/data", p.dir);
+    const char *args[] = {data, NULL};
+    const char *env[] = {"THREADPROF_ON_EXIT=0", NULL};
+    tu_start_full(&p, "closer", 1, env, args);
+    int status = tu_finish(&p, 0, WAIT_MS);
+    ck_assert_int_eq(WEXITSTATUS(status), 0);
+    ck_assert_str_eq(p.out, "dump written\ndata bytes 0\n");
+    tu_cleanup(&p);
+}
+END_TEST
+
+/* libdw is loaded by the first dump, not before. */
+START_TEST(host_symbolizer_loaded_only_when_dumping)
+{
+    tu_proc_t p;
+    memset(&p, 0, sizeof p);
+    tu_start(&p, "states", NULL);
+    tu_wait_output(&p, "ready", WAIT_MS);
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/maps", (int)p.pid);
+    char *maps = tu_read_file(path);
+    ck_assert(maps != NULL);
+    tu_assert_match(maps, "libthreadprof\\.so");
+    tu_assert_no_match(maps, "libdw");
+    free(maps);
+    kill(p.pid, SIGUSR2);
+    free(tu_wait_dump(&p, p.pid, 1, WAIT_MS));
+    maps = tu_read_file(path);
+    tu_assert_match(maps, "libdw");
+    free(maps);
+    tu_finish(&p, SIGKILL, WAIT_MS);
+    tu_cleanup(&p);
+}
+END_TEST
+
 /* Runs a shell command line, returns its stdout (malloc'd) and status. */
 static char *run_cmd(const char *cmd, int *status)
 {
@@ -120,6 +163,8 @@ static Suite *host_suite(void)
     tcase_add_test(tc, host_backtrace_and_unwinder_untouched);
     tcase_add_test(tc, host_handler_installed_before_agent_runs);
     tcase_add_test(tc, host_cli_run_dump_latest);
+    tcase_add_test(tc, host_closed_stderr_not_written);
+    tcase_add_test(tc, host_symbolizer_loaded_only_when_dumping);
     suite_add_tcase(s, tc);
     return s;
 }
