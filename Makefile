@@ -16,7 +16,7 @@ BASE_CFLAGS = -std=c11 -fPIC $(WARN) $(CFLAGS)
 # initial-exec TLS so reaching thread-local state never calls the dynamic
 # linker, no stack protector noise in hooks.
 AGENT_CFLAGS = $(BASE_CFLAGS) -fvisibility=hidden -ftls-model=initial-exec \
-               -fno-omit-frame-pointer -fasynchronous-unwind-tables
+               -fasynchronous-unwind-tables
 CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS   = $(shell pkg-config --libs check 2>/dev/null || echo -lcheck_pic -lsubunit -lm -lrt)
 SANITIZER ?=
@@ -32,7 +32,7 @@ UNIT_OBJS  := $(CORE_SRCS:%.c=$(BUILD)/unitobj/%.o)
 
 # Integration suites preload the agent into test programs; the others are
 # unit suites of one module each (the ones `make sanitize` runs).
-INTEGRATION := check_dump check_host check_triggers
+INTEGRATION := check_dump check_host check_locks check_triggers
 UNIT_TESTS  := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/check_*.c))
 UNIT_ONLY   := $(filter-out $(addprefix $(BUILD)/tests/,$(INTEGRATION)),$(UNIT_TESTS))
 PROGRAMS_C  := $(patsubst tests/programs/%.c,$(BUILD)/tests/programs/%,$(wildcard tests/programs/*.c))

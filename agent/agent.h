@@ -71,6 +71,19 @@ enum {
 
 #define TP_CREATE_FRAMES 24
 
+/* Locks a thread holds, in acquisition order: what it took, where (the
+ * call site) and when (tp_tick).  Beyond TP_HELD_MAX nested locks only
+ * the count is kept. */
+#define TP_HELD_MAX 16
+enum { TP_LOCK_MUTEX = 1, TP_LOCK_READ = 2, TP_LOCK_WRITE = 3 };
+typedef struct tp_held {
+    const void *lock;
+    uintptr_t site;      /* return address of the lock call */
+    uint64_t when_kind;  /* tp_tick when taken << 8 | TP_LOCK_* (one store) */
+} tp_held_t;
+#define TP_HELD_KIND(h) ((uint32_t)((h)->when_kind & 0xff))
+#define TP_HELD_TICK(h) ((uint32_t)((h)->when_kind >> 8))
+
 typedef struct tp_thread {
     /* Written by the owner thread only, read by the dump thread under the
      * park protocol.  Kept on their own cache line. */
@@ -83,6 +96,11 @@ typedef struct tp_thread {
     long arg;                   /* fd, pid, nfds, requested sleep in ms… */
     uint64_t since_ns;          /* CLOCK_MONOTONIC_COARSE at entry */
     tp_regs_t regs;
+    /* Written by the owner on every lock and unlock; read by the dump
+     * thread (consistently while the owner is parked, best effort while
+     * it runs: entries hold no pointers the reader follows). */
+    uint32_t nheld;
+    tp_held_t held[TP_HELD_MAX];
 
     /* Set at creation, changed only under the registry lock. */
     __attribute__((aligned(64))) pid_t tid;
@@ -95,9 +113,15 @@ typedef struct tp_thread {
     struct tp_thread *next, *prev;
 } tp_thread_t;
 
-/* Thread-local state, initial-exec so reaching it never enters ld.so. */
-extern __thread tp_thread_t *tp_self;
-extern __thread int tp_in_agent;      /* > 0: nested calls go straight to libc */
+/* Thread-local state, initial-exec so reaching it never enters ld.so;
+ * one struct so a hook finds both with one TLS offset. */
+typedef struct tp_tls {
+    tp_thread_t *self;   /* this thread's record, NULL when untracked */
+    int in_agent;        /* > 0: nested calls go straight to libc */
+} tp_tls_t;
+extern __thread tp_tls_t tp_tls;
+#define tp_self (tp_tls.self)
+#define tp_in_agent (tp_tls.in_agent)
 
 /* --- resolving the real functions ---------------------------------- */
 
@@ -108,12 +132,14 @@ void *tp__real(const char *name, const char *version);
 
 #define TP_REAL_DECL(name) static __typeof__(name) *real_##name
 #define TP_REAL_V(name, version)                                              \
-    (TP_LIKELY(__atomic_load_n(&real_##name, __ATOMIC_RELAXED) != NULL)       \
-         ? real_##name                                                        \
-         : (__atomic_store_n(&real_##name,                                    \
-                             (__typeof__(name) *)tp__real(#name, version),    \
-                             __ATOMIC_RELAXED),                               \
-            real_##name))
+    __extension__({                                                           \
+        __typeof__(name) *tp_fn_ = __atomic_load_n(&real_##name, __ATOMIC_RELAXED); \
+        if (TP_UNLIKELY(tp_fn_ == NULL)) {                                    \
+            tp_fn_ = (__typeof__(name) *)tp__real(#name, version);            \
+            __atomic_store_n(&real_##name, tp_fn_, __ATOMIC_RELAXED);         \
+        }                                                                     \
+        tp_fn_;                                                               \
+    })
 #define TP_REAL(name) TP_REAL_V(name, NULL)
 
 /* --- the blocking-call protocol ---------------------------------------- */
@@ -210,6 +236,46 @@ TP_INLINE void tp_wait_cleanup(tp_thread_t **w)
     tp_thread_t *tp_wait_ __attribute__((cleanup(tp_wait_cleanup))) =         \
         tp_wait_begin(st, callname, o, o2, a)
 
+/* --- locks held -------------------------------------------------------- */
+
+/* Seconds since the agent started, advanced by the dump thread when it
+ * wakes (about once a second): a timestamp that costs one load. */
+extern volatile uint32_t tp_tick;
+
+/* A lock was acquired (fast path: one TLS load, four stores).  Locks the
+ * agent itself takes on a host thread go on the list too (checking would
+ * cost more): they are released before any snapshot can see them, or
+ * filtered out by address (tp_addr_in_agent). */
+TP_INLINE void tp_held_push(const void *lock, uint32_t kind, uintptr_t site)
+{
+    tp_thread_t *t = tp_self;
+    if (TP_UNLIKELY(t == NULL))
+        return;
+    uint32_t n = t->nheld;
+    if (TP_LIKELY(n < TP_HELD_MAX)) {
+        t->held[n].lock = lock;
+        t->held[n].site = site;
+        t->held[n].when_kind = (uint64_t)tp_tick << 8 | kind;
+    }
+    t->nheld = n + 1;
+}
+
+/* Out of line: the lock released is not the last one taken. */
+void tp__held_remove(tp_thread_t *t, const void *lock);
+
+/* A lock was released (fast path: it is the last one taken). */
+TP_INLINE void tp_held_pop(const void *lock)
+{
+    tp_thread_t *t = tp_self;
+    if (TP_UNLIKELY(t == NULL))
+        return;
+    uint32_t n = t->nheld;
+    if (TP_LIKELY(n - 1 < TP_HELD_MAX && t->held[n - 1].lock == lock))
+        t->nheld = n - 1;
+    else
+        tp__held_remove(t, lock);
+}
+
 /* --- thread lifecycle (hooks/threads.c) -------------------------------- */
 
 typedef struct tp_start {
@@ -229,6 +295,10 @@ void *tp_thread_trampoline(void *start);
 void tp_thread_created(tp_start_t *s, pthread_t th);
 void tp_thread_joined(pthread_t th);
 void tp_thread_detached(pthread_t th);
+
+/* pipe2 called from inside the agent (libunwind): the pipe is moved to
+ * high descriptor numbers (agent/privfd.c). */
+int tp_private_pipe2(int fds[2], int flags, int (*real_pipe2)(int[2], int));
 
 /* main() is about to run (hooks/start.c). */
 void tp_main_starting(void);

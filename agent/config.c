@@ -193,6 +193,7 @@ void tp_config_load(tp_config_t *c, tp_getenv_fn *get, tp_warn_fn *warn,
     c->dir_is_default = 1;
     c->signo = DEFAULT_SIGNAL;
     c->on_exit = 1;
+    c->deadlock_check = 1;
 
     if ((v = get("THREADPROF_DIR")) != NULL) {
         if (tp_parse_dir(v, c->dir, sizeof c->dir) == 0) {
@@ -217,6 +218,10 @@ void tp_config_load(tp_config_t *c, tp_getenv_fn *get, tp_warn_fn *warn,
         warn_value(warn, "THREADPROF_INTERVAL", v,
                    "a duration between 10ms and 366 days (e.g. 30, 1.5s, 5m, "
                    "off)", "off (no periodic dumps)");
+    if ((v = get("THREADPROF_DEADLOCK_CHECK")) != NULL &&
+        tp_parse_bool(v, &c->deadlock_check) != 0)
+        warn_value(warn, "THREADPROF_DEADLOCK_CHECK", v, "a boolean (1/0, yes/no)",
+                   "1 (check for deadlocks)");
     if ((v = get("THREADPROF_QUIET")) != NULL &&
         tp_parse_bool(v, &c->quiet) != 0)
         warn_value(warn, "THREADPROF_QUIET", v, "a boolean (1/0, yes/no)",

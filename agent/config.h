@@ -19,6 +19,7 @@ typedef struct tp_config {
     int on_exit;            /* dump at normal exit */
     uint64_t interval_ns;   /* periodic dumps, 0 = off */
     int quiet;              /* no informational stderr lines */
+    int deadlock_check;     /* look for wait-for cycles every few seconds */
 } tp_config_t;
 
 /* Reads a variable; NULL when unset. */

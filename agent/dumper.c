@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "agent/internal.h"
+#include "output/threaddump.h"
 
 #define EXIT_LOCK_TIMEOUT_NS (2000000000ull)
 
@@ -53,6 +54,56 @@ static void dump_locked(unsigned reasons, uint64_t lock_timeout_ns)
     tp_dump_write(reasons, seq, lock_timeout_ns);
 }
 
+#define SECOND_NS 1000000000ull
+#define DEADLOCK_CHECK_NS (2 * SECOND_NS)
+#define MAX_DEADLOCKS_REMEMBERED 64
+
+/* A cycle's identity: its threads and what each waits for. */
+static uint64_t cycle_signature(const tp_snapshot_t *snap, const tp_snap_cycle_t *c)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (int i = 0; i < c->n; i++) {
+        const tp_snap_thread_t *t = &snap->threads[c->members[i]];
+        h = (h ^ (uint64_t)t->tid) * 1099511628211ull;
+        h = (h ^ (uint64_t)(uintptr_t)t->wait_obj) * 1099511628211ull;
+    }
+    return h;
+}
+
+/* Looks for wait-for cycles (a light snapshot: no stacks).  A cycle seen
+ * at two checks in a row is a deadlock that persists: returns 1 the first
+ * time that happens to it, so each deadlock gets one dump of its own. */
+static int deadlock_needs_dump(void)
+{
+    static uint64_t previous[TP_SNAP_CYCLES], dumped[MAX_DEADLOCKS_REMEMBERED];
+    static size_t nprevious, ndumped;
+    static tp_snapshot_t snap;
+    if (tp_snapshot_take(&snap, 0, 1) != 0)
+        return 0;
+    uint64_t now[TP_SNAP_CYCLES];
+    size_t nnow = snap.ncycles;
+    int wanted = 0;
+    for (size_t i = 0; i < nnow; i++) {
+        now[i] = cycle_signature(&snap, &snap.cycles[i]);
+        int persisted = 0, seen = 0;
+        for (size_t j = 0; j < nprevious; j++)
+            persisted |= previous[j] == now[i];
+        for (size_t j = 0; j < ndumped; j++)
+            seen |= dumped[j] == now[i];
+        if (persisted && !seen && ndumped < MAX_DEADLOCKS_REMEMBERED) {
+            dumped[ndumped++] = now[i];
+            wanted = 1;
+        }
+    }
+    memcpy(previous, now, nnow * sizeof now[0]);
+    nprevious = nnow;
+    tp_snapshot_free(&snap);
+    return wanted;
+}
+
+/* The dump thread wakes for requests, for the interval, and once a second
+ * to advance tp_tick (the clock of the held-lock lists) and, every two
+ * seconds, to look for deadlocks. */
 static void *dump_thread_main(void *arg)
 {
     (void)arg;
@@ -60,29 +111,38 @@ static void *dump_thread_main(void *arg)
     dump_tid = tp_gettid();
     tp_trigger_dump_thread_setup();
     uint64_t interval = tp_config.interval_ns;
-    uint64_t next = tp_now_ns() + interval;
+    uint64_t now = tp_now_ns();
+    uint64_t next_interval = now + interval;
+    uint64_t next_tick = now + SECOND_NS;
+    uint64_t next_check = now + DEADLOCK_CHECK_NS;
     for (;;) {
-        int r;
-        if (interval != 0) {
-            struct timespec ts = {.tv_sec = (time_t)(next / 1000000000u),
-                                  .tv_nsec = (long)(next % 1000000000u)};
-            r = sem_clockwait(&wake_sem, CLOCK_MONOTONIC, &ts);
-        } else {
-            r = sem_wait(&wake_sem);
-        }
+        uint64_t deadline = next_tick;
+        if (interval != 0 && next_interval < deadline)
+            deadline = next_interval;
+        struct timespec ts = {.tv_sec = (time_t)(deadline / SECOND_NS),
+                              .tv_nsec = (long)(deadline % SECOND_NS)};
+        int r = sem_clockwait(&wake_sem, CLOCK_MONOTONIC, &ts);
+        if (r != 0 && errno == EINTR)
+            continue;         /* the trigger's handler ran here: sem is posted */
+        now = tp_now_ns();
+        tp_tick = (uint32_t)((now - tp_start_ns) / SECOND_NS);
+        if (now >= next_tick)
+            next_tick = now + SECOND_NS;
         unsigned reasons = 0;
-        if (r != 0 && errno == ETIMEDOUT) {
-            reasons = TP_REASON_INTERVAL;
-            uint64_t now = tp_now_ns();
-            next += interval;
-            if (next <= now)  /* fell behind (a slow dump, a stopped process) */
-                next = now + interval;
-        } else if (r != 0) {
-            continue;         /* EINTR: the trigger's handler ran here */
+        if (interval != 0 && now >= next_interval) {
+            reasons |= TP_REASON_INTERVAL;
+            next_interval += interval;
+            if (next_interval <= now)  /* fell behind (a slow dump, a stopped process) */
+                next_interval = now + interval;
         }
         tp_trigger_dump_thread_poll();
         if (exiting)
             continue;
+        if (tp_config.deadlock_check && now >= next_check) {
+            next_check = now + DEADLOCK_CHECK_NS;
+            if (deadlock_needs_dump())
+                reasons |= TP_REASON_DEADLOCK;
+        }
         pthread_mutex_lock(&dump_lock);
         reasons |= atomic_exchange(&pending, 0) & ~TP_REASON_WAKE;
         if (!exiting && reasons != 0)

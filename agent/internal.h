@@ -49,6 +49,7 @@ int tp_unwind_init(void);
 int tp_backtrace(uintptr_t *pcs, int max);       /* caller's stack, agent frames skipped */
 int tp_unwind_regs(const tp_regs_t *regs, uintptr_t *pcs, int max);
 int tp_pc_in_agent(uintptr_t pc);
+int tp_addr_in_agent(uintptr_t addr);            /* in our module's memory */
 
 /* trigger.c */
 void tp_trigger_init(void);
@@ -66,6 +67,7 @@ enum {
     TP_REASON_INTERVAL = 1u << 1,
     TP_REASON_EXIT     = 1u << 2,
     TP_REASON_WAKE     = 1u << 3,  /* internal: re-check state, no dump */
+    TP_REASON_DEADLOCK = 1u << 4,  /* the periodic check found a deadlock */
 };
 void tp_dumper_init(void);
 void tp_request_dump(unsigned reason);           /* async-signal-safe */
@@ -75,7 +77,9 @@ pid_t tp_dumper_tid(void);
 
 /* snapshot.c: registry -> output/threaddump.h data, and the files. */
 struct tp_snapshot;
-int tp_snapshot_take(struct tp_snapshot *snap, uint64_t lock_timeout_ns);
+/* light: only states, holders and held locks (no stacks, names or /proc
+ * reads), enough to look for deadlocks. */
+int tp_snapshot_take(struct tp_snapshot *snap, uint64_t lock_timeout_ns, int light);
 void tp_snapshot_free(struct tp_snapshot *snap);
 int tp_dump_write(unsigned reasons, unsigned seq, uint64_t lock_timeout_ns);
 

@@ -19,8 +19,7 @@
 
 #define POOL_CHUNK (64 * 1024)
 
-__thread tp_thread_t *tp_self __attribute__((tls_model("initial-exec")));
-__thread int tp_in_agent __attribute__((tls_model("initial-exec")));
+__thread tp_tls_t tp_tls __attribute__((tls_model("initial-exec")));
 /* Set once our key destructor ran: the thread is exiting and later hooks
  * (other destructors freeing memory, closing fds) pass straight through. */
 __thread int tp_thread_dead __attribute__((tls_model("initial-exec")));

@@ -23,8 +23,13 @@
 #include "agent/internal.h"
 #include "output/outfile.h"
 #include "output/threaddump.h"
+#include "symbolizer/symbolizer.h"
 
 #define POLL_FDS_SHOWN 6
+
+_Static_assert((int)TP_LOCK_MUTEX == (int)TP_LOCK_MUTEX_KIND &&
+               (int)TP_LOCK_READ == (int)TP_LOCK_READ_KIND &&
+               (int)TP_LOCK_WRITE == (int)TP_LOCK_WRITE_KIND, "held-lock kinds differ");
 
 /* What is copied while a thread is held parked. */
 typedef struct raw_wait {
@@ -398,7 +403,85 @@ static size_t count_unknown(const tp_snapshot_t *snap)
     return unknown;
 }
 
-int tp_snapshot_take(tp_snapshot_t *snap, uint64_t lock_timeout_ns)
+/* Copies a thread's held list (consistent when the thread is parked and
+ * we hold its park word; best effort when it runs). */
+static void copy_held(const tp_thread_t *t, tp_snap_thread_t *st, uint32_t tick)
+{
+    uint32_t n = t->nheld;
+    int out = 0;
+    for (uint32_t i = 0; i < n && i < TP_SNAP_HELD && i < TP_HELD_MAX; i++) {
+        tp_held_t h = t->held[i];
+        if (tp_addr_in_agent((uintptr_t)h.lock))
+            continue;   /* the agent's own locks, taken on this thread */
+        uint32_t when = TP_HELD_TICK(&h);
+        st->held[out].lock = h.lock;
+        st->held[out].site = h.site;
+        st->held[out].kind = (int)TP_HELD_KIND(&h);
+        st->held[out].held_s = tick > when ? tick - when : 0;
+        out++;
+    }
+    st->nheld = n > TP_HELD_MAX ? (int)n : out;
+}
+
+/* Who the thread waits for: the edges of the wait-for graph. */
+static void set_holders(tp_snap_thread_t *st, const raw_wait_t *w)
+{
+    switch (st->state) {
+    case TP_ST_MUTEX:
+        st->wait_obj = w->obj;
+        st->wait_kind = "mutex";
+        if (w->holder > 0)
+            st->holders[st->nholders++] = w->holder;
+        break;
+    case TP_ST_RWLOCK_RD:
+    case TP_ST_RWLOCK_WR:
+        st->wait_obj = w->obj;
+        st->wait_kind = "rwlock";
+        if (w->holder > 0)
+            st->holders[st->nholders++] = w->holder;
+        break;
+    case TP_ST_JOIN:
+        st->wait_obj = w->obj;
+        st->wait_kind = "thread";
+        if (w->join_tid > 0 && !w->join_exited)
+            st->holders[st->nholders++] = w->join_tid;
+        break;
+    default:
+        break;
+    }
+}
+
+/* A writer blocked by readers waits for each of them: they are the
+ * threads with the rwlock on their held list for reading. */
+static void add_readers(tp_snapshot_t *snap, int light)
+{
+    for (size_t i = 0; i < snap->nthreads; i++) {
+        tp_snap_thread_t *w = &snap->threads[i];
+        if (w->wait_kind == NULL || strcmp(w->wait_kind, "rwlock") != 0 ||
+            w->nholders > 0)
+            continue;
+        char names[sizeof w->details[0]] = "";
+        size_t used = 0;
+        for (size_t j = 0; j < snap->nthreads && w->nholders < TP_SNAP_HOLDERS; j++) {
+            const tp_snap_thread_t *r = &snap->threads[j];
+            for (int k = 0; k < r->nheld && k < TP_SNAP_HELD; k++) {
+                if (r->held[k].lock == w->wait_obj && r->held[k].kind == TP_LOCK_READ &&
+                    j != i) {
+                    w->holders[w->nholders++] = r->tid;
+                    int m = snprintf(names + used, sizeof names - used, "%sthread %d \"%.40s\"",
+                                     used ? ", " : "", (int)r->tid, r->name);
+                    if (m > 0 && (size_t)m < sizeof names - used)
+                        used += (size_t)m;
+                    break;
+                }
+            }
+        }
+        if (!light && w->nholders > 0)
+            add_detail(w, "read by %s", names);
+    }
+}
+
+int tp_snapshot_take(tp_snapshot_t *snap, uint64_t lock_timeout_ns, int light)
 {
     memset(snap, 0, sizeof *snap);
     snap->pid = getpid();
@@ -426,6 +509,7 @@ int tp_snapshot_take(tp_snapshot_t *snap, uint64_t lock_timeout_ns)
     snap->storage_bytes = bytes;
     raw_wait_t *raw = (raw_wait_t *)(void *)(snap->threads + cap);
     uint64_t now = tp_now_coarse();
+    uint32_t tick = tp_tick;
     pid_t self = tp_gettid();
     size_t n = 0;
     for (tp_thread_t *t = tp_registry_first(); t && n < cap; t = next_live(t)) {
@@ -445,10 +529,12 @@ int tp_snapshot_take(tp_snapshot_t *snap, uint64_t lock_timeout_ns)
                 memory_order_relaxed)) {
             st->state = (int)t->state;
             copy_wait(t, &raw[n]);
-            st->npcs = tp_unwind_regs(&t->regs, st->pcs, TP_SNAP_FRAMES);
+            copy_held(t, st, tick);
+            if (!light)
+                st->npcs = tp_unwind_regs(&t->regs, st->pcs, TP_SNAP_FRAMES);
             atomic_store_explicit(&t->park, TP_PARK_PARKED, memory_order_release);
             st->wait_ns = now > raw[n].since_ns ? now - raw[n].since_ns : 0;
-            if (st->npcs == 0)
+            if (st->npcs == 0 && !light)
                 st->no_stack = "libunwind could not walk this stack";
             if (st->state == TP_ST_JOIN) {
                 pthread_t target = (pthread_t)(uintptr_t)raw[n].obj;
@@ -457,9 +543,13 @@ int tp_snapshot_take(tp_snapshot_t *snap, uint64_t lock_timeout_ns)
                     raw[n].join_exited = 1;
                 raw[n].join_tid = j ? j->tid : 0;
             }
-        } else if (t->tid == self) {
-            /* The thread writing an exit dump: it is in exit(). */
-            st->npcs = tp_backtrace(st->pcs, TP_SNAP_FRAMES);
+            set_holders(st, &raw[n]);
+        } else {
+            copy_held(t, st, tick);
+            if (t->tid == self && !light) {
+                /* The thread writing an exit dump: it is in exit(). */
+                st->npcs = tp_backtrace(st->pcs, TP_SNAP_FRAMES);
+            }
         }
         n++;
     }
@@ -467,7 +557,8 @@ int tp_snapshot_take(tp_snapshot_t *snap, uint64_t lock_timeout_ns)
     snap->exited_unjoined = tp_registry_exited_unjoined();
     tp_registry_unlock();
 
-    for (size_t i = 0; i < n; i++) {
+    /* raw[i] pairs with threads[i] until the threads are sorted below. */
+    for (size_t i = 0; i < n && !light; i++) {
         tp_snap_thread_t *st = &snap->threads[i];
         thread_name(st->tid, st->name, sizeof st->name);
         if (st->state == TP_ST_RUNNING) {
@@ -483,7 +574,10 @@ int tp_snapshot_take(tp_snapshot_t *snap, uint64_t lock_timeout_ns)
         }
     }
     qsort(snap->threads, n, sizeof *snap->threads, cmp_tid);
-    snap->unknown_threads = count_unknown(snap);
+    add_readers(snap, light);
+    tp_deadlock_find(snap);
+    if (!light)
+        snap->unknown_threads = count_unknown(snap);
     return 0;
 }
 
@@ -536,6 +630,8 @@ static void reason_text(unsigned reasons, char *buf, size_t len)
         used += (size_t)snprintf(buf + used, len - used, "%sinterval (every %s)",
                                  used ? " + " : "", every);
     }
+    if (reasons & TP_REASON_DEADLOCK)
+        used += (size_t)snprintf(buf + used, len - used, "%sdeadlock", used ? " + " : "");
     if (reasons & TP_REASON_EXIT)
         snprintf(buf + used, len - used, "%sexit", used ? " + " : "");
 }
@@ -548,7 +644,7 @@ int tp_dump_write(unsigned reasons, unsigned seq, uint64_t lock_timeout_ns)
     int dirfd = open_output_dir(dir, sizeof dir);
     if (dirfd < 0)
         return dirfd;
-    int r = tp_snapshot_take(&snap, lock_timeout_ns);
+    int r = tp_snapshot_take(&snap, lock_timeout_ns, 0);
     if (r != 0) {
         close(dirfd);
         tp_warn("dump %u skipped: %s", seq, strerror(-r));
@@ -570,6 +666,7 @@ int tp_dump_write(unsigned reasons, unsigned seq, uint64_t lock_timeout_ns)
             r = -err;
     }
     tp_snapshot_free(&snap);
+    tp_sym_release_files();
     close(dirfd);
     if (r != 0) {
         tp_warn("dump %u lost: cannot write %s in %s: %s", seq, name, dir,

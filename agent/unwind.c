@@ -13,6 +13,9 @@
  * start at the host's call site.
  */
 #include <dlfcn.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <unistd.h>
 #include <link.h>
 #include <string.h>
 #include <ucontext.h>
@@ -29,12 +32,31 @@ static int (*p_get_reg)(unw_cursor_t *, unw_regnum_t, unw_word_t *);
 static int (*p_set_caching_policy)(unw_addr_space_t, unw_caching_policy_t);
 static unw_addr_space_t *p_local_as;
 
-static uintptr_t agent_lo, agent_hi;
+static uintptr_t agent_lo, agent_hi;      /* our code */
+static uintptr_t agent_mod_lo, agent_mod_hi;  /* every segment of our module */
 
 static int find_agent_text(struct dl_phdr_info *info, size_t size, void *data)
 {
     (void)size;
     uintptr_t probe = (uintptr_t)data;
+    uintptr_t mod_lo = UINTPTR_MAX, mod_hi = 0;
+    int ours = 0;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type != PT_LOAD)
+            continue;
+        uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
+        if (lo < mod_lo)
+            mod_lo = lo;
+        if (lo + ph->p_memsz > mod_hi)
+            mod_hi = lo + ph->p_memsz;
+        if (probe >= lo && probe < lo + ph->p_memsz)
+            ours = 1;
+    }
+    if (ours) {
+        agent_mod_lo = mod_lo;
+        agent_mod_hi = mod_hi;
+    }
     for (int i = 0; i < info->dlpi_phnum; i++) {
         const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
         if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X))
@@ -82,6 +104,11 @@ int tp_unwind_init(void)
 int tp_pc_in_agent(uintptr_t pc)
 {
     return pc >= agent_lo && pc < agent_hi;
+}
+
+int tp_addr_in_agent(uintptr_t addr)
+{
+    return addr >= agent_mod_lo && addr < agent_mod_hi;
 }
 
 int tp_backtrace(uintptr_t *pcs, int max)

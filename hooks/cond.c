@@ -14,22 +14,33 @@ TP_REAL_DECL(pthread_cond_clockwait);
 
 #define COND_ABI "GLIBC_2.3.2"
 
+/* While it waits the thread does not hold the mutex: it leaves the held
+ * list for the wait and comes back (with a fresh time) when the wait
+ * returns, which is when the real call has re-taken it. */
+#define COND_WAIT(name, call)                                                 \
+    int r;                                                                    \
+    uintptr_t site_ = (uintptr_t)__builtin_return_address(0);                 \
+    tp_held_pop(m);                                                           \
+    {                                                                         \
+        TP_WAIT_SCOPE(TP_ST_COND, name, c, m, 0);                             \
+        r = call;                                                             \
+    }                                                                         \
+    tp_held_push(m, TP_LOCK_MUTEX, site_);                                    \
+    return r
+
 TP_HOOK int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)
 {
-    TP_WAIT_SCOPE(TP_ST_COND, "pthread_cond_wait", c, m, 0);
-    return TP_REAL_V(pthread_cond_wait, COND_ABI)(c, m);
+    COND_WAIT("pthread_cond_wait", TP_REAL_V(pthread_cond_wait, COND_ABI)(c, m));
 }
 
 TP_HOOK int pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m,
                                    const struct timespec *abstime)
 {
-    TP_WAIT_SCOPE(TP_ST_COND, "pthread_cond_timedwait", c, m, 0);
-    return TP_REAL_V(pthread_cond_timedwait, COND_ABI)(c, m, abstime);
+    COND_WAIT("pthread_cond_timedwait", TP_REAL_V(pthread_cond_timedwait, COND_ABI)(c, m, abstime));
 }
 
 TP_HOOK int pthread_cond_clockwait(pthread_cond_t *c, pthread_mutex_t *m,
                                    clockid_t clock, const struct timespec *abstime)
 {
-    TP_WAIT_SCOPE(TP_ST_COND, "pthread_cond_clockwait", c, m, 0);
-    return TP_REAL(pthread_cond_clockwait)(c, m, clock, abstime);
+    COND_WAIT("pthread_cond_clockwait", TP_REAL(pthread_cond_clockwait)(c, m, clock, abstime));
 }

@@ -1,9 +1,10 @@
 /*
- * hooks/mutex: pthread_mutex_lock and its timed variants.
+ * hooks/mutex: pthread_mutex_lock, its try and timed variants, unlock.
  *
- * Fast path: one trylock, which is what the real lock does first anyway;
- * only when the mutex is taken does the thread record that it waits.  The
- * real error codes (EDEADLK, EOWNERDEAD, EINVAL…) come back untouched: a
+ * Fast path: one trylock, which is what the real lock does first anyway,
+ * then the lock goes on the thread's held list (four stores); only when
+ * the mutex is taken does the thread record that it waits.  The real
+ * error codes (EDEADLK, EOWNERDEAD, EINVAL…) come back untouched: a
  * trylock that fails with anything but EBUSY fails the same way as lock.
  */
 #include "agent/agent.h"
@@ -12,19 +13,40 @@ TP_REAL_DECL(pthread_mutex_lock);
 TP_REAL_DECL(pthread_mutex_trylock);
 TP_REAL_DECL(pthread_mutex_timedlock);
 TP_REAL_DECL(pthread_mutex_clocklock);
+TP_REAL_DECL(pthread_mutex_unlock);
 
-static TP_COLD int lock_slow(pthread_mutex_t *m)
+#define SITE() ((uintptr_t)__builtin_return_address(0))
+
+/* r is the result of an acquisition: 0, or EOWNERDEAD from a robust
+ * mutex whose owner died (acquired too). */
+TP_INLINE int acquired(pthread_mutex_t *m, int r, uintptr_t site)
 {
-    TP_WAIT_SCOPE(TP_ST_MUTEX, "pthread_mutex_lock", m, NULL, 0);
-    return TP_REAL(pthread_mutex_lock)(m);
+    if (TP_LIKELY(r == 0 || r == EOWNERDEAD))
+        tp_held_push(m, TP_LOCK_MUTEX, site);
+    return r;
+}
+
+static TP_COLD int lock_slow(pthread_mutex_t *m, uintptr_t site)
+{
+    int r;
+    {
+        TP_WAIT_SCOPE(TP_ST_MUTEX, "pthread_mutex_lock", m, NULL, 0);
+        r = TP_REAL(pthread_mutex_lock)(m);
+    }
+    return acquired(m, r, site);
 }
 
 TP_HOOK int pthread_mutex_lock(pthread_mutex_t *m)
 {
     int r = TP_REAL(pthread_mutex_trylock)(m);
     if (TP_LIKELY(r != EBUSY))
-        return r;
-    return lock_slow(m);
+        return acquired(m, r, SITE());
+    return lock_slow(m, SITE());
+}
+
+TP_HOOK int pthread_mutex_trylock(pthread_mutex_t *m)
+{
+    return acquired(m, TP_REAL(pthread_mutex_trylock)(m), SITE());
 }
 
 TP_HOOK int pthread_mutex_timedlock(pthread_mutex_t *m,
@@ -32,10 +54,12 @@ TP_HOOK int pthread_mutex_timedlock(pthread_mutex_t *m,
 {
     int r = TP_REAL(pthread_mutex_trylock)(m);
     if (TP_LIKELY(r != EBUSY))
-        return r;
-    TP_WAIT_SCOPE(TP_ST_MUTEX, "pthread_mutex_timedlock", m,
-                                   NULL, 0);
-    return TP_REAL(pthread_mutex_timedlock)(m, abstime);
+        return acquired(m, r, SITE());
+    {
+        TP_WAIT_SCOPE(TP_ST_MUTEX, "pthread_mutex_timedlock", m, NULL, 0);
+        r = TP_REAL(pthread_mutex_timedlock)(m, abstime);
+    }
+    return acquired(m, r, SITE());
 }
 
 TP_HOOK int pthread_mutex_clocklock(pthread_mutex_t *m, clockid_t clock,
@@ -43,8 +67,19 @@ TP_HOOK int pthread_mutex_clocklock(pthread_mutex_t *m, clockid_t clock,
 {
     int r = TP_REAL(pthread_mutex_trylock)(m);
     if (TP_LIKELY(r != EBUSY))
-        return r;
-    TP_WAIT_SCOPE(TP_ST_MUTEX, "pthread_mutex_clocklock", m,
-                                   NULL, 0);
-    return TP_REAL(pthread_mutex_clocklock)(m, clock, abstime);
+        return acquired(m, r, SITE());
+    {
+        TP_WAIT_SCOPE(TP_ST_MUTEX, "pthread_mutex_clocklock", m, NULL, 0);
+        r = TP_REAL(pthread_mutex_clocklock)(m, clock, abstime);
+    }
+    return acquired(m, r, SITE());
+}
+
+/* The lock leaves the held list before the real unlock so that the real
+ * call is a tail call.  An unlock that fails (EPERM: not the owner) is of
+ * a mutex this thread does not have on its list, so nothing is lost. */
+TP_HOOK int pthread_mutex_unlock(pthread_mutex_t *m)
+{
+    tp_held_pop(m);
+    return TP_REAL(pthread_mutex_unlock)(m);
 }

@@ -1,5 +1,7 @@
 /*
- * hooks/rwlock: read and write locking, with a try first (see mutex.c).
+ * hooks/rwlock: read and write locking with a try first (see mutex.c),
+ * and unlock; every acquisition goes on the thread's held list, so a dump
+ * can name the readers a writer waits for.
  */
 #include "agent/agent.h"
 
@@ -11,75 +13,106 @@ TP_REAL_DECL(pthread_rwlock_timedrdlock);
 TP_REAL_DECL(pthread_rwlock_timedwrlock);
 TP_REAL_DECL(pthread_rwlock_clockrdlock);
 TP_REAL_DECL(pthread_rwlock_clockwrlock);
+TP_REAL_DECL(pthread_rwlock_unlock);
 
-static TP_COLD int rdlock_slow(pthread_rwlock_t *l)
+#define SITE() ((uintptr_t)__builtin_return_address(0))
+
+TP_INLINE int acquired(pthread_rwlock_t *l, uint32_t kind, int r, uintptr_t site)
 {
-    TP_WAIT_SCOPE(TP_ST_RWLOCK_RD, "pthread_rwlock_rdlock", l, NULL, 0);
-    return TP_REAL(pthread_rwlock_rdlock)(l);
+    if (TP_LIKELY(r == 0))
+        tp_held_push(l, kind, site);
+    return r;
 }
 
-static TP_COLD int wrlock_slow(pthread_rwlock_t *l)
+/* The blocking part of every variant: state, then the real call. */
+#define RW_WAIT(state, name, call)                                            \
+    do {                                                                      \
+        TP_WAIT_SCOPE(state, name, l, NULL, 0);                               \
+        r = call;                                                             \
+    } while (0)
+
+static TP_COLD int rdlock_slow(pthread_rwlock_t *l, uintptr_t site)
 {
-    TP_WAIT_SCOPE(TP_ST_RWLOCK_WR, "pthread_rwlock_wrlock", l, NULL, 0);
-    return TP_REAL(pthread_rwlock_wrlock)(l);
+    int r;
+    RW_WAIT(TP_ST_RWLOCK_RD, "pthread_rwlock_rdlock", TP_REAL(pthread_rwlock_rdlock)(l));
+    return acquired(l, TP_LOCK_READ, r, site);
+}
+
+static TP_COLD int wrlock_slow(pthread_rwlock_t *l, uintptr_t site)
+{
+    int r;
+    RW_WAIT(TP_ST_RWLOCK_WR, "pthread_rwlock_wrlock", TP_REAL(pthread_rwlock_wrlock)(l));
+    return acquired(l, TP_LOCK_WRITE, r, site);
 }
 
 TP_HOOK int pthread_rwlock_rdlock(pthread_rwlock_t *l)
 {
     int r = TP_REAL(pthread_rwlock_tryrdlock)(l);
     if (TP_LIKELY(r != EBUSY))
-        return r;
-    return rdlock_slow(l);
+        return acquired(l, TP_LOCK_READ, r, SITE());
+    return rdlock_slow(l, SITE());
 }
 
 TP_HOOK int pthread_rwlock_wrlock(pthread_rwlock_t *l)
 {
     int r = TP_REAL(pthread_rwlock_trywrlock)(l);
     if (TP_LIKELY(r != EBUSY))
-        return r;
-    return wrlock_slow(l);
+        return acquired(l, TP_LOCK_WRITE, r, SITE());
+    return wrlock_slow(l, SITE());
+}
+
+TP_HOOK int pthread_rwlock_tryrdlock(pthread_rwlock_t *l)
+{
+    return acquired(l, TP_LOCK_READ, TP_REAL(pthread_rwlock_tryrdlock)(l), SITE());
+}
+
+TP_HOOK int pthread_rwlock_trywrlock(pthread_rwlock_t *l)
+{
+    return acquired(l, TP_LOCK_WRITE, TP_REAL(pthread_rwlock_trywrlock)(l), SITE());
 }
 
 TP_HOOK int pthread_rwlock_timedrdlock(pthread_rwlock_t *l,
                                        const struct timespec *abstime)
 {
     int r = TP_REAL(pthread_rwlock_tryrdlock)(l);
-    if (TP_LIKELY(r != EBUSY))
-        return r;
-    TP_WAIT_SCOPE(TP_ST_RWLOCK_RD, "pthread_rwlock_timedrdlock",
-                                   l, NULL, 0);
-    return TP_REAL(pthread_rwlock_timedrdlock)(l, abstime);
+    if (r == EBUSY)
+        RW_WAIT(TP_ST_RWLOCK_RD, "pthread_rwlock_timedrdlock",
+                TP_REAL(pthread_rwlock_timedrdlock)(l, abstime));
+    return acquired(l, TP_LOCK_READ, r, SITE());
 }
 
 TP_HOOK int pthread_rwlock_timedwrlock(pthread_rwlock_t *l,
                                        const struct timespec *abstime)
 {
     int r = TP_REAL(pthread_rwlock_trywrlock)(l);
-    if (TP_LIKELY(r != EBUSY))
-        return r;
-    TP_WAIT_SCOPE(TP_ST_RWLOCK_WR, "pthread_rwlock_timedwrlock",
-                                   l, NULL, 0);
-    return TP_REAL(pthread_rwlock_timedwrlock)(l, abstime);
+    if (r == EBUSY)
+        RW_WAIT(TP_ST_RWLOCK_WR, "pthread_rwlock_timedwrlock",
+                TP_REAL(pthread_rwlock_timedwrlock)(l, abstime));
+    return acquired(l, TP_LOCK_WRITE, r, SITE());
 }
 
 TP_HOOK int pthread_rwlock_clockrdlock(pthread_rwlock_t *l, clockid_t clock,
                                        const struct timespec *abstime)
 {
     int r = TP_REAL(pthread_rwlock_tryrdlock)(l);
-    if (TP_LIKELY(r != EBUSY))
-        return r;
-    TP_WAIT_SCOPE(TP_ST_RWLOCK_RD, "pthread_rwlock_clockrdlock",
-                                   l, NULL, 0);
-    return TP_REAL(pthread_rwlock_clockrdlock)(l, clock, abstime);
+    if (r == EBUSY)
+        RW_WAIT(TP_ST_RWLOCK_RD, "pthread_rwlock_clockrdlock",
+                TP_REAL(pthread_rwlock_clockrdlock)(l, clock, abstime));
+    return acquired(l, TP_LOCK_READ, r, SITE());
 }
 
 TP_HOOK int pthread_rwlock_clockwrlock(pthread_rwlock_t *l, clockid_t clock,
                                        const struct timespec *abstime)
 {
     int r = TP_REAL(pthread_rwlock_trywrlock)(l);
-    if (TP_LIKELY(r != EBUSY))
-        return r;
-    TP_WAIT_SCOPE(TP_ST_RWLOCK_WR, "pthread_rwlock_clockwrlock",
-                                   l, NULL, 0);
-    return TP_REAL(pthread_rwlock_clockwrlock)(l, clock, abstime);
+    if (r == EBUSY)
+        RW_WAIT(TP_ST_RWLOCK_WR, "pthread_rwlock_clockwrlock",
+                TP_REAL(pthread_rwlock_clockwrlock)(l, clock, abstime));
+    return acquired(l, TP_LOCK_WRITE, r, SITE());
+}
+
+TP_HOOK int pthread_rwlock_unlock(pthread_rwlock_t *l)
+{
+    tp_held_pop(l);   /* before, so the real call is a tail call (mutex.c) */
+    return TP_REAL(pthread_rwlock_unlock)(l);
 }

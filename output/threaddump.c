@@ -111,6 +111,100 @@ static void write_created_by(tp_sink_t *s, const tp_snap_thread_t *t, int with_a
                        (unsigned long)fr[0].module_offset);
 }
 
+/* "take_a (/src/abba.c:22)": the function and place of a call site. */
+static void write_site(tp_sink_t *s, uintptr_t site)
+{
+    tp_sym_frame_t fr[MAX_INLINE];
+    tp_sym_resolve(site, 1, fr, MAX_INLINE);
+    const char *name = fr[0].function ? fr[0].function : "??";
+    if (fr[0].file != NULL)
+        tp_sink_printf(s, "%s (%s:%d)", name, fr[0].file, fr[0].line);
+    else if (fr[0].module != NULL)
+        tp_sink_printf(s, "%s (%s+0x%lx)", name, fr[0].module,
+                       (unsigned long)fr[0].module_offset);
+    else
+        tp_sink_printf(s, "%s", name);
+}
+
+static const char *lock_kind_name(int kind)
+{
+    switch (kind) {
+    case TP_LOCK_READ_KIND: return "rwlock (read)";
+    case TP_LOCK_WRITE_KIND: return "rwlock (write)";
+    default: return "mutex";
+    }
+}
+
+static void write_held(tp_sink_t *s, const tp_snap_held_t *h)
+{
+    char since[32];
+    if (h->held_s == 0)
+        snprintf(since, sizeof since, "<1s");
+    else if (h->held_s < 60)
+        snprintf(since, sizeof since, "%us", (unsigned)h->held_s);
+    else
+        tp_format_duration((uint64_t)h->held_s * 1000000000u, since, sizeof since);
+    tp_sink_printf(s, "    holds %s %p since %s, taken in ", lock_kind_name(h->kind),
+                   h->lock, since);
+    write_site(s, h->site);
+    tp_sink_puts(s, "\n");
+}
+
+static void write_held_list(tp_sink_t *s, const tp_snap_thread_t *t)
+{
+    int stored = t->nheld < TP_SNAP_HELD ? t->nheld : TP_SNAP_HELD;
+    for (int i = 0; i < stored; i++)
+        write_held(s, &t->held[i]);
+    if (t->nheld > stored)
+        tp_sink_printf(s, "    holds %d more locks (not tracked)\n", t->nheld - stored);
+}
+
+static const tp_snap_held_t *find_held(const tp_snap_thread_t *t, const void *lock)
+{
+    for (int i = 0; i < t->nheld && i < TP_SNAP_HELD; i++)
+        if (t->held[i].lock == lock)
+            return &t->held[i];
+    return NULL;
+}
+
+/* One cycle, Java-style: who waits for what, held by whom, where each
+ * waits, and where each took the lock the previous one waits for. */
+static void write_cycle(tp_sink_t *s, const tp_snapshot_t *snap,
+                        const tp_snap_cycle_t *c, size_t number)
+{
+    if (snap->ncycles > 1)
+        tp_sink_printf(s, "== deadlock %zu of %zu: %d threads wait for each other ==\n",
+                       number, snap->ncycles, c->n);
+    else
+        tp_sink_printf(s, "== deadlock: %d threads wait for each other ==\n", c->n);
+    for (int i = 0; i < c->n; i++) {
+        const tp_snap_thread_t *t = &snap->threads[c->members[i]];
+        const tp_snap_thread_t *next = &snap->threads[c->members[(i + 1) % c->n]];
+        const tp_snap_thread_t *prev = &snap->threads[c->members[(i + c->n - 1) % c->n]];
+        if (t->wait_kind != NULL && strcmp(t->wait_kind, "thread") == 0)
+            tp_sink_printf(s, "thread %d \"%s\" waits for thread %d \"%s\" to exit\n",
+                           (int)t->tid, t->name, (int)next->tid, next->name);
+        else
+            tp_sink_printf(s, "thread %d \"%s\" waits for %s %p, held by thread %d \"%s\"\n",
+                           (int)t->tid, t->name, t->wait_kind ? t->wait_kind : "lock",
+                           t->wait_obj, (int)next->tid, next->name);
+        if (t->npcs > 0) {
+            tp_sink_puts(s, "    waiting in ");
+            write_site(s, t->pcs[0]);
+            tp_sink_puts(s, "\n");
+        }
+        if (prev->wait_kind != NULL && strcmp(prev->wait_kind, "thread") != 0) {
+            const tp_snap_held_t *h = find_held(t, prev->wait_obj);
+            if (h != NULL)
+                write_held(s, h);
+            else
+                tp_sink_printf(s, "    holds %s %p (where it was taken is unknown)\n",
+                               prev->wait_kind, prev->wait_obj);
+        }
+    }
+    tp_sink_puts(s, "\n");
+}
+
 static void write_stack(tp_sink_t *s, const tp_snap_thread_t *t)
 {
     if (t->npcs > 0)
@@ -132,6 +226,7 @@ static void write_thread(tp_sink_t *s, const tp_snap_thread_t *t)
     }
     for (int i = 0; i < t->ndetails; i++)
         tp_sink_printf(s, "    %s\n", t->details[i]);
+    write_held_list(s, t);
     write_stack(s, t);
     write_created_by(s, t, 1);
     tp_sink_puts(s, "\n");
@@ -282,12 +377,17 @@ static void write_header(tp_sink_t *s, const tp_snapshot_t *snap)
     if (snap->unknown_threads > 0)
         tp_sink_printf(s, ", %zu not yet seen by the agent",
                        snap->unknown_threads);
-    tp_sink_puts(s, "\n\n");
+    tp_sink_puts(s, "\n");
+    if (snap->ncycles > 0)
+        tp_sink_printf(s, "deadlocks: %zu (listed first)\n", snap->ncycles);
+    tp_sink_puts(s, "\n");
 }
 
 int tp_threaddump_write(tp_sink_t *s, const tp_snapshot_t *snap)
 {
     write_header(s, snap);
+    for (size_t i = 0; i < snap->ncycles; i++)
+        write_cycle(s, snap, &snap->cycles[i], i + 1);
     if (write_grouped(s, snap))
         tp_sink_puts(s, "== threads ==\n\n");
     for (size_t i = 0; i < snap->nthreads; i++)

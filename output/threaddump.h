@@ -20,6 +20,28 @@
 #define TP_SNAP_FRAMES 64
 #define TP_SNAP_CREATE_FRAMES 24
 #define TP_SNAP_DETAILS 4
+#define TP_SNAP_HOLDERS 8
+#define TP_SNAP_HELD 16
+#define TP_SNAP_CYCLES 16
+#define TP_SNAP_CYCLE_LEN 16
+
+/* Kinds of held locks; the same values as TP_LOCK_* in agent/agent.h. */
+enum { TP_LOCK_MUTEX_KIND = 1, TP_LOCK_READ_KIND = 2, TP_LOCK_WRITE_KIND = 3 };
+
+/* A lock the thread holds. */
+typedef struct tp_snap_held {
+    const void *lock;
+    uintptr_t site;                  /* return address of the lock call */
+    int kind;                        /* TP_LOCK_*_KIND */
+    uint32_t held_s;                 /* seconds held (tick resolution) */
+} tp_snap_held_t;
+
+/* A wait-for cycle: members index snapshot threads, each waiting for a
+ * lock (or the exit) of the next, the last for the first's. */
+typedef struct tp_snap_cycle {
+    int n;
+    size_t members[TP_SNAP_CYCLE_LEN];
+} tp_snap_cycle_t;
 
 typedef struct tp_snap_thread {
     pid_t tid;
@@ -40,6 +62,13 @@ typedef struct tp_snap_thread {
     uintptr_t create_pcs[TP_SNAP_CREATE_FRAMES];
     uint64_t age_ns;                 /* since the thread started (0: unknown) */
     int is_main;
+    /* The wait-for graph: what the thread waits for and who has it. */
+    const void *wait_obj;            /* the lock, or NULL */
+    const char *wait_kind;           /* "mutex", "rwlock", "thread" */
+    int nholders;
+    pid_t holders[TP_SNAP_HOLDERS];  /* owner, writer, readers, join target */
+    int nheld;                       /* may exceed TP_SNAP_HELD (then cut) */
+    tp_snap_held_t held[TP_SNAP_HELD];
 } tp_snap_thread_t;
 
 typedef struct tp_snapshot {
@@ -55,7 +84,14 @@ typedef struct tp_snapshot {
     size_t exited_unjoined;
     size_t unknown_threads;          /* in /proc but never seen by a hook */
     size_t storage_bytes;            /* the filler's bookkeeping for threads */
+    size_t ncycles;                  /* deadlocks: wait-for cycles */
+    tp_snap_cycle_t cycles[TP_SNAP_CYCLES];
 } tp_snapshot_t;
+
+/* Finds the wait-for cycles among the snapshot's threads (each waiting
+ * thread has edges to its holders) and stores them in snap->cycles, each
+ * once, starting at its lowest tid.  Returns the number found. */
+size_t tp_deadlock_find(tp_snapshot_t *snap);
 
 /* Writes the whole dump; returns the sink's sticky error (0 on success). */
 int tp_threaddump_write(tp_sink_t *s, const tp_snapshot_t *snap);

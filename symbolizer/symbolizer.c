@@ -110,6 +110,20 @@ void tp_sym_reset(void)
     memcpy(&lock, &fresh, sizeof lock);
 }
 
+/* Ends the libdw session, which keeps a descriptor open on every ELF and
+ * debug file it read (a daemon that closes or reuses descriptors must not
+ * find ours), but keeps the results cache and its strings: the next miss
+ * starts a new session.  Called after each dump. */
+void tp_sym_release_files(void)
+{
+    pthread_mutex_lock(&lock);
+    if (backend == BACKEND_DWFL) {
+        tp__sym_dw_end(0);
+        backend = BACKEND_NONE;
+    }
+    pthread_mutex_unlock(&lock);
+}
+
 void tp__sym_force_fallback(int on)
 {
     pthread_mutex_lock(&lock);

@@ -50,4 +50,9 @@ const char *tp_sym_demangle(const char *name, char *buf, size_t len);
  * previously returned become invalid). */
 void tp_sym_reset(void);
 
+/* Closes the files the libdw session holds open, keeping cached results
+ * (and the strings returned) valid; the next uncached lookup reopens what
+ * it needs.  Call when a dump is complete. */
+void tp_sym_release_files(void);
+
 #endif

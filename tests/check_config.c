@@ -28,10 +28,10 @@
 
 /* ---- fake environment and warning collector ---- */
 
-#define NVARS 5
+#define NVARS 6
 static const char *const var_names[NVARS] = {
     "THREADPROF_DIR", "THREADPROF_SIGNAL", "THREADPROF_ON_EXIT",
-    "THREADPROF_INTERVAL", "THREADPROF_QUIET",
+    "THREADPROF_INTERVAL", "THREADPROF_QUIET", "THREADPROF_DEADLOCK_CHECK",
 };
 static const char *env_values[NVARS];   /* NULL: unset */
 static int env_lookups[NVARS];          /* times each variable was read */
@@ -98,6 +98,7 @@ static void assert_defaults(const tp_config_t *c)
     ck_assert_int_eq(c->on_exit, 1);
     ck_assert_uint_eq(c->interval_ns, 0);
     ck_assert_int_eq(c->quiet, 0);
+    ck_assert_int_eq(c->deadlock_check, 1);
 }
 
 static int starts_with(const char *s, const char *prefix)
@@ -425,7 +426,7 @@ END_TEST
 START_TEST(config_load_each_good_value_alone)
 {
     static const char *const good[NVARS] = {"/srv/dumps", "none", "0", "5m",
-                                            "1"};
+                                            "1", "off"};
     set_env(var_names[_i], good[_i]);
     tp_config_t c;
     load(&c);
@@ -436,6 +437,7 @@ START_TEST(config_load_each_good_value_alone)
     ck_assert_int_eq(c.on_exit, _i == 2 ? 0 : 1);
     ck_assert_uint_eq(c.interval_ns, _i == 3 ? 300 * NS_PER_S : 0);
     ck_assert_int_eq(c.quiet, _i == 4 ? 1 : 0);
+    ck_assert_int_eq(c.deadlock_check, _i == 5 ? 0 : 1);
 }
 END_TEST
 
@@ -451,6 +453,7 @@ static const struct {
     {"THREADPROF_ON_EXIT", {"maybe", "2", ""}, "using 1"},
     {"THREADPROF_INTERVAL", {"1ms", "abc", "-1"}, "using off"},
     {"THREADPROF_QUIET", {"sometimes", " 1", "yess"}, "using 0"},
+    {"THREADPROF_DEADLOCK_CHECK", {"often", "2", ""}, "using 1"},
 };
 
 START_TEST(config_bad_value_warns_once)
@@ -491,7 +494,7 @@ START_TEST(config_bad_signal_warns_once)
 }
 END_TEST
 
-START_TEST(config_all_bad_five_warnings)
+START_TEST(config_all_bad_one_warning_each)
 {
     for (int i = 0; i < NVARS; i++)
         set_env(bad_cases[i].var, bad_cases[i].bad[0]);
@@ -599,7 +602,7 @@ static Suite *config_suite(void)
     tcase_add_loop_test(tc, config_load_each_good_value_alone, 0, NVARS);
     tcase_add_loop_test(tc, config_bad_value_warns_once, 0, NVARS);
     tcase_add_test(tc, config_bad_signal_warns_once);
-    tcase_add_test(tc, config_all_bad_five_warnings);
+    tcase_add_test(tc, config_all_bad_one_warning_each);
     tcase_add_test(tc, config_bad_value_keeps_good_neighbours);
     tcase_add_test(tc, config_long_bad_value_warning_complete);
     suite_add_tcase(s, tc);

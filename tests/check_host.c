@@ -72,6 +72,27 @@ START_TEST(host_closed_stderr_not_written)
 }
 END_TEST
 
+/* The agent keeps no descriptor at the numbers a program uses: before and
+ * after a dump, the program sees the table it would see alone. */
+START_TEST(host_descriptor_numbers_unchanged)
+{
+    tu_proc_t native, agent;
+    memset(&native, 0, sizeof native);
+    memset(&agent, 0, sizeof agent);
+    const char *env[] = {"THREADPROF_ON_EXIT=0", NULL};
+    tu_start_full(&native, "fds", 0, env, NULL);
+    ck_assert_int_eq(WEXITSTATUS(tu_finish(&native, 0, WAIT_MS)), 0);
+    tu_start(&agent, "fds", env);
+    ck_assert_int_eq(WEXITSTATUS(tu_finish(&agent, 0, WAIT_MS)), 0);
+    tu_assert_match(native.out, "^pipe [0-9]+ [0-9]+$");
+    ck_assert_str_eq(agent.out, native.out);
+    char *dump = tu_wait_dump(&agent, agent.pid, 1, 1000);
+    free(dump);
+    tu_cleanup(&native);
+    tu_cleanup(&agent);
+}
+END_TEST
+
 /* libdw is loaded by the first dump, not before. */
 START_TEST(host_symbolizer_loaded_only_when_dumping)
 {
@@ -164,6 +185,7 @@ static Suite *host_suite(void)
     tcase_add_test(tc, host_handler_installed_before_agent_runs);
     tcase_add_test(tc, host_cli_run_dump_latest);
     tcase_add_test(tc, host_closed_stderr_not_written);
+    tcase_add_test(tc, host_descriptor_numbers_unchanged);
     tcase_add_test(tc, host_symbolizer_loaded_only_when_dumping);
     suite_add_tcase(s, tc);
     return s;

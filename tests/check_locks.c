@@ -1,0 +1,157 @@
+/*
+ * check_locks: integration tests of what the dump says about locks: the
+ * locks each thread holds and where it took them, the readers a writer
+ * waits for, deadlocks named first (and dumped by themselves when they
+ * persist), and error codes of every mutex type unchanged by the agent.
+ */
+#include "tests/testutil.h"
+
+#define WAIT_MS 10000
+#define ABBA_SRC "tests/programs/abba.c"
+#define STATES_SRC "tests/programs/states.c"
+
+START_TEST(locks_deadlock_dumped_by_itself)
+{
+    tu_proc_t p;
+    memset(&p, 0, sizeof p);
+    tu_start(&p, "abba", NULL);
+    tu_wait_output(&p, "ready", WAIT_MS);
+    /* Nobody signals: the periodic check writes the dump. */
+    char *dump = tu_wait_dump(&p, p.pid, 1, WAIT_MS);
+    tu_assert_match(dump, "^reason: deadlock$");
+    tu_assert_match(dump, "^deadlocks: 1 \\(listed first\\)$");
+    pid_t ab = tu_thread_tid(dump, "transfer-ab"), ba = tu_thread_tid(dump, "transfer-ba");
+    ck_assert(ab > 0 && ba > 0);
+    char re[1024];
+    int take = tu_source_line(ABBA_SRC, "LINE:take");
+    snprintf(re, sizeof re,
+             "\n\n== deadlock: 2 threads wait for each other ==\n"
+             "thread %d \"transfer-ab\" waits for mutex 0x[0-9a-f]+, held by thread %d \"transfer-ba\"\n"
+             "    waiting in take \\(/.*abba\\.c:%d\\)\n"
+             "    holds mutex 0x[0-9a-f]+ since [0-9<]+s, taken in transfer_ab \\(/.*abba\\.c:%d\\)\n"
+             "thread %d \"transfer-ba\" waits for mutex 0x[0-9a-f]+, held by thread %d \"transfer-ab\"\n"
+             "    waiting in take \\(/.*abba\\.c:%d\\)\n"
+             "    holds mutex 0x[0-9a-f]+ since [0-9<]+s, taken in transfer_ba \\(/.*abba\\.c:%d\\)\n\n",
+             (int)ab, (int)ba, take, tu_source_line(ABBA_SRC, "LINE:ab_first"),
+             (int)ba, (int)ab, take, tu_source_line(ABBA_SRC, "LINE:ba_first"));
+    tu_assert_match(dump, re);
+    /* The held mutex of one is the one the other waits for. */
+    char waited[32], held[32];
+    snprintf(re, sizeof re, "waits for mutex (0x[0-9a-f]+), held by thread %d", (int)ba);
+    ck_assert(tu_match(dump, re, waited, sizeof waited));
+    snprintf(re, sizeof re, "\"transfer-ba\" \\[mutex wait, [0-9.]+s\\]:\n    mutex 0x[0-9a-f]+ held by thread %d \"transfer-ab\"\n"
+             "    holds mutex (0x[0-9a-f]+) since", (int)ab);
+    ck_assert(tu_match(dump, re, held, sizeof held));
+    ck_assert_str_eq(waited, held);
+    /* Once per deadlock: no second deadlock dump for the same cycle. */
+    sleep(5);
+    char path[PATH_MAX];
+    tu_dump_path(&p, p.pid, 2, path, sizeof path);
+    ck_assert_int_ne(access(path, F_OK), 0);
+    tu_finish(&p, SIGKILL, WAIT_MS);
+    free(dump);
+    tu_cleanup(&p);
+}
+END_TEST
+
+START_TEST(locks_signal_dump_lists_deadlock_and_readers)
+{
+    tu_proc_t p;
+    memset(&p, 0, sizeof p);
+    const char *env[] = {"THREADPROF_DEADLOCK_CHECK=0", NULL};
+    tu_start(&p, "abba", env);
+    tu_wait_output(&p, "ready", WAIT_MS);
+    kill(p.pid, SIGUSR2);
+    char *dump = tu_wait_dump(&p, p.pid, 1, WAIT_MS);
+    tu_assert_match(dump, "^reason: signal SIGUSR2$");
+    tu_assert_match(dump, "^== deadlock: 2 threads wait for each other ==$");
+    /* The writer names the reader it waits for; the reader says it reads. */
+    pid_t reader = tu_thread_tid(dump, "reader");
+    char re[512];
+    snprintf(re, sizeof re, "\"writer\" \\[rwlock write wait, [0-9.]+(ms|s)\\]:\n"
+             "    rwlock 0x[0-9a-f]+ read-locked by 1 reader\n"
+             "    read by thread %d \"reader\"\n", (int)reader);
+    tu_assert_match(dump, re);
+    snprintf(re, sizeof re, "\"reader\" \\[sleep, [0-9.]+(ms|s)\\]:\n    sleep for 1m40s\n"
+             "    holds rwlock \\(read\\) 0x[0-9a-f]+ since [0-9<]+s, taken in reader \\(/.*abba\\.c:%d\\)\n",
+             tu_source_line(ABBA_SRC, "LINE:rdlock"));
+    tu_assert_match(dump, re);
+    /* Deadlock checks off: no dump by itself. */
+    sleep(5);
+    char path[PATH_MAX];
+    tu_dump_path(&p, p.pid, 2, path, sizeof path);
+    ck_assert_int_ne(access(path, F_OK), 0);
+    tu_finish(&p, SIGKILL, WAIT_MS);
+    free(dump);
+    tu_cleanup(&p);
+}
+END_TEST
+
+START_TEST(locks_holder_lists_its_locks)
+{
+    tu_proc_t p;
+    memset(&p, 0, sizeof p);
+    tu_start(&p, "states", NULL);
+    tu_wait_output(&p, "ready", WAIT_MS);
+    kill(p.pid, SIGUSR2);
+    char *dump = tu_wait_dump(&p, p.pid, 1, WAIT_MS);
+    char *e = tu_thread_entry(dump, "holder");
+    tu_assert_match(e, "^    holds mutex 0x[0-9a-f]+ since [0-9<]+s, taken in holder_main \\(/.*states\\.c:[0-9]+\\)$");
+    tu_assert_match(e, "^    holds rwlock \\(read\\) 0x[0-9a-f]+ since [0-9<]+s, taken in holder_main \\(/.*states\\.c:[0-9]+\\)$");
+    free(e);
+    /* The cond waiter released its mutex while it waits: it holds nothing. */
+    e = tu_thread_entry(dump, "cond-waiter");
+    tu_assert_no_match(e, "holds ");
+    free(e);
+    tu_finish(&p, SIGKILL, WAIT_MS);
+    free(dump);
+    tu_cleanup(&p);
+}
+END_TEST
+
+START_TEST(locks_error_codes_unchanged)
+{
+    tu_proc_t native, agent;
+    memset(&native, 0, sizeof native);
+    memset(&agent, 0, sizeof agent);
+    tu_start_full(&native, "mutex_types", 0, NULL, NULL);
+    ck_assert_int_eq(WEXITSTATUS(tu_finish(&native, 0, WAIT_MS)), 0);
+    tu_start(&agent, "mutex_types", NULL);
+    tu_wait_output(&agent, "ready", WAIT_MS);
+    kill(agent.pid, SIGUSR2);
+    char *dump = tu_wait_dump(&agent, agent.pid, 1, WAIT_MS);
+    ck_assert_int_eq(WEXITSTATUS(tu_finish(&agent, 0, WAIT_MS)), 0);
+    ck_assert_str_eq(agent.out, native.out);
+    tu_assert_match(native.out, "^errorcheck relock: EDEADLK$");
+    tu_assert_match(native.out, "^errorcheck unlock by other thread: EPERM$");
+    tu_assert_match(native.out, "^timedlock held by other thread: ETIMEDOUT$");
+    tu_assert_match(native.out, "^robust lock after owner died: EOWNERDEAD$");
+    tu_assert_match(native.out, "^recursive unlock unlocked: EPERM$");
+    /* After all that, the main thread (in a cond wait) holds nothing. */
+    char *e = tu_thread_entry(dump, "mutex_types");
+    tu_assert_match(e, "\\[cond wait, ");
+    tu_assert_no_match(e, "holds ");
+    free(e);
+    free(dump);
+    tu_cleanup(&native);
+    tu_cleanup(&agent);
+}
+END_TEST
+
+static Suite *locks_suite(void)
+{
+    Suite *s = suite_create("locks");
+    TCase *tc = tcase_create("locks");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, locks_deadlock_dumped_by_itself);
+    tcase_add_test(tc, locks_signal_dump_lists_deadlock_and_readers);
+    tcase_add_test(tc, locks_holder_lists_its_locks);
+    tcase_add_test(tc, locks_error_codes_unchanged);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    return tu_run_suite(locks_suite());
+}
