@@ -45,7 +45,9 @@ void tp_registry_adopt_existing(void);           /* /proc/self/task at start */
 
 /* unwind.c: libunwind, loaded privately (RTLD_LOCAL) so its exported
  * backtrace() and _Unwind_* never replace the host's. */
-int tp_unwind_init(void);
+void tp_unwind_locate_agent(void);              /* constructor: our own ranges */
+int tp_unwind_load(void);                        /* dlopen libunwind (once) */
+int tp_unwind_wanted(void);                      /* a thread waits for it */
 int tp_backtrace(uintptr_t *pcs, int max);       /* caller's stack, agent frames skipped */
 int tp_unwind_regs(const tp_regs_t *regs, uintptr_t *pcs, int max);
 int tp_pc_in_agent(uintptr_t pc);
@@ -74,6 +76,7 @@ void tp_request_dump(unsigned reason);           /* async-signal-safe */
 void tp_dumper_at_exit(void);
 void tp_dumper_after_fork_child(void);
 pid_t tp_dumper_tid(void);
+int tp_dumper_started(void);
 
 /* snapshot.c: registry -> output/threaddump.h data, and the files. */
 struct tp_snapshot;

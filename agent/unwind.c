@@ -72,10 +72,46 @@ static int find_agent_text(struct dl_phdr_info *info, size_t size, void *data)
     return 0;
 }
 
-int tp_unwind_init(void)
-{
-    dl_iterate_phdr(find_agent_text, (void *)(uintptr_t)&tp_unwind_init);
+static _Atomic int loaded;   /* the pointers above are set */
+static _Atomic int wanted;   /* a thread waits for the dump thread to load it */
 
+int tp_unwind_wanted(void)
+{
+    return atomic_load(&wanted);
+}
+
+/* A thread needs a stack before libunwind is loaded: ask the dump thread
+ * to load it (loading here, inside a hook of a thread that may hold the
+ * program's locks, could deadlock against another thread's dlopen) and
+ * wait for it, 20 ms at most; without it the stack comes out empty. */
+static int wait_loaded(void)
+{
+    if (atomic_load_explicit(&loaded, memory_order_acquire))
+        return 1;
+    if (!tp_dumper_started())
+        return 0;
+    atomic_store(&wanted, 1);
+    tp_request_dump(TP_REASON_WAKE);
+    for (int i = 0; i < 200 && !atomic_load_explicit(&loaded, memory_order_acquire); i++) {
+        struct timespec ts = {0, 100000};
+        nanosleep(&ts, NULL);
+    }
+    return atomic_load_explicit(&loaded, memory_order_acquire);
+}
+
+void tp_unwind_locate_agent(void)
+{
+    dl_iterate_phdr(find_agent_text, (void *)(uintptr_t)&tp_unwind_locate_agent);
+}
+
+/* Loads libunwind.  Called once, by the dump thread as it starts (keeping
+ * the ~200 us of loading it off the program's start-up), or by the
+ * constructor when there is no dump thread.  Until it is done, stacks
+ * taken by pthread_create come out empty. */
+int tp_unwind_load(void)
+{
+    if (atomic_load(&loaded))
+        return 0;
     void *h = dlopen("libunwind.so.8", RTLD_NOW | RTLD_LOCAL);
     if (h == NULL) {
         tp_warn("cannot load libunwind.so.8 (%s); thread dumps will have no "
@@ -98,6 +134,7 @@ int tp_unwind_init(void)
     }
     if (p_set_caching_policy && p_local_as)
         p_set_caching_policy(*p_local_as, UNW_CACHE_PER_THREAD);
+    atomic_store_explicit(&loaded, 1, memory_order_release);
     return 0;
 }
 
@@ -114,7 +151,10 @@ int tp_addr_in_agent(uintptr_t addr)
 int tp_backtrace(uintptr_t *pcs, int max)
 {
     void *raw[TP_CREATE_FRAMES + 16];
-    if (p_backtrace == NULL)
+    tp_in_agent++;
+    int ready = wait_loaded();
+    tp_in_agent--;
+    if (!ready)
         return 0;
     int want = max + 16 > (int)(sizeof raw / sizeof *raw)
                    ? (int)(sizeof raw / sizeof *raw) : max + 16;
@@ -133,7 +173,7 @@ int tp_backtrace(uintptr_t *pcs, int max)
 
 int tp_unwind_regs(const tp_regs_t *r, uintptr_t *pcs, int max)
 {
-    if (p_init_local == NULL)
+    if (!atomic_load_explicit(&loaded, memory_order_acquire))
         return 0;
     ucontext_t uc;
     memset(&uc, 0, sizeof uc);
