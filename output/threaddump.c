@@ -77,6 +77,51 @@ void tp_threaddump_frames(tp_sink_t *s, const uintptr_t *pcs, int n,
     }
 }
 
+/* Whether a frame belongs to the C or C++ runtime rather than to the
+ * program: std::thread's constructor (inlined into the program) and
+ * libstdc++'s thread start-up call pthread_create on the program's
+ * behalf. */
+static int runtime_frame(const tp_sym_frame_t *f)
+{
+    static const char *const libs[] = {"libstdc++.so", "libc.so", "libpthread.so",
+                                       "libgcc_s.so", "ld-linux"};
+    if (f->function != NULL &&
+        (strncmp(f->function, "std::", 5) == 0 || strncmp(f->function, "__gnu_cxx::", 11) == 0 ||
+         strstr(f->function, " std::") != NULL))
+        return 1;
+    /* Library templates inlined into the program: their source is a
+     * system header. */
+    if (f->file != NULL && (strncmp(f->file, "/usr/include/", 13) == 0 ||
+                            strncmp(f->file, "/usr/lib/gcc/", 13) == 0))
+        return 1;
+    const char *base = f->module ? strrchr(f->module, '/') : NULL;
+    base = base ? base + 1 : f->module;
+    for (size_t i = 0; base != NULL && i < sizeof libs / sizeof *libs; i++)
+        if (strncmp(base, libs[i], strlen(libs[i])) == 0)
+            return 1;
+    return 0;
+}
+
+/* The frame Go would name after "created by": the program's own function
+ * that started the thread, found by skipping the runtime's frames (so a
+ * std::thread made in main() says "created by main"); the innermost
+ * frame when every frame is the runtime's. */
+static void creator_frame(const tp_snap_thread_t *t, tp_sym_frame_t *out)
+{
+    tp_sym_frame_t fr[MAX_INLINE];
+    for (int i = 0; i < t->ncreate; i++) {
+        int k = tp_sym_resolve(t->create_pcs[i], 1, fr, MAX_INLINE);
+        for (int j = 0; j < k; j++) {
+            if (!runtime_frame(&fr[j])) {
+                *out = fr[j];
+                return;
+            }
+        }
+    }
+    tp_sym_resolve(t->create_pcs[0], 1, fr, MAX_INLINE);
+    *out = fr[0];
+}
+
 /* with_age: per-thread entries say how long ago the thread started (a
  * long-lived thread that should have ended stands out); groups do not. */
 static void write_created_by(tp_sink_t *s, const tp_snap_thread_t *t, int with_age)
@@ -94,21 +139,21 @@ static void write_created_by(tp_sink_t *s, const tp_snap_thread_t *t, int with_a
                         "started, or not by pthread_create)\n");
         return;
     }
-    tp_sym_frame_t fr[MAX_INLINE];
     if (t->ncreate == 0) {
         tp_sink_printf(s, "created by ?? in thread %d%s\n", (int)t->parent_tid, age);
         return;
     }
-    int k = tp_sym_resolve(t->create_pcs[0], 1, fr, MAX_INLINE);
-    (void)k;
-    const char *name = fr[0].function ? fr[0].function : "??";
-    tp_sink_printf(s, "created by %s in thread %d%s\n", name, (int)t->parent_tid, age);
-    if (fr[0].file != NULL)
-        tp_sink_printf(s, "\t%s:%d +0x%lx\n", fr[0].file, fr[0].line,
-                       (unsigned long)fr[0].func_offset);
-    else if (fr[0].module != NULL)
-        tp_sink_printf(s, "\t%s+0x%lx\n", fr[0].module,
-                       (unsigned long)fr[0].module_offset);
+    tp_sym_frame_t f;
+    creator_frame(t, &f);
+    tp_sink_printf(s, "created by %s in thread %d%s\n", f.function ? f.function : "??",
+                   (int)t->parent_tid, age);
+    if (f.file != NULL && f.inlined)
+        tp_sink_printf(s, "\t%s:%d (inlined)\n", f.file, f.line);
+    else if (f.file != NULL)
+        tp_sink_printf(s, "\t%s:%d +0x%lx\n", f.file, f.line,
+                       (unsigned long)f.func_offset);
+    else if (f.module != NULL)
+        tp_sink_printf(s, "\t%s+0x%lx\n", f.module, (unsigned long)f.module_offset);
 }
 
 /* "take_a (/src/abba.c:22)": the function and place of a call site. */

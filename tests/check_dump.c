@@ -14,6 +14,7 @@ static char *states_dump(tu_proc_t *p)
     memset(p, 0, sizeof *p);
     tu_start(p, "states", NULL);
     tu_wait_output(p, "ready", WAIT_MS);
+    usleep(200000);   /* main prints "ready" just before it joins */
     kill(p->pid, SIGUSR2);
     return tu_wait_dump(p, p->pid, 1, WAIT_MS);
 }
@@ -248,6 +249,12 @@ START_TEST(dump_cpp_demangled)
     tu_assert_match(e, "^shop::Queue::take\\(\\)");
     tu_assert_match(e, "^shop::Worker::run\\(\\)");
     tu_assert_match(e, "cpp_workers\\.cpp:[0-9]+");
+    /* std::thread's constructor and libstdc++'s start-up are skipped: the
+     * creator is the program's own function. */
+    char re[256];
+    snprintf(re, sizeof re, "^created by main in thread %d, [0-9.]+(ms|s) ago\n\t/.*cpp_workers\\.cpp:%d \\+0x",
+             (int)p.pid, tu_source_line("tests/programs/cpp_workers.cpp", "LINE:cpp_create"));
+    tu_assert_match(e, re);
     free(e);
     tu_finish(&p, SIGKILL, WAIT_MS);
     free(dump);

@@ -47,7 +47,7 @@ int main()
     shop::Queue q;
     std::vector<std::thread> threads;
     for (int i = 0; i < 3; i++) {
-        threads.emplace_back([&q] {
+        threads.emplace_back([&q] {  // LINE:cpp_create
             pthread_setname_np(pthread_self(), "cpp-worker");
             shop::Worker w{&q};
             w.run();
