@@ -70,6 +70,7 @@ enum {
 };
 
 #define TP_CREATE_FRAMES 24
+#define TP_SCACHE 8
 
 /* Locks a thread holds, in acquisition order: what it took, where (the
  * call site) and when (tp_tick).  Beyond TP_HELD_MAX nested locks only
@@ -111,6 +112,16 @@ typedef struct tp_thread {
     int ncreate;
     uintptr_t create_pcs[TP_CREATE_FRAMES];
     struct tp_thread *next, *prev;
+
+    /* Owner only (agent/lockprof.c, contended paths): a small cache from
+     * (call site, stack pointer) to an interned stack, so a contended
+     * lock in a loop is unwound once, not every time; and the state of
+     * the sampling generator. */
+    __attribute__((aligned(64))) struct {
+        uintptr_t site, sp;
+        uint32_t id, hits;
+    } scache[TP_SCACHE];
+    uint64_t rng;
 } tp_thread_t;
 
 /* Thread-local state, initial-exec so reaching it never enters ld.so;
@@ -274,6 +285,51 @@ TP_INLINE void tp_held_pop(const void *lock)
         t->nheld = n - 1;
     else
         tp__held_remove(t, lock);
+}
+
+/* --- mutex and block profiles (agent/lockprof.c) ------------------------
+ *
+ * Only slow paths call in here: a lock hook that found the lock taken, a
+ * cond/sem/barrier/join wait, and an unlock that glibc's mutex word says
+ * has waiters.  The uncontended lock and unlock pay one load and a
+ * compare in the unlock (tp_mutex_has_waiters), nothing else. */
+
+/* A wait in progress: when it started, and the waiter's stack. */
+typedef struct tp_lockwait {
+    uint64_t t0;        /* 0: not profiled */
+    uint32_t stack;     /* interned stack id, 0 unknown */
+} tp_lockwait_t;
+
+/* The waits the block profile covers (a sample names no kind; these
+ * only decide whether the mutex profile hears of it too). */
+enum { TP_LW_MUTEX = 1, TP_LW_OTHER = 2 };
+
+/* Starts timing a wait at the host's call site.  Out of line and cold:
+ * captures (or finds in the thread's cache) the waiter's stack before
+ * the wait, so nothing is unwound while the lock is held afterwards. */
+void tp_lockwait_begin(tp_lockwait_t *w, uintptr_t site);
+/* The wait is over.  obj is the mutex for TP_LW_MUTEX (its last contended
+ * release is what the mutex profile blames); ok: the wait acquired what it
+ * waited for (a timed-out or failed wait still counts in the block
+ * profile, as Go counts a wait however it ends). */
+void tp_lockwait_end(tp_lockwait_t *w, int kind, const void *obj);
+
+/* Out of line: m is being released while others wait for it; remember
+ * the releasing stack as its last contended release. */
+void tp__mutex_release_contended(const pthread_mutex_t *m, uintptr_t site);
+
+/* glibc >= 2.34 mutex word (checked at start; else the slow path ignores
+ * the hint): normal, recursive, errorcheck and adaptive mutexes hold 2
+ * while someone waits (1 held, 0 free); PI and robust ones hold the
+ * owner's tid with FUTEX_WAITERS (bit 31) set when someone waits.  One
+ * load of a line the unlocking thread already owns, and one unsigned
+ * compare (> 1 catches 2 and bit 31).  PI and robust mutexes, rare, pass
+ * the test on every unlock (their word is a tid); the slow path looks at
+ * the kind and drops those without FUTEX_WAITERS. */
+TP_INLINE int tp_mutex_has_waiters(const pthread_mutex_t *m)
+{
+    unsigned w = (unsigned)__atomic_load_n(&m->__data.__lock, __ATOMIC_RELAXED);
+    return TP_UNLIKELY(w > 1u);
 }
 
 /* --- thread lifecycle (hooks/threads.c) -------------------------------- */

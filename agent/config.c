@@ -154,6 +154,42 @@ int tp_parse_dir(const char *s, char *out, size_t len)
     return 0;
 }
 
+int tp_parse_fraction(const char *s, long *out)
+{
+    return parse_uint(s, out, 1000000000L);
+}
+
+int tp_parse_rate_ns(const char *s, uint64_t *ns)
+{
+    if (strcasecmp(s, "off") == 0) {
+        *ns = 0;
+        return 0;
+    }
+    if (!isdigit((unsigned char)*s))
+        return -1;
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno != 0)
+        return -1;
+    unsigned long long unit;
+    if (strcmp(end, "") == 0 || strcmp(end, "ns") == 0)
+        unit = 1;
+    else if (strcmp(end, "us") == 0)
+        unit = 1000;
+    else if (strcmp(end, "ms") == 0)
+        unit = 1000000;
+    else if (strcmp(end, "s") == 0)
+        unit = 1000000000;
+    else
+        return -1;
+    /* A rate above an hour would keep nothing worth having: a typo. */
+    if (v > 3600ull * 1000000000ull / unit)
+        return -1;
+    *ns = v * unit;
+    return 0;
+}
+
 const char *tp_signal_name(int signo, char *buf, size_t len)
 {
     for (size_t i = 0; i < sizeof signal_names / sizeof *signal_names; i++) {
@@ -194,6 +230,8 @@ void tp_config_load(tp_config_t *c, tp_getenv_fn *get, tp_warn_fn *warn,
     c->signo = DEFAULT_SIGNAL;
     c->on_exit = 1;
     c->deadlock_check = 1;
+    c->mutex_fraction = TP_DEFAULT_MUTEX_FRACTION;
+    c->block_rate_ns = TP_DEFAULT_BLOCK_RATE_NS;
 
     if ((v = get("THREADPROF_DIR")) != NULL) {
         if (tp_parse_dir(v, c->dir, sizeof c->dir) == 0) {
@@ -222,6 +260,16 @@ void tp_config_load(tp_config_t *c, tp_getenv_fn *get, tp_warn_fn *warn,
         tp_parse_bool(v, &c->deadlock_check) != 0)
         warn_value(warn, "THREADPROF_DEADLOCK_CHECK", v, "a boolean (1/0, yes/no)",
                    "1 (check for deadlocks)");
+    if ((v = get("THREADPROF_MUTEX_FRACTION")) != NULL &&
+        tp_parse_fraction(v, &c->mutex_fraction) != 0)
+        warn_value(warn, "THREADPROF_MUTEX_FRACTION", v,
+                   "a whole number from 0 (off) to 1000000000",
+                   "1 (every contention)");
+    if ((v = get("THREADPROF_BLOCK_RATE")) != NULL &&
+        tp_parse_rate_ns(v, &c->block_rate_ns) != 0)
+        warn_value(warn, "THREADPROF_BLOCK_RATE", v,
+                   "nanoseconds up to 1 hour (e.g. 10000, 50us, 1ms, 0 = off)",
+                   "10000 (10 us)");
     if ((v = get("THREADPROF_QUIET")) != NULL &&
         tp_parse_bool(v, &c->quiet) != 0)
         warn_value(warn, "THREADPROF_QUIET", v, "a boolean (1/0, yes/no)",

@@ -20,7 +20,16 @@ typedef struct tp_config {
     uint64_t interval_ns;   /* periodic dumps, 0 = off */
     int quiet;              /* no informational stderr lines */
     int deadlock_check;     /* look for wait-for cycles every few seconds */
+    long mutex_fraction;    /* mutex profile keeps 1/fraction events, 0 = off */
+    uint64_t block_rate_ns; /* block profile sampling rate (Go's), 0 = off */
 } tp_config_t;
+
+/* Defaults of the profile settings.  Fraction 1 (every contention) because
+ * contention is already the slow path; a rate of 10 us keeps every wait
+ * long enough to matter and a proportional sample of the short ones (a
+ * wait of 1 us is kept with probability 1/10). */
+#define TP_DEFAULT_MUTEX_FRACTION 1
+#define TP_DEFAULT_BLOCK_RATE_NS 10000u
 
 /* Reads a variable; NULL when unset. */
 typedef const char *tp_getenv_fn(const char *name);
@@ -38,6 +47,11 @@ int tp_parse_bool(const char *s, int *out);
 int tp_parse_signal(const char *s, int *out);        /* "none" gives 0 */
 int tp_parse_duration(const char *s, uint64_t *ns);  /* "0"/"off" give 0 */
 int tp_parse_dir(const char *s, char *out, size_t len);
+/* A non-negative integer at most 1e9 ("0" gives 0). */
+int tp_parse_fraction(const char *s, long *out);
+/* Nanoseconds: an integer with an optional unit ns, us, ms or s, at most
+ * 1 hour; "0"/"off" give 0. */
+int tp_parse_rate_ns(const char *s, uint64_t *ns);
 
 /* "SIGUSR2", "SIGRTMIN+3" or "signal 70" into buf. */
 const char *tp_signal_name(int signo, char *buf, size_t len);

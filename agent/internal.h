@@ -49,6 +49,9 @@ void tp_unwind_locate_agent(void);              /* constructor: our own ranges *
 int tp_unwind_load(void);                        /* dlopen libunwind (once) */
 int tp_unwind_wanted(void);                      /* a thread waits for it */
 int tp_backtrace(uintptr_t *pcs, int max);       /* caller's stack, agent frames skipped */
+/* Like tp_backtrace, but never waits for libunwind: -1 when it is not
+ * loaded yet (the dump thread is asked to load it). */
+int tp_backtrace_nowait(uintptr_t *pcs, int max);
 int tp_unwind_regs(const tp_regs_t *regs, uintptr_t *pcs, int max);
 int tp_pc_in_agent(uintptr_t pc);
 int tp_addr_in_agent(uintptr_t addr);            /* in our module's memory */
@@ -85,6 +88,15 @@ struct tp_snapshot;
 int tp_snapshot_take(struct tp_snapshot *snap, uint64_t lock_timeout_ns, int light);
 void tp_snapshot_free(struct tp_snapshot *snap);
 int tp_dump_write(unsigned reasons, unsigned seq, uint64_t lock_timeout_ns);
+
+/* lockprof.c: the mutex and block profiles. */
+void tp_lockprof_init(void);                     /* constructor: config, glibc check */
+void tp_lockprof_after_fork_child(void);         /* the child starts empty */
+/* Writes threadprof.<pid>.<seq>.{mutex,block}.pb.gz into dirfd (dir names
+ * it in messages); a failure is reported once on stderr when report is
+ * set.  Dump thread. */
+void tp_lockprof_write(int dirfd, const char *dir, pid_t pid, unsigned seq,
+                       int report);
 
 /* fdinfo.c: what a descriptor is, read at dump time. */
 void tp_fd_describe(int fd, char *kind, size_t kind_len, char *detail,

@@ -665,7 +665,13 @@ int tp_dump_write(unsigned reasons, unsigned seq, uint64_t lock_timeout_ns)
         if (err != 0)
             r = -err;
     }
+    pid_t pid = snap.pid;
     tp_snapshot_free(&snap);
+    /* The profiles go next to the thread dump; their failure is theirs
+     * alone (reported once by lockprof) and leaves the dump as it is.
+     * When the dump itself was lost its warning has said so: the
+     * profiles' failure (most likely the same full disk) stays quiet. */
+    tp_lockprof_write(dirfd, dir, pid, seq, r == 0);
     tp_sym_release_files();
     close(dirfd);
     if (r != 0) {

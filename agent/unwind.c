@@ -171,6 +171,16 @@ int tp_backtrace(uintptr_t *pcs, int max)
     return out;
 }
 
+int tp_backtrace_nowait(uintptr_t *pcs, int max)
+{
+    if (!atomic_load_explicit(&loaded, memory_order_acquire)) {
+        if (tp_dumper_started() && !atomic_exchange(&wanted, 1))
+            tp_request_dump(TP_REASON_WAKE);
+        return -1;
+    }
+    return tp_backtrace(pcs, max);
+}
+
 int tp_unwind_regs(const tp_regs_t *r, uintptr_t *pcs, int max)
 {
     if (!atomic_load_explicit(&loaded, memory_order_acquire))

@@ -16,15 +16,24 @@ TP_REAL_DECL(pthread_cond_clockwait);
 
 /* While it waits the thread does not hold the mutex: it leaves the held
  * list for the wait and comes back (with a fresh time) when the wait
- * returns, which is when the real call has re-taken it. */
+ * returns, which is when the real call has re-taken it.  The real call
+ * releases the mutex inside glibc, where the unlock hook does not see
+ * it: when others wait for the mutex, this call site is their releaser
+ * (mutex profile).  The whole wait, re-taking the mutex included, is a
+ * block-profile wait of the caller, as Go counts sync.Cond.Wait. */
 #define COND_WAIT(name, call)                                                 \
     int r;                                                                    \
     uintptr_t site_ = (uintptr_t)__builtin_return_address(0);                 \
+    tp_lockwait_t w_;                                                         \
     tp_held_pop(m);                                                           \
+    if (tp_mutex_has_waiters(m))                                              \
+        tp__mutex_release_contended(m, site_);                                \
+    tp_lockwait_begin(&w_, site_);                                            \
     {                                                                         \
         TP_WAIT_SCOPE(TP_ST_COND, name, c, m, 0);                             \
         r = call;                                                             \
     }                                                                         \
+    tp_lockwait_end(&w_, TP_LW_OTHER, c);                                     \
     tp_held_push(m, TP_LOCK_MUTEX, site_);                                    \
     return r
 

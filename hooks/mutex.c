@@ -26,13 +26,42 @@ TP_INLINE int acquired(pthread_mutex_t *m, int r, uintptr_t site)
     return r;
 }
 
+/* The wait is over: profiled as a mutex wait when the mutex was taken
+ * (the mutex profile then blames its last contended release), else as a
+ * plain wait (a timed lock that gave up). */
+TP_INLINE void waited(tp_lockwait_t *w, pthread_mutex_t *m, int r)
+{
+    tp_lockwait_end(w, r == 0 || r == EOWNERDEAD ? TP_LW_MUTEX : TP_LW_OTHER, m);
+}
+
 static TP_COLD int lock_slow(pthread_mutex_t *m, uintptr_t site)
 {
     int r;
+    tp_lockwait_t w;
+    tp_lockwait_begin(&w, site);
     {
         TP_WAIT_SCOPE(TP_ST_MUTEX, "pthread_mutex_lock", m, NULL, 0);
         r = TP_REAL(pthread_mutex_lock)(m);
     }
+    waited(&w, m, r);
+    return acquired(m, r, site);
+}
+
+static TP_COLD int timedlock_slow(pthread_mutex_t *m, clockid_t clock,
+                                  const struct timespec *abstime, int clocked,
+                                  uintptr_t site)
+{
+    int r;
+    tp_lockwait_t w;
+    tp_lockwait_begin(&w, site);
+    if (clocked) {
+        TP_WAIT_SCOPE(TP_ST_MUTEX, "pthread_mutex_clocklock", m, NULL, 0);
+        r = TP_REAL(pthread_mutex_clocklock)(m, clock, abstime);
+    } else {
+        TP_WAIT_SCOPE(TP_ST_MUTEX, "pthread_mutex_timedlock", m, NULL, 0);
+        r = TP_REAL(pthread_mutex_timedlock)(m, abstime);
+    }
+    waited(&w, m, r);
     return acquired(m, r, site);
 }
 
@@ -55,11 +84,7 @@ TP_HOOK int pthread_mutex_timedlock(pthread_mutex_t *m,
     int r = TP_REAL(pthread_mutex_trylock)(m);
     if (TP_LIKELY(r != EBUSY))
         return acquired(m, r, SITE());
-    {
-        TP_WAIT_SCOPE(TP_ST_MUTEX, "pthread_mutex_timedlock", m, NULL, 0);
-        r = TP_REAL(pthread_mutex_timedlock)(m, abstime);
-    }
-    return acquired(m, r, SITE());
+    return timedlock_slow(m, CLOCK_REALTIME, abstime, 0, SITE());
 }
 
 TP_HOOK int pthread_mutex_clocklock(pthread_mutex_t *m, clockid_t clock,
@@ -68,18 +93,18 @@ TP_HOOK int pthread_mutex_clocklock(pthread_mutex_t *m, clockid_t clock,
     int r = TP_REAL(pthread_mutex_trylock)(m);
     if (TP_LIKELY(r != EBUSY))
         return acquired(m, r, SITE());
-    {
-        TP_WAIT_SCOPE(TP_ST_MUTEX, "pthread_mutex_clocklock", m, NULL, 0);
-        r = TP_REAL(pthread_mutex_clocklock)(m, clock, abstime);
-    }
-    return acquired(m, r, SITE());
+    return timedlock_slow(m, clock, abstime, 1, SITE());
 }
 
 /* The lock leaves the held list before the real unlock so that the real
  * call is a tail call.  An unlock that fails (EPERM: not the owner) is of
- * a mutex this thread does not have on its list, so nothing is lost. */
+ * a mutex this thread does not have on its list, so nothing is lost.
+ * When others wait, the releasing stack is noted before the real unlock
+ * wakes one of them, so the waiter finds it (agent/lockprof.c). */
 TP_HOOK int pthread_mutex_unlock(pthread_mutex_t *m)
 {
     tp_held_pop(m);
+    if (tp_mutex_has_waiters(m))
+        tp__mutex_release_contended(m, SITE());
     return TP_REAL(pthread_mutex_unlock)(m);
 }

@@ -24,24 +24,30 @@ TP_INLINE int acquired(pthread_rwlock_t *l, uint32_t kind, int r, uintptr_t site
     return r;
 }
 
-/* The blocking part of every variant: state, then the real call. */
-#define RW_WAIT(state, name, call)                                            \
+/* The blocking part of every variant: state, then the real call, timed
+ * for the block profile (readers blocking a writer and the reverse). */
+#define RW_WAIT(site, state, name, call)                                      \
     do {                                                                      \
-        TP_WAIT_SCOPE(state, name, l, NULL, 0);                               \
-        r = call;                                                             \
+        tp_lockwait_t w_;                                                     \
+        tp_lockwait_begin(&w_, (site));                                       \
+        {                                                                     \
+            TP_WAIT_SCOPE(state, name, l, NULL, 0);                           \
+            r = call;                                                         \
+        }                                                                     \
+        tp_lockwait_end(&w_, TP_LW_OTHER, l);                                 \
     } while (0)
 
 static TP_COLD int rdlock_slow(pthread_rwlock_t *l, uintptr_t site)
 {
     int r;
-    RW_WAIT(TP_ST_RWLOCK_RD, "pthread_rwlock_rdlock", TP_REAL(pthread_rwlock_rdlock)(l));
+    RW_WAIT(site, TP_ST_RWLOCK_RD, "pthread_rwlock_rdlock", TP_REAL(pthread_rwlock_rdlock)(l));
     return acquired(l, TP_LOCK_READ, r, site);
 }
 
 static TP_COLD int wrlock_slow(pthread_rwlock_t *l, uintptr_t site)
 {
     int r;
-    RW_WAIT(TP_ST_RWLOCK_WR, "pthread_rwlock_wrlock", TP_REAL(pthread_rwlock_wrlock)(l));
+    RW_WAIT(site, TP_ST_RWLOCK_WR, "pthread_rwlock_wrlock", TP_REAL(pthread_rwlock_wrlock)(l));
     return acquired(l, TP_LOCK_WRITE, r, site);
 }
 
@@ -76,7 +82,7 @@ TP_HOOK int pthread_rwlock_timedrdlock(pthread_rwlock_t *l,
 {
     int r = TP_REAL(pthread_rwlock_tryrdlock)(l);
     if (r == EBUSY)
-        RW_WAIT(TP_ST_RWLOCK_RD, "pthread_rwlock_timedrdlock",
+        RW_WAIT(SITE(), TP_ST_RWLOCK_RD, "pthread_rwlock_timedrdlock",
                 TP_REAL(pthread_rwlock_timedrdlock)(l, abstime));
     return acquired(l, TP_LOCK_READ, r, SITE());
 }
@@ -86,7 +92,7 @@ TP_HOOK int pthread_rwlock_timedwrlock(pthread_rwlock_t *l,
 {
     int r = TP_REAL(pthread_rwlock_trywrlock)(l);
     if (r == EBUSY)
-        RW_WAIT(TP_ST_RWLOCK_WR, "pthread_rwlock_timedwrlock",
+        RW_WAIT(SITE(), TP_ST_RWLOCK_WR, "pthread_rwlock_timedwrlock",
                 TP_REAL(pthread_rwlock_timedwrlock)(l, abstime));
     return acquired(l, TP_LOCK_WRITE, r, SITE());
 }
@@ -96,7 +102,7 @@ TP_HOOK int pthread_rwlock_clockrdlock(pthread_rwlock_t *l, clockid_t clock,
 {
     int r = TP_REAL(pthread_rwlock_tryrdlock)(l);
     if (r == EBUSY)
-        RW_WAIT(TP_ST_RWLOCK_RD, "pthread_rwlock_clockrdlock",
+        RW_WAIT(SITE(), TP_ST_RWLOCK_RD, "pthread_rwlock_clockrdlock",
                 TP_REAL(pthread_rwlock_clockrdlock)(l, clock, abstime));
     return acquired(l, TP_LOCK_READ, r, SITE());
 }
@@ -106,7 +112,7 @@ TP_HOOK int pthread_rwlock_clockwrlock(pthread_rwlock_t *l, clockid_t clock,
 {
     int r = TP_REAL(pthread_rwlock_trywrlock)(l);
     if (r == EBUSY)
-        RW_WAIT(TP_ST_RWLOCK_WR, "pthread_rwlock_clockwrlock",
+        RW_WAIT(SITE(), TP_ST_RWLOCK_WR, "pthread_rwlock_clockwrlock",
                 TP_REAL(pthread_rwlock_clockwrlock)(l, clock, abstime));
     return acquired(l, TP_LOCK_WRITE, r, SITE());
 }

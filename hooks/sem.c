@@ -2,7 +2,9 @@
  * hooks/sem: semaphores and barriers.
  *
  * sem_wait tries first; sem_trywait reports EAGAIN through errno, which
- * must not leak into the host when the real wait then succeeds.
+ * must not leak into the host when the real wait then succeeds.  Waits
+ * that block are timed for the block profile (the barrier always is: it
+ * has no try).
  */
 #include <semaphore.h>
 
@@ -13,6 +15,30 @@ TP_REAL_DECL(sem_trywait);
 TP_REAL_DECL(sem_timedwait);
 TP_REAL_DECL(sem_clockwait);
 TP_REAL_DECL(pthread_barrier_wait);
+
+#define SITE() ((uintptr_t)__builtin_return_address(0))
+
+/* The blocking part of the waits, out of line: timed around the state. */
+#define SEM_SLOW(name, params, call)                                          \
+    static TP_COLD int name##_slow params                                     \
+    {                                                                         \
+        int r;                                                                \
+        tp_lockwait_t w;                                                      \
+        tp_lockwait_begin(&w, site);                                          \
+        {                                                                     \
+            TP_WAIT_SCOPE(TP_ST_SEM, #name, s, NULL, 0);                      \
+            r = call;                                                         \
+        }                                                                     \
+        tp_lockwait_end(&w, TP_LW_OTHER, s);                                  \
+        return r;                                                             \
+    }
+
+SEM_SLOW(sem_wait, (sem_t *s, uintptr_t site), TP_REAL(sem_wait)(s))
+SEM_SLOW(sem_timedwait, (sem_t *s, uintptr_t site, const struct timespec *abstime),
+         TP_REAL(sem_timedwait)(s, abstime))
+SEM_SLOW(sem_clockwait, (sem_t *s, uintptr_t site, clockid_t clock,
+                         const struct timespec *abstime),
+         TP_REAL(sem_clockwait)(s, clock, abstime))
 
 TP_INLINE int try_first(sem_t *s)
 {
@@ -27,28 +53,32 @@ TP_HOOK int sem_wait(sem_t *s)
 {
     if (try_first(s))
         return 0;
-    TP_WAIT_SCOPE(TP_ST_SEM, "sem_wait", s, NULL, 0);
-    return TP_REAL(sem_wait)(s);
+    return sem_wait_slow(s, SITE());
 }
 
 TP_HOOK int sem_timedwait(sem_t *s, const struct timespec *abstime)
 {
     if (try_first(s))
         return 0;
-    TP_WAIT_SCOPE(TP_ST_SEM, "sem_timedwait", s, NULL, 0);
-    return TP_REAL(sem_timedwait)(s, abstime);
+    return sem_timedwait_slow(s, SITE(), abstime);
 }
 
 TP_HOOK int sem_clockwait(sem_t *s, clockid_t clock, const struct timespec *abstime)
 {
     if (try_first(s))
         return 0;
-    TP_WAIT_SCOPE(TP_ST_SEM, "sem_clockwait", s, NULL, 0);
-    return TP_REAL(sem_clockwait)(s, clock, abstime);
+    return sem_clockwait_slow(s, SITE(), clock, abstime);
 }
 
 TP_HOOK int pthread_barrier_wait(pthread_barrier_t *b)
 {
-    TP_WAIT_SCOPE(TP_ST_BARRIER, "pthread_barrier_wait", b, NULL, 0);
-    return TP_REAL(pthread_barrier_wait)(b);
+    int r;
+    tp_lockwait_t w;
+    tp_lockwait_begin(&w, SITE());
+    {
+        TP_WAIT_SCOPE(TP_ST_BARRIER, "pthread_barrier_wait", b, NULL, 0);
+        r = TP_REAL(pthread_barrier_wait)(b);
+    }
+    tp_lockwait_end(&w, TP_LW_OTHER, b);
+    return r;
 }

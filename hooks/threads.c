@@ -1,5 +1,6 @@
 /*
- * hooks/threads: pthread_create, join and detach.
+ * hooks/threads: pthread_create, join and detach.  Joins are timed for
+ * the block profile.
  */
 #include "agent/agent.h"
 
@@ -9,6 +10,8 @@ TP_REAL_DECL(pthread_timedjoin_np);
 TP_REAL_DECL(pthread_clockjoin_np);
 TP_REAL_DECL(pthread_tryjoin_np);
 TP_REAL_DECL(pthread_detach);
+
+#define SITE() ((uintptr_t)__builtin_return_address(0))
 
 TP_HOOK int pthread_create(pthread_t *th, const pthread_attr_t *attr,
                            void *(*fn)(void *), void *arg)
@@ -29,10 +32,13 @@ TP_HOOK int pthread_create(pthread_t *th, const pthread_attr_t *attr,
 TP_HOOK int pthread_join(pthread_t th, void **ret)
 {
     int r;
+    tp_lockwait_t w;
+    tp_lockwait_begin(&w, SITE());
     {
         TP_WAIT_SCOPE(TP_ST_JOIN, "pthread_join", (void *)th, NULL, 0);
         r = TP_REAL(pthread_join)(th, ret);
     }
+    tp_lockwait_end(&w, TP_LW_OTHER, NULL);
     if (r == 0)
         tp_thread_joined(th);
     return r;
@@ -42,11 +48,14 @@ TP_HOOK int pthread_timedjoin_np(pthread_t th, void **ret,
                                  const struct timespec *abstime)
 {
     int r;
+    tp_lockwait_t w;
+    tp_lockwait_begin(&w, SITE());
     {
         TP_WAIT_SCOPE(TP_ST_JOIN, "pthread_timedjoin_np",
                                        (void *)th, NULL, 0);
         r = TP_REAL(pthread_timedjoin_np)(th, ret, abstime);
     }
+    tp_lockwait_end(&w, TP_LW_OTHER, NULL);
     if (r == 0)
         tp_thread_joined(th);
     return r;
@@ -56,11 +65,14 @@ TP_HOOK int pthread_clockjoin_np(pthread_t th, void **ret, clockid_t clock,
                                  const struct timespec *abstime)
 {
     int r;
+    tp_lockwait_t w;
+    tp_lockwait_begin(&w, SITE());
     {
         TP_WAIT_SCOPE(TP_ST_JOIN, "pthread_clockjoin_np",
                                        (void *)th, NULL, 0);
         r = TP_REAL(pthread_clockjoin_np)(th, ret, clock, abstime);
     }
+    tp_lockwait_end(&w, TP_LW_OTHER, NULL);
     if (r == 0)
         tp_thread_joined(th);
     return r;

@@ -28,10 +28,11 @@
 
 /* ---- fake environment and warning collector ---- */
 
-#define NVARS 6
+#define NVARS 8
 static const char *const var_names[NVARS] = {
     "THREADPROF_DIR", "THREADPROF_SIGNAL", "THREADPROF_ON_EXIT",
     "THREADPROF_INTERVAL", "THREADPROF_QUIET", "THREADPROF_DEADLOCK_CHECK",
+    "THREADPROF_MUTEX_FRACTION", "THREADPROF_BLOCK_RATE",
 };
 static const char *env_values[NVARS];   /* NULL: unset */
 static int env_lookups[NVARS];          /* times each variable was read */
@@ -99,6 +100,8 @@ static void assert_defaults(const tp_config_t *c)
     ck_assert_uint_eq(c->interval_ns, 0);
     ck_assert_int_eq(c->quiet, 0);
     ck_assert_int_eq(c->deadlock_check, 1);
+    ck_assert_int_eq(c->mutex_fraction, 1);
+    ck_assert_uint_eq(c->block_rate_ns, 10000);
 }
 
 static int starts_with(const char *s, const char *prefix)
@@ -374,6 +377,51 @@ START_TEST(config_signal_name_round_trips)
 }
 END_TEST
 
+/* ---- profile settings ---- */
+
+START_TEST(config_parse_fraction)
+{
+    long v = -7;
+    ck_assert_int_eq(tp_parse_fraction("0", &v), 0);
+    ck_assert_int_eq(v, 0);
+    ck_assert_int_eq(tp_parse_fraction("1", &v), 0);
+    ck_assert_int_eq(v, 1);
+    ck_assert_int_eq(tp_parse_fraction("1000000000", &v), 0);
+    ck_assert_int_eq(v, 1000000000);
+    static const char *const bad[] = {"", "-1", "+5", "1.5", "5x", " 5",
+                                      "1000000001", "99999999999999999999",
+                                      "off"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        v = -7;
+        ck_assert_msg(tp_parse_fraction(bad[i], &v) == -1, "\"%s\" accepted", bad[i]);
+        ck_assert_int_eq(v, -7);
+    }
+}
+END_TEST
+
+START_TEST(config_parse_rate_ns)
+{
+    static const struct { const char *s; uint64_t ns; } good[] = {
+        {"0", 0}, {"off", 0}, {"OFF", 0}, {"1", 1}, {"10000", 10000},
+        {"250ns", 250}, {"50us", 50000}, {"1ms", NS_PER_MS}, {"2s", 2 * NS_PER_S},
+        {"3600s", 3600 * NS_PER_S}, {"3600000000000", 3600 * NS_PER_S},
+    };
+    for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
+        uint64_t v = 7;
+        ck_assert_msg(tp_parse_rate_ns(good[i].s, &v) == 0, "\"%s\" refused", good[i].s);
+        ck_assert_uint_eq(v, good[i].ns);
+    }
+    static const char *const bad[] = {"", "-1", "1.5us", "10 us", "5m", "us",
+                                      "3601s", "3600000000001",
+                                      "99999999999999999999999", "none"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        uint64_t v = 7;
+        ck_assert_msg(tp_parse_rate_ns(bad[i], &v) == -1, "\"%s\" accepted", bad[i]);
+        ck_assert_uint_eq(v, 7);
+    }
+}
+END_TEST
+
 /* ---- tp_config_load ---- */
 
 START_TEST(config_load_defaults)
@@ -426,7 +474,7 @@ END_TEST
 START_TEST(config_load_each_good_value_alone)
 {
     static const char *const good[NVARS] = {"/srv/dumps", "none", "0", "5m",
-                                            "1", "off"};
+                                            "1", "off", "100", "1ms"};
     set_env(var_names[_i], good[_i]);
     tp_config_t c;
     load(&c);
@@ -438,6 +486,8 @@ START_TEST(config_load_each_good_value_alone)
     ck_assert_uint_eq(c.interval_ns, _i == 3 ? 300 * NS_PER_S : 0);
     ck_assert_int_eq(c.quiet, _i == 4 ? 1 : 0);
     ck_assert_int_eq(c.deadlock_check, _i == 5 ? 0 : 1);
+    ck_assert_int_eq(c.mutex_fraction, _i == 6 ? 100 : 1);
+    ck_assert_uint_eq(c.block_rate_ns, _i == 7 ? NS_PER_MS : 10000);
 }
 END_TEST
 
@@ -454,6 +504,8 @@ static const struct {
     {"THREADPROF_INTERVAL", {"1ms", "abc", "-1"}, "using off"},
     {"THREADPROF_QUIET", {"sometimes", " 1", "yess"}, "using 0"},
     {"THREADPROF_DEADLOCK_CHECK", {"often", "2", ""}, "using 1"},
+    {"THREADPROF_MUTEX_FRACTION", {"garbage", "-1", "1.5"}, "using 1 (every contention)"},
+    {"THREADPROF_BLOCK_RATE", {"fast", "10 us", "2h"}, "using 10000 (10 us)"},
 };
 
 START_TEST(config_bad_value_warns_once)
@@ -600,6 +652,8 @@ static Suite *config_suite(void)
     tcase_add_test(tc, config_load_default_dir_names_uid);
     tcase_add_test(tc, config_load_good_values_applied);
     tcase_add_loop_test(tc, config_load_each_good_value_alone, 0, NVARS);
+    tcase_add_test(tc, config_parse_fraction);
+    tcase_add_test(tc, config_parse_rate_ns);
     tcase_add_loop_test(tc, config_bad_value_warns_once, 0, NVARS);
     tcase_add_test(tc, config_bad_signal_warns_once);
     tcase_add_test(tc, config_all_bad_one_warning_each);

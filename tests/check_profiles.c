@@ -1,0 +1,272 @@
+/*
+ * check_profiles: integration tests of the mutex and block profiles
+ * (agent/lockprof.c).  tests/programs/contention makes lock contention of
+ * known shapes; after a dump the profiles are read by the real consumer,
+ * Debian's `go tool pprof` (HOME and GOCACHE in the test's directory), and
+ * the delay of each call site is compared.
+ */
+#include <stdint.h>
+
+#include "tests/testutil.h"
+
+#define WAIT_MS 20000
+
+/* The output of a shell command (malloc'd); fails the test unless it
+ * exits with 0. */
+static char *run(const char *cmd)
+{
+    FILE *f = popen(cmd, "r");
+    ck_assert_msg(f != NULL, "popen %s", cmd);
+    size_t cap = 65536, len = 0, n;
+    char *buf = malloc(cap);
+    while ((n = fread(buf + len, 1, cap - len - 1, f)) > 0) {
+        len += n;
+        if (cap - len - 1 == 0)
+            buf = realloc(buf, cap *= 2);
+    }
+    buf[len] = '\0';
+    int st = pclose(f);
+    ck_assert_msg(st == 0, "%s failed (status %#x; is golang-go installed? "
+                  "make setup):\n%.3000s", cmd, st, buf);
+    return buf;
+}
+
+/* `go tool pprof <args> <file>` with a private HOME and GOCACHE. */
+static char *pprof(const tu_proc_t *p, const char *args, const char *file)
+{
+    char cmd[4 * PATH_MAX + 512];
+    snprintf(cmd, sizeof cmd, "HOME='%s' GOCACHE='%s/.gocache' GOFLAGS= "
+             "go tool pprof %s '%s' 2>&1", p->dir, p->dir, args, file);
+    return run(cmd);
+}
+
+static void profile_path(const tu_proc_t *p, pid_t pid, unsigned seq,
+                         const char *kind, char *buf, size_t len)
+{
+    snprintf(buf, len, "%.3000s/threadprof.%d.%u.%s.pb.gz", p->dir, (int)pid,
+             seq, kind);
+}
+
+/* The profiles are written right after the thread dump. */
+static void wait_file(tu_proc_t *p, const char *path)
+{
+    long end = tu_now_ms() + WAIT_MS;
+    while (access(path, F_OK) != 0) {
+        tu_drain(p);
+        ck_assert_msg(tu_now_ms() < end, "no %s; stderr:\n%.2000s", path, p->err);
+        usleep(10000);
+    }
+}
+
+/* The flat delay (ns) of function fn in `pprof -top` output, 0 when it
+ * is not listed. */
+static uint64_t flat_ns(const char *top, const char *fn)
+{
+    char re[256], cap[32];
+    snprintf(re, sizeof re, "^ *([0-9]+)ns .* %s$", fn);
+    return tu_match(top, re, cap, sizeof cap) ? strtoull(cap, NULL, 10) : 0;
+}
+
+static char *top_delay(const tu_proc_t *p, const char *path)
+{
+    return pprof(p, "-top -flat -nodecount=100 -sample_index=delay -unit=ns", path);
+}
+
+/* Runs contention to "ready" and dumps it with SIGUSR2 (dump 1). */
+static void start_and_dump(tu_proc_t *p, const char *const *env)
+{
+    memset(p, 0, sizeof *p);
+    tu_start(p, "contention", env);
+    tu_wait_output(p, "ready", WAIT_MS);
+    kill(p->pid, SIGUSR2);
+    free(tu_wait_dump(p, p->pid, 1, WAIT_MS));
+}
+
+START_TEST(profiles_mutex_blames_hot_unlocker)
+{
+    tu_proc_t p;
+    start_and_dump(&p, NULL);
+    char mutex[PATH_MAX], block[PATH_MAX];
+    profile_path(&p, p.pid, 1, "mutex", mutex, sizeof mutex);
+    profile_path(&p, p.pid, 1, "block", block, sizeof block);
+    wait_file(&p, mutex);
+    wait_file(&p, block);
+
+    /* Go's mutex profile: the stacks that released the lock while others
+     * waited, with the waiters' delay. */
+    char *top = top_delay(&p, mutex);
+    uint64_t hot = flat_ns(top, "hot_release"), cold = flat_ns(top, "cold_release");
+    ck_assert_msg(hot > 1000000, "hot_release has %llu ns:\n%.3000s",
+                  (unsigned long long)hot, top);
+    ck_assert_msg(hot > 10 * cold, "hot %llu ns, cold %llu ns:\n%.3000s",
+                  (unsigned long long)hot, (unsigned long long)cold, top);
+    /* The waiters are not blamed in the mutex profile. */
+    ck_assert_msg(flat_ns(top, "hot_acquire") == 0, "waiter in mutex profile:\n%.3000s", top);
+    free(top);
+
+    char *raw = pprof(&p, "-raw", mutex);
+    tu_assert_match(raw, "^PeriodType: contentions count$");
+    tu_assert_match(raw, "^Period: 1$");
+    tu_assert_match(raw, "^contentions/count delay/nanoseconds$");
+    tu_assert_match(raw, "^ +[0-9]+: 0x[0-9a-f]+ M=[0-9]+ hot_release /.*contention\\.c:[0-9]+ s=0$");
+    tu_assert_match(raw, "^[0-9]+: 0x[0-9a-f]+/0x[0-9a-f]+/0x[0-9a-f]+ /.*/contention [0-9a-f]{40} \\[FN\\]\\[FL\\]\\[LN\\]\\[IN\\]$");
+    free(raw);
+
+    /* Go's block profile: the waiters' stacks. */
+    top = top_delay(&p, block);
+    ck_assert_msg(flat_ns(top, "hot_acquire") > 1000000, "no hot_acquire:\n%.3000s", top);
+    ck_assert_msg(flat_ns(top, "hot_release") == 0, "releaser in block profile:\n%.3000s", top);
+    free(top);
+    char *traces = pprof(&p, "-traces", block);
+    tu_assert_match(traces, "hot_acquire\n +hot_thread\n");
+    free(traces);
+    tu_finish(&p, SIGKILL, WAIT_MS);
+    tu_cleanup(&p);
+}
+END_TEST
+
+START_TEST(profiles_block_has_rwlock_and_cond_waits)
+{
+    tu_proc_t p;
+    start_and_dump(&p, NULL);
+    char block[PATH_MAX];
+    profile_path(&p, p.pid, 1, "block", block, sizeof block);
+    wait_file(&p, block);
+    char *top = top_delay(&p, block);
+    /* Readers hold the rwlock 100 ms, the writer arrives 20 ms in; the
+     * condvar waiter waits ~100 ms for main. */
+    ck_assert_msg(flat_ns(top, "writer_wait") > 40000000, "writer_wait:\n%.3000s", top);
+    ck_assert_msg(flat_ns(top, "cond_waiter") > 50000000, "cond_waiter:\n%.3000s", top);
+    /* main joins its threads: join waits are there too. */
+    ck_assert_msg(flat_ns(top, "main") > 0, "no join wait in main:\n%.3000s", top);
+    free(top);
+    tu_finish(&p, SIGKILL, WAIT_MS);
+    tu_cleanup(&p);
+}
+END_TEST
+
+/* Every dump writes both profiles next to its thread dump, 0600, values
+ * cumulative (a later dump has at least the delay of an earlier one). */
+START_TEST(profiles_written_with_every_dump)
+{
+    tu_proc_t p;
+    start_and_dump(&p, NULL);
+    kill(p.pid, SIGUSR2);
+    free(tu_wait_dump(&p, p.pid, 2, WAIT_MS));
+    uint64_t hot[3] = {0};
+    for (unsigned seq = 1; seq <= 2; seq++) {
+        for (int k = 0; k < 2; k++) {
+            char path[PATH_MAX];
+            profile_path(&p, p.pid, seq, k ? "block" : "mutex", path, sizeof path);
+            wait_file(&p, path);
+            struct stat st;
+            ck_assert_int_eq(stat(path, &st), 0);
+            ck_assert_msg((st.st_mode & 07777) == 0600, "%s has mode %o", path,
+                          (unsigned)(st.st_mode & 07777));
+            ck_assert(S_ISREG(st.st_mode));
+        }
+        char mutex[PATH_MAX];
+        profile_path(&p, p.pid, seq, "mutex", mutex, sizeof mutex);
+        char *top = top_delay(&p, mutex);
+        hot[seq] = flat_ns(top, "hot_release");
+        free(top);
+    }
+    ck_assert(hot[1] > 0);
+    ck_assert_msg(hot[2] >= hot[1], "not cumulative: %llu then %llu",
+                  (unsigned long long)hot[1], (unsigned long long)hot[2]);
+    /* No temporary files are left behind. */
+    char cmd[PATH_MAX + 256];
+    snprintf(cmd, sizeof cmd, "ls -A '%s' | grep -v '^threadprof\\.' | grep -v '^\\.gocache$' | grep -c . || true", p.dir);
+    char *left = run(cmd);
+    ck_assert_msg(atoi(left) == 0, "stray files in %s", p.dir);
+    free(left);
+    tu_finish(&p, SIGKILL, WAIT_MS);
+    tu_cleanup(&p);
+}
+END_TEST
+
+/* THREADPROF_BLOCK_RATE=0 turns the block profile off: no file at all;
+ * the mutex profile is still written, here by the exit dump. */
+START_TEST(profiles_block_rate_zero_writes_no_block_file)
+{
+    tu_proc_t p;
+    memset(&p, 0, sizeof p);
+    const char *env[] = {"THREADPROF_BLOCK_RATE=0", NULL};
+    const char *args[] = {"exit", NULL};
+    tu_start_full(&p, "contention", 1, env, args);
+    int st = tu_finish(&p, 0, WAIT_MS);
+    ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    char mutex[PATH_MAX], block[PATH_MAX], dump[PATH_MAX];
+    tu_dump_path(&p, p.pid, 1, dump, sizeof dump);
+    profile_path(&p, p.pid, 1, "mutex", mutex, sizeof mutex);
+    profile_path(&p, p.pid, 1, "block", block, sizeof block);
+    ck_assert_msg(access(dump, F_OK) == 0, "no exit dump; stderr:\n%s", p.err);
+    ck_assert_msg(access(mutex, F_OK) == 0, "no mutex profile; stderr:\n%s", p.err);
+    ck_assert_msg(access(block, F_OK) != 0, "block profile written with rate 0");
+    ck_assert_msg(strstr(p.err, "BLOCK_RATE") == NULL, "warning:\n%s", p.err);
+    tu_cleanup(&p);
+}
+END_TEST
+
+/* A bad fraction: one warning naming it, and the default (every
+ * contention) used. */
+START_TEST(profiles_bad_fraction_warns_and_uses_default)
+{
+    tu_proc_t p;
+    memset(&p, 0, sizeof p);
+    const char *env[] = {"THREADPROF_MUTEX_FRACTION=garbage", NULL};
+    const char *args[] = {"exit", NULL};
+    tu_start_full(&p, "contention", 1, env, args);
+    tu_finish(&p, 0, WAIT_MS);
+    ck_assert_msg(tu_count(p.err, "THREADPROF_MUTEX_FRACTION") == 1,
+                  "stderr:\n%s", p.err);
+    tu_assert_match(p.err, "^threadprof: THREADPROF_MUTEX_FRACTION=\"garbage\" is not .*; using 1 ");
+    char mutex[PATH_MAX];
+    profile_path(&p, p.pid, 1, "mutex", mutex, sizeof mutex);
+    char *top = top_delay(&p, mutex);
+    ck_assert_msg(flat_ns(top, "hot_release") > 0, "%.3000s", top);
+    free(top);
+    tu_cleanup(&p);
+}
+END_TEST
+
+/* With a fraction of 1000 about 1 in 1000 contentions is kept, and each
+ * kept one counts 1000: the counts come out as multiples of 1000. */
+START_TEST(profiles_fraction_scales_counts)
+{
+    tu_proc_t p;
+    memset(&p, 0, sizeof p);
+    const char *env[] = {"THREADPROF_MUTEX_FRACTION=1000", NULL};
+    const char *args[] = {"exit", NULL};
+    tu_start_full(&p, "contention", 1, env, args);
+    tu_finish(&p, 0, WAIT_MS);
+    char mutex[PATH_MAX];
+    profile_path(&p, p.pid, 1, "mutex", mutex, sizeof mutex);
+    char *raw = pprof(&p, "-raw", mutex);
+    tu_assert_match(raw, "^Period: 1$");
+    /* Every sample's count is 0 mod 1000 (there may be none at all). */
+    tu_assert_no_match(raw, "^ +[0-9]*[1-9][0-9]{0,2} +[0-9]+:");
+    free(raw);
+    tu_cleanup(&p);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("profiles");
+    TCase *tc = tcase_create("profiles");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, profiles_mutex_blames_hot_unlocker);
+    tcase_add_test(tc, profiles_block_has_rwlock_and_cond_waits);
+    tcase_add_test(tc, profiles_written_with_every_dump);
+    tcase_add_test(tc, profiles_block_rate_zero_writes_no_block_file);
+    tcase_add_test(tc, profiles_bad_fraction_warns_and_uses_default);
+    tcase_add_test(tc, profiles_fraction_scales_counts);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    return tu_run_suite(suite());
+}
