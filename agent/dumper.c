@@ -42,13 +42,6 @@ pid_t tp_dumper_tid(void)
     return dump_tid;
 }
 
-/* The dump thread was created (it may not have run yet). */
-static volatile int dump_thread_started;
-
-int tp_dumper_started(void)
-{
-    return dump_thread_started;
-}
 
 void tp_request_dump(unsigned reason)
 {
@@ -63,7 +56,6 @@ static void dump_locked(unsigned reasons, uint64_t lock_timeout_ns)
 }
 
 #define SECOND_NS 1000000000ull
-#define UNWIND_LOAD_DELAY_NS (100000000ull)
 #define DEADLOCK_CHECK_NS (2 * SECOND_NS)
 #define MAX_DEADLOCKS_REMEMBERED 64
 
@@ -124,14 +116,8 @@ static void *dump_thread_main(void *arg)
     uint64_t next_interval = now + interval;
     uint64_t next_tick = now + SECOND_NS;
     uint64_t next_check = now + DEADLOCK_CHECK_NS;
-    /* libunwind is loaded a little after start (or as soon as a thread
-     * creation or a dump needs it), so that short-lived programs never
-     * pay for loading it. */
-    uint64_t unwind_at = now + UNWIND_LOAD_DELAY_NS;
     for (;;) {
         uint64_t deadline = next_tick;
-        if (unwind_at != 0 && unwind_at < deadline)
-            deadline = unwind_at;
         if (interval != 0 && next_interval < deadline)
             deadline = next_interval;
         struct timespec ts = {.tv_sec = (time_t)(deadline / SECOND_NS),
@@ -141,10 +127,6 @@ static void *dump_thread_main(void *arg)
             continue;         /* the trigger's handler ran here: sem is posted */
         now = tp_now_ns();
         tp_tick = (uint32_t)((now - tp_start_ns) / SECOND_NS);
-        if (unwind_at != 0 && (now >= unwind_at || tp_unwind_wanted())) {
-            tp_unwind_load();
-            unwind_at = 0;
-        }
         if (now >= next_tick)
             next_tick = now + SECOND_NS;
         unsigned reasons = 0;
@@ -188,10 +170,8 @@ static void start_dump_thread(void)
         &th, &attr, dump_thread_main, NULL);
     pthread_attr_destroy(&attr);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (r == 0) {
-        dump_thread_started = 1;
+    if (r == 0)
         pthread_setname_np(th, "threadprof");
-    }
     else
         tp_warn("cannot start the dump thread (%s); dumps happen only at exit",
                 strerror(r));
@@ -235,8 +215,6 @@ void tp_dumper_init(void)
     atexit(on_exit_dump);
     if (dump_thread_wanted())
         start_dump_thread();
-    else
-        tp_unwind_load();
 }
 
 void tp_main_starting(void)
@@ -264,7 +242,6 @@ void tp_dumper_after_fork_child(void)
     atomic_store(&pending, 0);
     atomic_store(&dump_seq, 0);
     dump_tid = 0;
-    dump_thread_started = 0;
     exiting = 0;
     tp__need_dump_thread = dump_thread_wanted();
 }

@@ -112,6 +112,7 @@ __attribute__((constructor(101))) static void tp_init(void)
     }
     tp_registry_adopt_existing();
     tp_unwind_locate_agent();
+    tp_unwind_load();
     tp_trigger_init();
     pthread_atfork(fork_prepare, fork_parent, fork_child);
     tp_ready = 1;

@@ -47,7 +47,6 @@ void tp_registry_adopt_existing(void);           /* /proc/self/task at start */
  * backtrace() and _Unwind_* never replace the host's. */
 void tp_unwind_locate_agent(void);              /* constructor: our own ranges */
 int tp_unwind_load(void);                        /* dlopen libunwind (once) */
-int tp_unwind_wanted(void);                      /* a thread waits for it */
 int tp_backtrace(uintptr_t *pcs, int max);       /* caller's stack, agent frames skipped */
 /* Like tp_backtrace, but never waits for libunwind: -1 when it is not
  * loaded yet (the dump thread is asked to load it). */
@@ -79,7 +78,6 @@ void tp_request_dump(unsigned reason);           /* async-signal-safe */
 void tp_dumper_at_exit(void);
 void tp_dumper_after_fork_child(void);
 pid_t tp_dumper_tid(void);
-int tp_dumper_started(void);
 
 /* snapshot.c: registry -> output/threaddump.h data, and the files. */
 struct tp_snapshot;

@@ -73,41 +73,16 @@ static int find_agent_text(struct dl_phdr_info *info, size_t size, void *data)
 }
 
 static _Atomic int loaded;   /* the pointers above are set */
-static _Atomic int wanted;   /* a thread waits for the dump thread to load it */
-
-int tp_unwind_wanted(void)
-{
-    return atomic_load(&wanted);
-}
-
-/* A thread needs a stack before libunwind is loaded: ask the dump thread
- * to load it (loading here, inside a hook of a thread that may hold the
- * program's locks, could deadlock against another thread's dlopen) and
- * wait for it, 20 ms at most; without it the stack comes out empty. */
-static int wait_loaded(void)
-{
-    if (atomic_load_explicit(&loaded, memory_order_acquire))
-        return 1;
-    if (!tp_dumper_started())
-        return 0;
-    atomic_store(&wanted, 1);
-    tp_request_dump(TP_REASON_WAKE);
-    for (int i = 0; i < 200 && !atomic_load_explicit(&loaded, memory_order_acquire); i++) {
-        struct timespec ts = {0, 100000};
-        nanosleep(&ts, NULL);
-    }
-    return atomic_load_explicit(&loaded, memory_order_acquire);
-}
-
 void tp_unwind_locate_agent(void)
 {
     dl_iterate_phdr(find_agent_text, (void *)(uintptr_t)&tp_unwind_locate_agent);
 }
 
-/* Loads libunwind.  Called once, by the dump thread as it starts (keeping
- * the ~200 us of loading it off the program's start-up), or by the
- * constructor when there is no dump thread.  Until it is done, stacks
- * taken by pthread_create come out empty. */
+/* Loads libunwind (about 200 us), once, from the constructor: a thread
+ * creation must never wait for it, and loading it later inside a hook of
+ * a thread that may hold the program's locks could deadlock against
+ * another thread's dlopen.  The exit dump calls it again (a no-op) for
+ * the case the constructor's attempt failed. */
 int tp_unwind_load(void)
 {
     if (atomic_load(&loaded))
@@ -151,10 +126,7 @@ int tp_addr_in_agent(uintptr_t addr)
 int tp_backtrace(uintptr_t *pcs, int max)
 {
     void *raw[TP_CREATE_FRAMES + 16];
-    tp_in_agent++;
-    int ready = wait_loaded();
-    tp_in_agent--;
-    if (!ready)
+    if (!atomic_load_explicit(&loaded, memory_order_acquire))
         return 0;
     int want = max + 16 > (int)(sizeof raw / sizeof *raw)
                    ? (int)(sizeof raw / sizeof *raw) : max + 16;
@@ -173,11 +145,8 @@ int tp_backtrace(uintptr_t *pcs, int max)
 
 int tp_backtrace_nowait(uintptr_t *pcs, int max)
 {
-    if (!atomic_load_explicit(&loaded, memory_order_acquire)) {
-        if (tp_dumper_started() && !atomic_exchange(&wanted, 1))
-            tp_request_dump(TP_REASON_WAKE);
+    if (!atomic_load_explicit(&loaded, memory_order_acquire))
         return -1;
-    }
     return tp_backtrace(pcs, max);
 }
 
