@@ -10,8 +10,8 @@
  *     writer waits in writer_wait();
  *   - a condition variable: cond_waiter() waits ~100 ms for main.
  *
- * It first sleeps 300 ms (the agent loads libunwind a little after
- * start), runs the phases, prints "ready" and then sleeps until killed,
+ * It first sleeps 300 ms (so the phases are well apart from start-up),
+ * runs the phases, prints "ready" and then sleeps until killed,
  * or exits at once with argument "exit".
  */
 #include <pthread.h>
