@@ -92,9 +92,19 @@ void tp_lockprof_init(void);                     /* constructor: config, glibc c
 void tp_lockprof_after_fork_child(void);         /* the child starts empty */
 /* Writes threadprof.<pid>.<seq>.{mutex,block}.pb.gz into dirfd (dir names
  * it in messages); a failure is reported once on stderr when report is
- * set.  Dump thread. */
-void tp_lockprof_write(int dirfd, const char *dir, pid_t pid, unsigned seq,
-                       int report);
+ * set.  Returns the TP_LOCKPROF_*_FILE bits of the files written.  Dump
+ * thread. */
+enum { TP_LOCKPROF_MUTEX_FILE = 1, TP_LOCKPROF_BLOCK_FILE = 2 };
+unsigned tp_lockprof_write(int dirfd, const char *dir, pid_t pid, unsigned seq,
+                           int report);
+/* Fills the lock part of a summary (output/summary.h): table fill and
+ * drops, and in locks (max entries, at most 40) the most delayed locks
+ * by total contention delay, sorted, with their sites symbolized.  Dump
+ * thread. */
+struct tp_summary;
+struct tp_summary_lock;
+void tp_lockprof_summary(struct tp_summary *sum, struct tp_summary_lock *locks,
+                         size_t max);
 
 /* fdinfo.c: what a descriptor is, read at dump time. */
 void tp_fd_describe(int fd, char *kind, size_t kind_len, char *detail,

@@ -16,8 +16,12 @@
  *     entry is published by a release store of its hash once complete);
  *     inserting takes a small internal mutex.  At most STACK_CAP stacks;
  *     events whose stack finds no room are counted as dropped.
- *   - locks: mutex address -> id of its last contended release stack,
- *     lock-free (CAS on the address), never deleted, capped likewise.
+ *   - locks: mutex address -> id of its last contended release stack
+ *     and the summary's statistics of its contended acquisitions (count,
+ *     total and max delay, most recent waiter's stack; every one, not
+ *     sampled, updated with relaxed atomics in tp_lockwait_end), lock-free
+ *     (CAS on the address), never deleted, capped likewise.  A wait still
+ *     in progress (a deadlock) is counted only once it acquires.
  * A per-thread cache (tp_thread_t.scache) maps (call site, stack pointer)
  * to a stack id so a contended lock in a loop is unwound once: unwinding
  * costs 1-3 us, the cache a few ns.  Two different call chains reaching
@@ -52,6 +56,7 @@
 #include "agent/internal.h"
 #include "output/outfile.h"
 #include "output/pprof.h"
+#include "output/summary.h"
 
 #define FRAMES 32
 #define STACK_SLOTS 8192          /* power of two */
@@ -72,9 +77,15 @@ typedef struct stack_entry {
     _Atomic uint64_t block_delay;
 } stack_entry_t;
 
+/* Per-lock statistics count contended acquisitions only (the hooks call
+ * in on the slow path alone), all of them, unsampled. */
 typedef struct lock_entry {
     _Atomic uintptr_t addr;       /* 0: empty */
     _Atomic uint32_t release;     /* stack id of the last contended release */
+    _Atomic uint32_t waiter;      /* stack id of the most recent waiter */
+    _Atomic uint64_t contentions;
+    _Atomic uint64_t delay;       /* ns, total */
+    _Atomic uint64_t max_delay;   /* ns */
 } lock_entry_t;
 
 typedef struct tables {
@@ -247,6 +258,49 @@ static uint64_t random64(void)
     return x * 2685821657736338717ull;
 }
 
+/* The lock table entry of mutex m, claimed (lock-free, by a CAS on the
+ * address) when new; NULL, counted in dropped_locks, when its probe
+ * sequence is full. */
+static lock_entry_t *lock_entry(tables_t *t, const void *m)
+{
+    uintptr_t key = (uintptr_t)m;
+    uint32_t i = (uint32_t)((key >> 4) * 0x9e3779b1u) & (LOCK_SLOTS - 1);
+    for (int probe = 0; probe < LOCK_PROBES; probe++, i = (i + 1) & (LOCK_SLOTS - 1)) {
+        lock_entry_t *e = &t->locks[i];
+        uintptr_t a = atomic_load_explicit(&e->addr, memory_order_relaxed);
+        if (a == 0) {
+            uintptr_t expected = 0;
+            if (!atomic_compare_exchange_strong(&e->addr, &expected, key) &&
+                expected != key)
+                continue;
+            a = key;
+        }
+        if (a == key)
+            return e;
+    }
+    atomic_fetch_add_explicit(&dropped_locks, 1, memory_order_relaxed);
+    return NULL;
+}
+
+/* Adds one contended acquisition of d ns to the lock's statistics: three
+ * relaxed atomic adds and a store, plus a CAS loop that runs only while d
+ * beats the maximum (rarely, once the maximum has settled). */
+static void count_contention(tables_t *t, const void *m, uint64_t d, uint32_t waiter)
+{
+    lock_entry_t *e = lock_entry(t, m);
+    if (e == NULL)
+        return;
+    atomic_fetch_add_explicit(&e->contentions, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&e->delay, d, memory_order_relaxed);
+    uint64_t max = atomic_load_explicit(&e->max_delay, memory_order_relaxed);
+    while (d > max && !atomic_compare_exchange_weak_explicit(
+                          &e->max_delay, &max, d, memory_order_relaxed,
+                          memory_order_relaxed))
+        ;
+    if (waiter != 0)
+        atomic_store_explicit(&e->waiter, waiter, memory_order_relaxed);
+}
+
 /* --- the hooks' entry points ----------------------------------------- */
 
 void tp__mutex_release_contended(const pthread_mutex_t *m, uintptr_t site)
@@ -271,26 +325,11 @@ void tp__mutex_release_contended(const pthread_mutex_t *m, uintptr_t site)
         atomic_fetch_add_explicit(&dropped_events, 1, memory_order_relaxed);
         goto out;
     }
-    uintptr_t key = (uintptr_t)m;
-    uint32_t i = (uint32_t)((key >> 4) * 0x9e3779b1u) & (LOCK_SLOTS - 1);
-    for (int probe = 0; probe < LOCK_PROBES; probe++, i = (i + 1) & (LOCK_SLOTS - 1)) {
-        lock_entry_t *e = &t->locks[i];
-        uintptr_t a = atomic_load_explicit(&e->addr, memory_order_relaxed);
-        if (a == 0) {
-            uintptr_t expected = 0;
-            if (!atomic_compare_exchange_strong(&e->addr, &expected, key) &&
-                expected != key)
-                continue;
-            a = key;
-        }
-        if (a == key) {
-            /* Published before the real unlock: the waiter that takes the
-             * mutex next sees it (the mutex orders the two). */
-            atomic_store_explicit(&e->release, id, memory_order_relaxed);
-            goto out;
-        }
-    }
-    atomic_fetch_add_explicit(&dropped_locks, 1, memory_order_relaxed);
+    lock_entry_t *e = lock_entry(t, m);
+    /* Published before the real unlock: the waiter that takes the mutex
+     * next sees it (the mutex orders the two). */
+    if (e != NULL)
+        atomic_store_explicit(&e->release, id, memory_order_relaxed);
 out:
     errno = saved;
 }
@@ -336,6 +375,9 @@ void tp_lockwait_end(tp_lockwait_t *w, int kind, const void *obj)
         goto out;
     if (w->stack == 0)
         atomic_fetch_add_explicit(&dropped_events, 1, memory_order_relaxed);
+    /* The summary's per-lock statistics: every contended acquisition. */
+    if (kind == TP_LW_MUTEX && obj != NULL)
+        count_contention(t, obj, d, w->stack);
 
     /* Mutex profile: Go's rule, 1 in fraction, scaled back. */
     if (kind == TP_LW_MUTEX && mutex_fraction > 0 &&
@@ -403,12 +445,85 @@ static int write_one(tp_pprof_t *p, int dirfd, const char *name)
     return err != 0 ? -err : r;
 }
 
-void tp_lockprof_write(int dirfd, const char *dir, pid_t pid, unsigned seq,
-                       int report)
+/* The call site (innermost frame) of interned stack id, or "". */
+static void site_of(const tables_t *t, uint32_t id, char *buf, size_t len)
+{
+    buf[0] = '\0';
+    if (id == 0 || id > STACK_SLOTS)
+        return;
+    const stack_entry_t *e = &t->stacks[id - 1];
+    if (atomic_load_explicit(&e->hash, memory_order_acquire) != 0 && e->npcs > 0)
+        tp_summary_site(e->pcs[0], buf, len);
+}
+
+void tp_lockprof_summary(tp_summary_t *sum, tp_summary_lock_t *locks, size_t max)
+{
+    sum->lock_stats = mutex_fraction != 0 || block_rate != 0;
+    sum->locks = locks;
+    sum->nlocks = 0;
+    sum->contended_locks = 0;
+    sum->stacks = 0;
+    sum->stack_cap = STACK_CAP;
+    sum->lock_entries = 0;
+    sum->lock_cap = LOCK_SLOTS;
+    sum->dropped_events = atomic_load(&dropped_events) + atomic_load(&dropped_locks);
+    tables_t *t = atomic_load_explicit(&tables, memory_order_acquire);
+    if (t == NULL || max == 0)
+        return;
+    for (uint32_t i = 0; i < STACK_SLOTS; i++)
+        sum->stacks += atomic_load_explicit(&t->stacks[i].hash, memory_order_relaxed) != 0;
+    /* Keep the max most delayed, sorted (insertion into a short array);
+     * the counters move while they are read, which only blurs the last
+     * digits of a live process's figures. */
+    uint32_t ids[TP_SUMMARY_TOP_LOCKS * 4];
+    if (max > sizeof ids / sizeof *ids)
+        max = sizeof ids / sizeof *ids;
+    size_t n = 0;
+    for (uint32_t i = 0; i < LOCK_SLOTS; i++) {
+        lock_entry_t *e = &t->locks[i];
+        uintptr_t a = atomic_load_explicit(&e->addr, memory_order_relaxed);
+        if (a == 0)
+            continue;
+        sum->lock_entries++;
+        uint64_t c = atomic_load_explicit(&e->contentions, memory_order_relaxed);
+        if (c == 0)
+            continue;
+        sum->contended_locks++;
+        tp_summary_lock_t l = {
+            .addr = a, .kind = "mutex", .contentions = c,
+            .total_ns = atomic_load_explicit(&e->delay, memory_order_relaxed),
+            .max_ns = atomic_load_explicit(&e->max_delay, memory_order_relaxed),
+        };
+        size_t pos = n;
+        while (pos > 0 && l.total_ns > locks[pos - 1].total_ns)
+            pos--;
+        if (pos >= max)
+            continue;
+        if (n < max)
+            n++;
+        memmove(&locks[pos + 1], &locks[pos], (n - 1 - pos) * sizeof *locks);
+        memmove(&ids[pos + 1], &ids[pos], (n - 1 - pos) * sizeof *ids);
+        locks[pos] = l;
+        ids[pos] = i;
+    }
+    /* Symbolized only for the locks shown. */
+    for (size_t k = 0; k < n; k++) {
+        lock_entry_t *e = &t->locks[ids[k]];
+        site_of(t, atomic_load_explicit(&e->waiter, memory_order_relaxed),
+                locks[k].waiter, sizeof locks[k].waiter);
+        site_of(t, atomic_load_explicit(&e->release, memory_order_relaxed),
+                locks[k].holder, sizeof locks[k].holder);
+    }
+    sum->nlocks = n;
+}
+
+unsigned tp_lockprof_write(int dirfd, const char *dir, pid_t pid, unsigned seq,
+                           int report)
 {
     static int warned;
+    unsigned written = 0;
     if (mutex_fraction == 0 && block_rate == 0)
-        return;
+        return 0;
     tp_pprof_t *mp = mutex_fraction > 0 ? new_profile() : NULL;
     tp_pprof_t *bp = block_rate > 0 ? new_profile() : NULL;
     int r = 0;
@@ -449,11 +564,13 @@ void tp_lockprof_write(int dirfd, const char *dir, pid_t pid, unsigned seq,
         snprintf(name, sizeof name, "threadprof.%d.%u.mutex.pb.gz", (int)pid, seq);
         what = name;
         r = write_one(mp, dirfd, name);
+        written |= r == 0 ? TP_LOCKPROF_MUTEX_FILE : 0;
     }
     if (r == 0 && bp != NULL) {
         snprintf(name, sizeof name, "threadprof.%d.%u.block.pb.gz", (int)pid, seq);
         what = name;
         r = write_one(bp, dirfd, name);
+        written |= r == 0 ? TP_LOCKPROF_BLOCK_FILE : 0;
     }
     tp_pprof_free(mp);
     tp_pprof_free(bp);
@@ -461,4 +578,5 @@ void tp_lockprof_write(int dirfd, const char *dir, pid_t pid, unsigned seq,
         tp_warn("cannot write the mutex/block %s of dump %u in %s: %s "
                 "(the thread dump is not affected; reported once)",
                 what, seq, dir, strerror(-r));
+    return written;
 }

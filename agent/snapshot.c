@@ -22,6 +22,7 @@
 
 #include "agent/internal.h"
 #include "output/outfile.h"
+#include "output/summary.h"
 #include "output/threaddump.h"
 #include "symbolizer/symbolizer.h"
 
@@ -636,6 +637,46 @@ static void reason_text(unsigned reasons, char *buf, size_t len)
         snprintf(buf + used, len - used, "%sexit", used ? " + " : "");
 }
 
+/* Writes threadprof.<pid>.<seq>.summary.txt (output/summary.h) from the
+ * snapshot and lockprof's lock statistics.  Its failure is reported once
+ * (when report is set) and touches no other file of the dump. */
+static void write_summary(int dirfd, const char *dir, const tp_snapshot_t *snap,
+                          int have_threads, unsigned profiles, int report)
+{
+    static int warned;
+    static tp_summary_lock_t locks[TP_SUMMARY_TOP_LOCKS];
+    static tp_sink_t sink;
+    char threads[NAME_MAX + 1], mutex[NAME_MAX + 1], block[NAME_MAX + 1];
+    char name[NAME_MAX + 1];
+    int pid = (int)snap->pid;
+    unsigned seq = snap->seq;
+    snprintf(threads, sizeof threads, "threadprof.%d.%u.threads.txt", pid, seq);
+    snprintf(mutex, sizeof mutex, "threadprof.%d.%u.mutex.pb.gz", pid, seq);
+    snprintf(block, sizeof block, "threadprof.%d.%u.block.pb.gz", pid, seq);
+    snprintf(name, sizeof name, "threadprof.%d.%u.summary.txt", pid, seq);
+
+    tp_summary_t sum;
+    memset(&sum, 0, sizeof sum);
+    sum.snap = snap;
+    tp_lockprof_summary(&sum, locks, TP_SUMMARY_TOP_LOCKS);
+    sum.threads_file = have_threads ? threads : NULL;
+    sum.mutex_file = profiles & TP_LOCKPROF_MUTEX_FILE ? mutex : NULL;
+    sum.block_file = profiles & TP_LOCKPROF_BLOCK_FILE ? block : NULL;
+
+    tp_outfile_t f;
+    int r = tp_outfile_create(&f, dirfd, name);
+    if (r == 0) {
+        tp_sink_init_fd(&sink, f.fd);
+        int err = tp_summary_write(&sink, &sum);
+        r = tp_outfile_finish(&f, err == 0);
+        if (err != 0)
+            r = -err;
+    }
+    if (r != 0 && report && !warned++)
+        tp_warn("cannot write %s in %s: %s (the other files of the dump are "
+                "not affected; reported once)", name, dir, strerror(-r));
+}
+
 int tp_dump_write(unsigned reasons, unsigned seq, uint64_t lock_timeout_ns)
 {
     static tp_snapshot_t snap;
@@ -666,12 +707,14 @@ int tp_dump_write(unsigned reasons, unsigned seq, uint64_t lock_timeout_ns)
             r = -err;
     }
     pid_t pid = snap.pid;
-    tp_snapshot_free(&snap);
     /* The profiles go next to the thread dump; their failure is theirs
      * alone (reported once by lockprof) and leaves the dump as it is.
      * When the dump itself was lost its warning has said so: the
      * profiles' failure (most likely the same full disk) stays quiet. */
-    tp_lockprof_write(dirfd, dir, pid, seq, r == 0);
+    unsigned profiles = tp_lockprof_write(dirfd, dir, pid, seq, r == 0);
+    /* The summary comes last, so the files it names are already there. */
+    write_summary(dirfd, dir, &snap, r == 0, profiles, r == 0);
+    tp_snapshot_free(&snap);
     tp_sym_release_files();
     close(dirfd);
     if (r != 0) {

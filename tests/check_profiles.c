@@ -3,7 +3,9 @@
  * (agent/lockprof.c).  tests/programs/contention makes lock contention of
  * known shapes; after a dump the profiles are read by the real consumer,
  * Debian's `go tool pprof` (HOME and GOCACHE in the test's directory), and
- * the delay of each call site is compared.
+ * the delay of each call site is compared.  The dump's summary.txt is
+ * checked here too: its top lock and call sites with contention, and its
+ * deadlock section with tests/programs/abba.
  */
 #include <stdint.h>
 
@@ -251,6 +253,90 @@ START_TEST(profiles_fraction_scales_counts)
 }
 END_TEST
 
+static char *read_summary(tu_proc_t *p, unsigned seq, char *path, size_t len)
+{
+    snprintf(path, len, "%.3000s/threadprof.%d.%u.summary.txt", p->dir,
+             (int)p->pid, seq);
+    wait_file(p, path);
+    char *text = tu_read_file(path);
+    ck_assert_msg(text != NULL, "cannot read %s", path);
+    return text;
+}
+
+/* The summary of each dump: private, in sections, and its first lock is
+ * the hot mutex, with the program's own waiting and releasing functions. */
+START_TEST(profiles_summary_names_hot_lock)
+{
+    tu_proc_t p;
+    start_and_dump(&p, NULL);
+    char path[PATH_MAX];
+    char *text = read_summary(&p, 1, path, sizeof path);
+    struct stat st;
+    ck_assert_int_eq(stat(path, &st), 0);
+    ck_assert_msg((st.st_mode & 07777) == 0600, "%s has mode %o", path,
+                  (unsigned)(st.st_mode & 07777));
+    char re[256];
+    snprintf(re, sizeof re, "^threadprof summary of dump 1 of pid %d$", (int)p.pid);
+    tu_assert_match(text, re);
+    tu_assert_match(text, "^program: /.*/contention$");
+    tu_assert_match(text, "^reason: signal SIGUSR2$");
+    tu_assert_match(text, "^deadlocks: none$");
+    char count[32];
+    ck_assert_msg(tu_match(text, "^  1\\. mutex 0x[0-9a-f]+: ([0-9]+) contentions?, "
+                           "total wait [0-9.]+(ns|us|ms|s), max wait [0-9.]+(ns|us|ms|s)$",
+                           count, sizeof count), "no first lock in:\n%.3000s", text);
+    ck_assert_msg(strtoull(count, NULL, 10) > 0, "%s", text);
+    tu_assert_match(text, "^  1\\. mutex .*\n"
+                          "       waited at hot_acquire \\(/.*contention\\.c:[0-9]+\\)\n"
+                          "       held at hot_release \\(/.*contention\\.c:[0-9]+\\)\n");
+    tu_assert_match(text, "^tables: [1-9][0-9]*/4096 stacks, [1-9][0-9]*/16384 locks, "
+                          "[0-9]+ events dropped$");
+    tu_assert_match(text, "^threads: [0-9]+ live \\([0-9]+ running, [0-9]+ waiting\\), "
+                          "[0-9]+ exited but not joined$");
+    snprintf(re, sizeof re, "^files: threadprof\\.%d\\.1\\.threads\\.txt, "
+             "threadprof\\.%d\\.1\\.mutex\\.pb\\.gz, threadprof\\.%d\\.1\\.block\\.pb\\.gz$",
+             (int)p.pid, (int)p.pid, (int)p.pid);
+    tu_assert_match(text, re);
+    tu_assert_match(text, "go tool pprof -top -sample_index=delay ");
+    free(text);
+    /* The next dump has its own summary. */
+    kill(p.pid, SIGUSR2);
+    text = read_summary(&p, 2, path, sizeof path);
+    tu_assert_match(text, "^threadprof summary of dump 2 of pid ");
+    free(text);
+    tu_finish(&p, SIGKILL, WAIT_MS);
+    tu_cleanup(&p);
+}
+END_TEST
+
+/* A real ABBA deadlock: the summary names both threads of the cycle. */
+START_TEST(profiles_summary_names_deadlocked_threads)
+{
+    tu_proc_t p;
+    memset(&p, 0, sizeof p);
+    tu_start(&p, "abba", NULL);
+    tu_wait_output(&p, "ready", WAIT_MS);
+    /* Nobody signals: the periodic deadlock check writes dump 1. */
+    char *dump = tu_wait_dump(&p, p.pid, 1, WAIT_MS);
+    pid_t ab = tu_thread_tid(dump, "transfer-ab"), ba = tu_thread_tid(dump, "transfer-ba");
+    ck_assert(ab > 0 && ba > 0);
+    free(dump);
+    char path[PATH_MAX], re[512];
+    char *text = read_summary(&p, 1, path, sizeof path);
+    tu_assert_match(text, "^reason: deadlock$");
+    tu_assert_match(text, "^deadlocks: 1$");
+    snprintf(re, sizeof re,
+             "^    thread %d \"transfer-ab\" waits for mutex 0x[0-9a-f]+ held by thread %d \"transfer-ba\"\n"
+             "    thread %d \"transfer-ba\" waits for mutex 0x[0-9a-f]+ held by thread %d \"transfer-ab\"$",
+             (int)ab, (int)ba, (int)ba, (int)ab);
+    tu_assert_match(text, re);
+    tu_assert_match(text, "^  states: 2 mutex wait, ");
+    free(text);
+    tu_finish(&p, SIGKILL, WAIT_MS);
+    tu_cleanup(&p);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("profiles");
@@ -262,6 +348,8 @@ static Suite *suite(void)
     tcase_add_test(tc, profiles_block_rate_zero_writes_no_block_file);
     tcase_add_test(tc, profiles_bad_fraction_warns_and_uses_default);
     tcase_add_test(tc, profiles_fraction_scales_counts);
+    tcase_add_test(tc, profiles_summary_names_hot_lock);
+    tcase_add_test(tc, profiles_summary_names_deadlocked_threads);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -1,0 +1,261 @@
+/*
+ * summary: renders a tp_summary_t as the dump's short text (summary.h).
+ *
+ *   threadprof summary of dump 3 of pid 4242
+ *   program: /usr/bin/demo
+ *   time: 2026-11-26T12:00:00.123Z (process up 3m12s)
+ *   reason: signal SIGUSR2
+ *
+ *   deadlocks: none
+ *
+ *   top contended locks (by total wait since start; ...):
+ *     1. mutex 0x55d0c0a0: 8123 contentions, total wait 1.23s, max wait 4.56ms
+ *          waited at hot_acquire (/src/contention.c:51)
+ *          held at hot_release (/src/contention.c:57)
+ *   tables: 12/4096 stacks, 3/16384 locks, 0 events dropped
+ *
+ *   threads: 9 live (1 running, 8 waiting), 0 exited but not joined
+ *     states: 4 cond wait, 3 mutex wait, 1 sleep, 1 running
+ *
+ *   files: ...
+ *
+ * Sections are separated by one blank line and always appear in this
+ * order, so a reader (or a script) finds each where it expects it.
+ */
+#include "output/summary.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "symbolizer/symbolizer.h"
+
+#define MAX_INLINE 8
+
+void tp_summary_site(uintptr_t pc, char *buf, size_t len)
+{
+    tp_sym_frame_t fr[MAX_INLINE];
+    tp_sym_resolve(pc, 1, fr, MAX_INLINE);
+    const char *name = fr[0].function ? fr[0].function : "??";
+    if (fr[0].file != NULL)
+        snprintf(buf, len, "%s (%s:%d)", name, fr[0].file, fr[0].line);
+    else if (fr[0].module != NULL)
+        snprintf(buf, len, "%s (%s+0x%lx)", name, fr[0].module,
+                 (unsigned long)fr[0].module_offset);
+    else
+        snprintf(buf, len, "%s", name);
+}
+
+void tp_summary_duration(uint64_t ns, char *buf, size_t len)
+{
+    if (ns < 1000u)
+        snprintf(buf, len, "%lluns", (unsigned long long)ns);
+    else if (ns < 1000000u)
+        snprintf(buf, len, "%llu.%lluus", (unsigned long long)(ns / 1000u),
+                 (unsigned long long)(ns % 1000u / 100u));
+    else if (ns < 1000000000u)
+        snprintf(buf, len, "%llu.%02llums", (unsigned long long)(ns / 1000000u),
+                 (unsigned long long)(ns % 1000000u / 10000u));
+    else if (ns < 60000000000ull)
+        snprintf(buf, len, "%llu.%02llus", (unsigned long long)(ns / 1000000000u),
+                 (unsigned long long)(ns % 1000000000u / 10000000u));
+    else
+        tp_format_duration(ns, buf, len);
+}
+
+static void write_header(tp_sink_t *s, const tp_snapshot_t *snap)
+{
+    char when[64], up[32];
+    struct tm tm;
+    gmtime_r(&snap->wall.tv_sec, &tm);
+    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
+    tp_format_duration(snap->uptime_ns, up, sizeof up);
+    tp_sink_printf(s, "threadprof summary of dump %u of pid %d\n", snap->seq,
+                   (int)snap->pid);
+    tp_sink_printf(s, "program: %s\n", snap->program);
+    tp_sink_printf(s, "time: %s.%03ldZ (process up %s)\n", when,
+                   snap->wall.tv_nsec / 1000000, up);
+    tp_sink_printf(s, "reason: %s\n\n", snap->reason);
+}
+
+/* One line per thread of each cycle: who waits for what, held by whom. */
+static void write_deadlocks(tp_sink_t *s, const tp_snapshot_t *snap)
+{
+    if (snap->ncycles == 0) {
+        tp_sink_puts(s, "deadlocks: none\n\n");
+        return;
+    }
+    tp_sink_printf(s, "deadlocks: %zu\n", snap->ncycles);
+    for (size_t c = 0; c < snap->ncycles; c++) {
+        const tp_snap_cycle_t *cy = &snap->cycles[c];
+        tp_sink_printf(s, "  deadlock %zu: %d threads wait for each other\n",
+                       c + 1, cy->n);
+        for (int i = 0; i < cy->n; i++) {
+            const tp_snap_thread_t *t = &snap->threads[cy->members[i]];
+            const tp_snap_thread_t *next = &snap->threads[cy->members[(i + 1) % cy->n]];
+            if (t->wait_kind != NULL && strcmp(t->wait_kind, "thread") == 0)
+                tp_sink_printf(s, "    thread %d \"%s\" waits for thread %d \"%s\" to exit\n",
+                               (int)t->tid, t->name, (int)next->tid, next->name);
+            else
+                tp_sink_printf(s, "    thread %d \"%s\" waits for %s %p held by thread %d \"%s\"\n",
+                               (int)t->tid, t->name, t->wait_kind ? t->wait_kind : "lock",
+                               t->wait_obj, (int)next->tid, next->name);
+        }
+    }
+    tp_sink_puts(s, "  (details and stacks: the thread dump, listed first)\n\n");
+}
+
+/* Whether lock a ranks before lock b: more total wait, then more
+ * contentions, then the lower address (a stable order for equal locks). */
+static int ranks_before(const tp_summary_lock_t *a, const tp_summary_lock_t *b)
+{
+    if (a->total_ns != b->total_ns)
+        return a->total_ns > b->total_ns;
+    if (a->contentions != b->contentions)
+        return a->contentions > b->contentions;
+    return a->addr < b->addr;
+}
+
+static void write_locks(tp_sink_t *s, const tp_summary_t *sum)
+{
+    tp_sink_puts(s, "top contended locks (by total wait since start; contended "
+                    "acquisitions only, uncontended ones are not counted):\n");
+    if (!sum->lock_stats) {
+        tp_sink_puts(s, "  not collected (THREADPROF_MUTEX_FRACTION and "
+                        "THREADPROF_BLOCK_RATE are both 0)\n\n");
+        return;
+    }
+    /* The top entries by selection: no allocation, nlocks is small. */
+    const tp_summary_lock_t *top[TP_SUMMARY_TOP_LOCKS];
+    size_t ntop = 0;
+    for (size_t i = 0; i < sum->nlocks; i++) {
+        const tp_summary_lock_t *l = &sum->locks[i];
+        if (l->contentions == 0)
+            continue;
+        size_t pos = ntop;
+        while (pos > 0 && ranks_before(l, top[pos - 1]))
+            pos--;
+        if (pos >= TP_SUMMARY_TOP_LOCKS)
+            continue;
+        if (ntop < TP_SUMMARY_TOP_LOCKS)
+            ntop++;
+        memmove(&top[pos + 1], &top[pos], (ntop - 1 - pos) * sizeof top[0]);
+        top[pos] = l;
+    }
+    if (ntop == 0)
+        tp_sink_puts(s, "  none (no contended mutex acquisition since start)\n");
+    for (size_t i = 0; i < ntop; i++) {
+        const tp_summary_lock_t *l = top[i];
+        char total[32], max[32];
+        tp_summary_duration(l->total_ns, total, sizeof total);
+        tp_summary_duration(l->max_ns, max, sizeof max);
+        tp_sink_printf(s, "  %zu. %s %#lx: %llu contention%s, total wait %s, max wait %s\n",
+                       i + 1, l->kind ? l->kind : "mutex", (unsigned long)l->addr,
+                       (unsigned long long)l->contentions,
+                       l->contentions == 1 ? "" : "s", total, max);
+        tp_sink_printf(s, "       waited at %s\n", l->waiter[0] ? l->waiter : "(unknown)");
+        if (l->holder[0])
+            tp_sink_printf(s, "       held at %s\n", l->holder);
+    }
+    size_t contended = sum->contended_locks > ntop ? sum->contended_locks : ntop;
+    if (contended > ntop)
+        tp_sink_printf(s, "  (%zu of %zu contended locks shown)\n", ntop, contended);
+    tp_sink_printf(s, "tables: %u/%u stacks, %u/%u locks, %llu events dropped\n\n",
+                   (unsigned)sum->stacks, (unsigned)sum->stack_cap,
+                   (unsigned)sum->lock_entries, (unsigned)sum->lock_cap,
+                   (unsigned long long)sum->dropped_events);
+}
+
+static int cmp_text(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static void write_threads(tp_sink_t *s, const tp_snapshot_t *snap)
+{
+    size_t running = 0;
+    for (size_t i = 0; i < snap->nthreads; i++)
+        running += snap->threads[i].state == 0;
+    tp_sink_printf(s, "threads: %zu live (%zu running, %zu waiting), %zu exited "
+                      "but not joined\n",
+                   snap->nthreads, running, snap->nthreads - running,
+                   snap->exited_unjoined);
+    if (snap->nthreads == 0) {
+        tp_sink_puts(s, "\n");
+        return;
+    }
+    /* The most common states: sort the group texts, count the runs and
+     * keep the largest (the earlier text wins a tie). */
+    const char **g = malloc(snap->nthreads * sizeof *g);
+    if (g == NULL) {
+        tp_sink_puts(s, "\n");
+        return;
+    }
+    for (size_t i = 0; i < snap->nthreads; i++)
+        g[i] = snap->threads[i].group_text;
+    qsort(g, snap->nthreads, sizeof *g, cmp_text);
+    const char *best[TP_SUMMARY_TOP_STATES];
+    size_t best_n[TP_SUMMARY_TOP_STATES], nbest = 0, covered = 0;
+    for (size_t i = 0; i < snap->nthreads;) {
+        size_t j = i + 1;
+        while (j < snap->nthreads && strcmp(g[j], g[i]) == 0)
+            j++;
+        size_t n = j - i, pos = nbest;
+        while (pos > 0 && n > best_n[pos - 1])
+            pos--;
+        if (pos < TP_SUMMARY_TOP_STATES) {
+            if (nbest < TP_SUMMARY_TOP_STATES)
+                nbest++;
+            memmove(&best[pos + 1], &best[pos], (nbest - 1 - pos) * sizeof best[0]);
+            memmove(&best_n[pos + 1], &best_n[pos], (nbest - 1 - pos) * sizeof best_n[0]);
+            best[pos] = g[i];
+            best_n[pos] = n;
+        }
+        i = j;
+    }
+    tp_sink_puts(s, "  states:");
+    for (size_t k = 0; k < nbest; k++) {
+        tp_sink_printf(s, "%s %zu %s", k ? "," : "", best_n[k],
+                       best[k][0] ? best[k] : "unknown");
+        covered += best_n[k];
+    }
+    free(g);
+    if (covered < snap->nthreads)
+        tp_sink_printf(s, ", %zu other", snap->nthreads - covered);
+    tp_sink_puts(s, "\n\n");
+}
+
+static void write_files(tp_sink_t *s, const tp_summary_t *sum)
+{
+    tp_sink_puts(s, "files:");
+    int any = 0;
+    const char *files[] = {sum->threads_file, sum->mutex_file, sum->block_file};
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+        if (files[i] == NULL)
+            continue;
+        tp_sink_printf(s, "%s %s", any ? "," : "", files[i]);
+        any = 1;
+    }
+    if (!any)
+        tp_sink_puts(s, " none");
+    tp_sink_puts(s, "\n");
+    if (sum->threads_file != NULL)
+        tp_sink_puts(s, "  every thread's state and stack: the .threads.txt file\n");
+    if (sum->mutex_file != NULL || sum->block_file != NULL)
+        tp_sink_printf(s, "  read a profile with: go tool pprof -top -sample_index=delay %s\n"
+                          "  (mutex: where contended locks were released; block: "
+                          "where threads waited)\n",
+                       sum->mutex_file != NULL ? sum->mutex_file : sum->block_file);
+}
+
+int tp_summary_write(tp_sink_t *s, const tp_summary_t *sum)
+{
+    const tp_snapshot_t *snap = sum->snap;
+    write_header(s, snap);
+    write_deadlocks(s, snap);
+    write_locks(s, sum);
+    write_threads(s, snap);
+    write_files(s, sum);
+    return tp_sink_flush(s);
+}
