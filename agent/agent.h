@@ -46,6 +46,7 @@ typedef enum tp_state {
     TP_ST_CHILD,       /* wait/waitpid/waitid */
     TP_ST_SIGNAL,      /* sigwait*, sigsuspend, pause */
     TP_ST_FILELOCK,    /* flock, fcntl(F_SETLKW) */
+    TP_ST_SPIN,        /* pthread_spin_lock */
     TP_ST_COUNT
 } tp_state_t;
 
@@ -71,12 +72,13 @@ enum {
 
 #define TP_CREATE_FRAMES 24
 #define TP_SCACHE 8
+#define TP_OCACHE 64   /* power of two */
 
 /* Locks a thread holds, in acquisition order: what it took, where (the
  * call site) and when (tp_tick).  Beyond TP_HELD_MAX nested locks only
  * the count is kept. */
 #define TP_HELD_MAX 16
-enum { TP_LOCK_MUTEX = 1, TP_LOCK_READ = 2, TP_LOCK_WRITE = 3 };
+enum { TP_LOCK_MUTEX = 1, TP_LOCK_READ = 2, TP_LOCK_WRITE = 3, TP_LOCK_SPIN = 4 };
 typedef struct tp_held {
     const void *lock;
     uintptr_t site;      /* return address of the lock call */
@@ -122,6 +124,15 @@ typedef struct tp_thread {
         uint32_t id, hits;
     } scache[TP_SCACHE];
     uint64_t rng;
+
+    /* Owner only (agent/lockorder.c, THREADPROF_LOCK_ORDER): lock-order
+     * edges (held lock -> lock taken) this thread already knows are in
+     * the global graph, direct-mapped; valid while epoch matches the
+     * global one (a destroyed lock bumps it, flushing every cache). */
+    __attribute__((aligned(64))) uint32_t ocache_epoch;
+    struct {
+        uintptr_t from, to;
+    } ocache[TP_OCACHE];
 } tp_thread_t;
 
 /* Thread-local state, initial-exec so reaching it never enters ld.so;
@@ -253,22 +264,65 @@ TP_INLINE void tp_wait_cleanup(tp_thread_t **w)
  * wakes (about once a second): a timestamp that costs one load. */
 extern volatile uint32_t tp_tick;
 
-/* A lock was acquired (fast path: one TLS load, four stores).  Locks the
- * agent itself takes on a host thread go on the list too (checking would
- * cost more): they are released before any snapshot can see them, or
- * filtered out by address (tp_addr_in_agent). */
-TP_INLINE void tp_held_push(const void *lock, uint32_t kind, uintptr_t site)
+/* THREADPROF_LOCK_ORDER (agent/lockorder.c): set once at start, then
+ * only read.  Off, the held-list push pays one predictable branch on it. */
+extern int tp__lock_order_on;
+/* Out of line: lock (a TP_LOCK_* kind) was just acquired with n > 0 locks
+ * already on t's held list; records the lock-order edges. */
+void tp__lock_order_acquire(tp_thread_t *t, uint32_t n, const void *lock,
+                            uint32_t kind, uintptr_t site);
+/* Out of line: lock is being destroyed; forget its edges, so that the
+ * same address initialised again is a new lock.  errno is preserved. */
+void tp__lock_order_forget(const void *lock);
+
+/* A lock is being destroyed (pthread_mutex_destroy, pthread_rwlock_destroy):
+ * one predictable branch when lock-order checking is off. */
+TP_INLINE void tp_lock_destroyed(const void *lock)
+{
+    if (TP_UNLIKELY(tp__lock_order_on))
+        tp__lock_order_forget(lock);
+}
+
+/* A lock was acquired (fast path: one TLS load, four stores, and one
+ * predictable branch on tp__lock_order_on).  Locks the agent itself takes
+ * on a host thread go on the list too (checking would cost more): they are
+ * released before any snapshot can see them, or filtered out by address
+ * (tp_addr_in_agent).  order: 0 for a trylock, which cannot block and so
+ * cannot be half of a deadlock (TSan leaves such edges out too: code
+ * takes locks out of order with trylock precisely to avoid one). */
+TP_INLINE void tp_held_push_order(const void *lock, uint32_t kind,
+                                  uintptr_t site, int order)
 {
     tp_thread_t *t = tp_self;
     if (TP_UNLIKELY(t == NULL))
         return;
     uint32_t n = t->nheld;
+    if (TP_UNLIKELY(tp__lock_order_on) && order && n != 0)
+        tp__lock_order_acquire(t, n, lock, kind, site);
     if (TP_LIKELY(n < TP_HELD_MAX)) {
         t->held[n].lock = lock;
         t->held[n].site = site;
         t->held[n].when_kind = (uint64_t)tp_tick << 8 | kind;
     }
     t->nheld = n + 1;
+}
+
+TP_INLINE void tp_held_push(const void *lock, uint32_t kind, uintptr_t site)
+{
+    tp_held_push_order(lock, kind, site, 1);
+}
+
+/* A lock is about to be waited for (the hook's slow path, before the
+ * blocking call): its lock-order edges are recorded now, so that a wait
+ * that never ends (a real deadlock) still leaves them in the graph.  The
+ * acquisition, if it comes, then finds them in the thread's cache. */
+TP_INLINE void tp_lock_order_attempt(const void *lock, uint32_t kind, uintptr_t site)
+{
+    if (TP_LIKELY(!tp__lock_order_on))
+        return;
+    tp_thread_t *t = tp_self;
+    if (t != NULL && t->nheld != 0)
+        tp__lock_order_acquire(t, t->nheld, lock, kind, site);
 }
 
 /* Out of line: the lock released is not the last one taken. */

@@ -232,6 +232,7 @@ void tp_config_load(tp_config_t *c, tp_getenv_fn *get, tp_warn_fn *warn,
     c->deadlock_check = 1;
     c->mutex_fraction = TP_DEFAULT_MUTEX_FRACTION;
     c->block_rate_ns = TP_DEFAULT_BLOCK_RATE_NS;
+    c->lock_order = TP_DEFAULT_LOCK_ORDER;
 
     if ((v = get("THREADPROF_DIR")) != NULL) {
         if (tp_parse_dir(v, c->dir, sizeof c->dir) == 0) {
@@ -270,6 +271,11 @@ void tp_config_load(tp_config_t *c, tp_getenv_fn *get, tp_warn_fn *warn,
         warn_value(warn, "THREADPROF_BLOCK_RATE", v,
                    "nanoseconds up to 1 hour (e.g. 10000, 50us, 1ms, 0 = off)",
                    "10000 (10 us)");
+    if ((v = get("THREADPROF_LOCK_ORDER")) != NULL &&
+        tp_parse_bool(v, &c->lock_order) != 0)
+        warn_value(warn, "THREADPROF_LOCK_ORDER", v, "a boolean (1/0, yes/no)",
+                   TP_DEFAULT_LOCK_ORDER ? "1 (check lock order)"
+                                         : "0 (no lock-order checking)");
     if ((v = get("THREADPROF_QUIET")) != NULL &&
         tp_parse_bool(v, &c->quiet) != 0)
         warn_value(warn, "THREADPROF_QUIET", v, "a boolean (1/0, yes/no)",

@@ -22,7 +22,14 @@ typedef struct tp_config {
     int deadlock_check;     /* look for wait-for cycles every few seconds */
     long mutex_fraction;    /* mutex profile keeps 1/fraction events, 0 = off */
     uint64_t block_rate_ns; /* block profile sampling rate (Go's), 0 = off */
+    int lock_order;         /* record lock-order edges, report inversions */
 } tp_config_t;
+
+/* Lock-order checking is off by default: it costs nothing measurable on
+ * an uncontended pair with no other lock held, but every acquisition
+ * made while holding another lock pays a per-edge cache lookup for each
+ * held lock (see agent/lockorder.c for the figures). */
+#define TP_DEFAULT_LOCK_ORDER 0
 
 /* Defaults of the profile settings.  Fraction 1 (every contention) because
  * contention is already the slow path; a rate of 10 us keeps every wait

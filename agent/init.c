@@ -75,6 +75,7 @@ static void fork_child(void)
 {
     tp_registry_after_fork_child();
     tp_lockprof_after_fork_child();
+    tp_lock_order_after_fork_child();
     tp_dumper_after_fork_child();
     tp_sym_reset();
     tp_in_agent--;
@@ -96,6 +97,7 @@ __attribute__((constructor(101))) static void tp_init(void)
         tp_config.interval_ns = 0;
     }
     tp_lockprof_init();
+    tp_lock_order_init();
     tp_registry_init();
 
     tp_thread_t *main_thread = tp_registry_alloc();

@@ -106,6 +106,16 @@ struct tp_summary_lock;
 void tp_lockprof_summary(struct tp_summary *sum, struct tp_summary_lock *locks,
                          size_t max);
 
+/* lockorder.c: lock-order inversions (THREADPROF_LOCK_ORDER). */
+void tp_lock_order_init(void);                   /* constructor: config */
+void tp_lock_order_after_fork_child(void);       /* the child starts empty */
+/* Fills the inversion part of a summary: whether checking is on, the
+ * graph's fill and drops, and in out (max entries) the cycles found, in
+ * the order found, their sites and stacks symbolized.  Dump thread. */
+struct tp_summary_inversion;
+void tp_lock_order_summary(struct tp_summary *sum,
+                           struct tp_summary_inversion *out, size_t max);
+
 /* fdinfo.c: what a descriptor is, read at dump time. */
 void tp_fd_describe(int fd, char *kind, size_t kind_len, char *detail,
                     size_t detail_len);

@@ -210,6 +210,10 @@ static void describe_wait(tp_snap_thread_t *st, int state, const raw_wait_t *w)
         add_detail(st, "sem %p (value %d)%s", w->obj, w->value,
                    strcmp(call, "sem_wait") != 0 ? " (with timeout)" : "");
         break;
+    case TP_ST_SPIN:
+        snprintf(st->state_text, sizeof st->state_text, "spin wait");
+        add_detail(st, "spinlock %p", w->obj);
+        break;
     case TP_ST_BARRIER:
         snprintf(st->state_text, sizeof st->state_text, "barrier wait");
         add_detail(st, "barrier %p", w->obj);
@@ -441,6 +445,10 @@ static void set_holders(tp_snap_thread_t *st, const raw_wait_t *w)
         if (w->holder > 0)
             st->holders[st->nholders++] = w->holder;
         break;
+    case TP_ST_SPIN:
+        st->wait_obj = w->obj;
+        st->wait_kind = "spinlock";   /* its holder comes from held lists */
+        break;
     case TP_ST_JOIN:
         st->wait_obj = w->obj;
         st->wait_kind = "thread";
@@ -452,21 +460,25 @@ static void set_holders(tp_snap_thread_t *st, const raw_wait_t *w)
     }
 }
 
-/* A writer blocked by readers waits for each of them: they are the
- * threads with the rwlock on their held list for reading. */
+/* Locks whose owner glibc does not record: a writer blocked by readers
+ * waits for each of them, a spinlock waiter for the holder; they are the
+ * threads with that lock on their held list (for reading, or at all). */
 static void add_readers(tp_snapshot_t *snap, int light)
 {
     for (size_t i = 0; i < snap->nthreads; i++) {
         tp_snap_thread_t *w = &snap->threads[i];
-        if (w->wait_kind == NULL || strcmp(w->wait_kind, "rwlock") != 0 ||
-            w->nholders > 0)
+        if (w->wait_kind == NULL || w->nholders > 0)
             continue;
+        int spin = strcmp(w->wait_kind, "spinlock") == 0;
+        if (!spin && strcmp(w->wait_kind, "rwlock") != 0)
+            continue;
+        int want = spin ? TP_LOCK_SPIN : TP_LOCK_READ;
         char names[sizeof w->details[0]] = "";
         size_t used = 0;
         for (size_t j = 0; j < snap->nthreads && w->nholders < TP_SNAP_HOLDERS; j++) {
             const tp_snap_thread_t *r = &snap->threads[j];
             for (int k = 0; k < r->nheld && k < TP_SNAP_HELD; k++) {
-                if (r->held[k].lock == w->wait_obj && r->held[k].kind == TP_LOCK_READ &&
+                if (r->held[k].lock == w->wait_obj && r->held[k].kind == want &&
                     j != i) {
                     w->holders[w->nholders++] = r->tid;
                     int m = snprintf(names + used, sizeof names - used, "%sthread %d \"%.40s\"",
@@ -478,7 +490,7 @@ static void add_readers(tp_snapshot_t *snap, int light)
             }
         }
         if (!light && w->nholders > 0)
-            add_detail(w, "read by %s", names);
+            add_detail(w, "%s by %s", spin ? "held" : "read", names);
     }
 }
 
@@ -638,8 +650,9 @@ static void reason_text(unsigned reasons, char *buf, size_t len)
 }
 
 /* Writes threadprof.<pid>.<seq>.summary.txt (output/summary.h) from the
- * snapshot and lockprof's lock statistics.  Its failure is reported once
- * (when report is set) and touches no other file of the dump. */
+ * snapshot, lockprof's lock statistics and lockorder's inversions.  Its
+ * failure is reported once (when report is set) and touches no other file
+ * of the dump. */
 static void write_summary(int dirfd, const char *dir, const tp_snapshot_t *snap,
                           int have_threads, unsigned profiles, int report)
 {
@@ -659,6 +672,10 @@ static void write_summary(int dirfd, const char *dir, const tp_snapshot_t *snap,
     memset(&sum, 0, sizeof sum);
     sum.snap = snap;
     tp_lockprof_summary(&sum, locks, TP_SUMMARY_TOP_LOCKS);
+    /* Large (symbolized stacks) and needed only now: the dump thread's
+     * heap, not the host's threads. */
+    tp_summary_inversion_t *inv = calloc(TP_SUMMARY_INVERSIONS, sizeof *inv);
+    tp_lock_order_summary(&sum, inv, inv != NULL ? TP_SUMMARY_INVERSIONS : 0);
     sum.threads_file = have_threads ? threads : NULL;
     sum.mutex_file = profiles & TP_LOCKPROF_MUTEX_FILE ? mutex : NULL;
     sum.block_file = profiles & TP_LOCKPROF_BLOCK_FILE ? block : NULL;
@@ -672,6 +689,7 @@ static void write_summary(int dirfd, const char *dir, const tp_snapshot_t *snap,
         if (err != 0)
             r = -err;
     }
+    free(inv);
     if (r != 0 && report && !warned++)
         tp_warn("cannot write %s in %s: %s (the other files of the dump are "
                 "not affected; reported once)", name, dir, strerror(-r));

@@ -8,6 +8,8 @@
  */
 #include "agent/agent.h"
 
+TP_REAL_DECL(pthread_cond_signal);
+TP_REAL_DECL(pthread_cond_broadcast);
 TP_REAL_DECL(pthread_cond_wait);
 TP_REAL_DECL(pthread_cond_timedwait);
 TP_REAL_DECL(pthread_cond_clockwait);
@@ -52,4 +54,17 @@ TP_HOOK int pthread_cond_clockwait(pthread_cond_t *c, pthread_mutex_t *m,
                                    clockid_t clock, const struct timespec *abstime)
 {
     COND_WAIT("pthread_cond_clockwait", TP_REAL(pthread_cond_clockwait)(c, m, clock, abstime));
+}
+
+/* signal and broadcast record nothing; they are interposed so that the
+ * whole family binds to the same (current) ABI as the waits above, never
+ * a mix of old and new condvar layouts. */
+TP_HOOK int pthread_cond_signal(pthread_cond_t *c)
+{
+    return TP_REAL_V(pthread_cond_signal, COND_ABI)(c);
+}
+
+TP_HOOK int pthread_cond_broadcast(pthread_cond_t *c)
+{
+    return TP_REAL_V(pthread_cond_broadcast, COND_ABI)(c);
 }

@@ -6,6 +6,8 @@
  * the mutex is taken does the thread record that it waits.  The real
  * error codes (EDEADLK, EOWNERDEAD, EINVAL…) come back untouched: a
  * trylock that fails with anything but EBUSY fails the same way as lock.
+ * Destroy is seen only so that lock-order checking (agent/lockorder.c)
+ * treats a re-initialised mutex as a new lock.
  */
 #include "agent/agent.h"
 
@@ -14,6 +16,7 @@ TP_REAL_DECL(pthread_mutex_trylock);
 TP_REAL_DECL(pthread_mutex_timedlock);
 TP_REAL_DECL(pthread_mutex_clocklock);
 TP_REAL_DECL(pthread_mutex_unlock);
+TP_REAL_DECL(pthread_mutex_destroy);
 
 #define SITE() ((uintptr_t)__builtin_return_address(0))
 
@@ -23,6 +26,14 @@ TP_INLINE int acquired(pthread_mutex_t *m, int r, uintptr_t site)
 {
     if (TP_LIKELY(r == 0 || r == EOWNERDEAD))
         tp_held_push(m, TP_LOCK_MUTEX, site);
+    return r;
+}
+
+/* A trylock: on the held list, but no lock-order edge (agent.h). */
+TP_INLINE int acquired_try(pthread_mutex_t *m, int r, uintptr_t site)
+{
+    if (TP_LIKELY(r == 0 || r == EOWNERDEAD))
+        tp_held_push_order(m, TP_LOCK_MUTEX, site, 0);
     return r;
 }
 
@@ -38,6 +49,7 @@ static TP_COLD int lock_slow(pthread_mutex_t *m, uintptr_t site)
 {
     int r;
     tp_lockwait_t w;
+    tp_lock_order_attempt(m, TP_LOCK_MUTEX, site);
     tp_lockwait_begin(&w, site);
     {
         TP_WAIT_SCOPE(TP_ST_MUTEX, "pthread_mutex_lock", m, NULL, 0);
@@ -53,6 +65,7 @@ static TP_COLD int timedlock_slow(pthread_mutex_t *m, clockid_t clock,
 {
     int r;
     tp_lockwait_t w;
+    tp_lock_order_attempt(m, TP_LOCK_MUTEX, site);
     tp_lockwait_begin(&w, site);
     if (clocked) {
         TP_WAIT_SCOPE(TP_ST_MUTEX, "pthread_mutex_clocklock", m, NULL, 0);
@@ -75,7 +88,7 @@ TP_HOOK int pthread_mutex_lock(pthread_mutex_t *m)
 
 TP_HOOK int pthread_mutex_trylock(pthread_mutex_t *m)
 {
-    return acquired(m, TP_REAL(pthread_mutex_trylock)(m), SITE());
+    return acquired_try(m, TP_REAL(pthread_mutex_trylock)(m), SITE());
 }
 
 TP_HOOK int pthread_mutex_timedlock(pthread_mutex_t *m,
@@ -107,4 +120,12 @@ TP_HOOK int pthread_mutex_unlock(pthread_mutex_t *m)
     if (tp_mutex_has_waiters(m))
         tp__mutex_release_contended(m, SITE());
     return TP_REAL(pthread_mutex_unlock)(m);
+}
+
+/* The lock's edges are forgotten before the real call (a failing destroy,
+ * EBUSY, loses at most some edges); result and errno are the real ones. */
+TP_HOOK int pthread_mutex_destroy(pthread_mutex_t *m)
+{
+    tp_lock_destroyed(m);
+    return TP_REAL(pthread_mutex_destroy)(m);
 }

@@ -1,7 +1,8 @@
 /*
  * hooks/rwlock: read and write locking with a try first (see mutex.c),
  * and unlock; every acquisition goes on the thread's held list, so a dump
- * can name the readers a writer waits for.
+ * can name the readers a writer waits for.  Destroy is seen for
+ * lock-order checking only (see mutex.c).
  */
 #include "agent/agent.h"
 
@@ -14,6 +15,7 @@ TP_REAL_DECL(pthread_rwlock_timedwrlock);
 TP_REAL_DECL(pthread_rwlock_clockrdlock);
 TP_REAL_DECL(pthread_rwlock_clockwrlock);
 TP_REAL_DECL(pthread_rwlock_unlock);
+TP_REAL_DECL(pthread_rwlock_destroy);
 
 #define SITE() ((uintptr_t)__builtin_return_address(0))
 
@@ -24,11 +26,22 @@ TP_INLINE int acquired(pthread_rwlock_t *l, uint32_t kind, int r, uintptr_t site
     return r;
 }
 
+/* A trylock: on the held list, but no lock-order edge (agent.h). */
+TP_INLINE int acquired_try(pthread_rwlock_t *l, uint32_t kind, int r, uintptr_t site)
+{
+    if (TP_LIKELY(r == 0))
+        tp_held_push_order(l, kind, site, 0);
+    return r;
+}
+
 /* The blocking part of every variant: state, then the real call, timed
  * for the block profile (readers blocking a writer and the reverse). */
 #define RW_WAIT(site, state, name, call)                                      \
     do {                                                                      \
         tp_lockwait_t w_;                                                     \
+        tp_lock_order_attempt(l, (state) == TP_ST_RWLOCK_RD ? TP_LOCK_READ    \
+                                                            : TP_LOCK_WRITE,  \
+                              (site));                                        \
         tp_lockwait_begin(&w_, (site));                                       \
         {                                                                     \
             TP_WAIT_SCOPE(state, name, l, NULL, 0);                           \
@@ -69,12 +82,12 @@ TP_HOOK int pthread_rwlock_wrlock(pthread_rwlock_t *l)
 
 TP_HOOK int pthread_rwlock_tryrdlock(pthread_rwlock_t *l)
 {
-    return acquired(l, TP_LOCK_READ, TP_REAL(pthread_rwlock_tryrdlock)(l), SITE());
+    return acquired_try(l, TP_LOCK_READ, TP_REAL(pthread_rwlock_tryrdlock)(l), SITE());
 }
 
 TP_HOOK int pthread_rwlock_trywrlock(pthread_rwlock_t *l)
 {
-    return acquired(l, TP_LOCK_WRITE, TP_REAL(pthread_rwlock_trywrlock)(l), SITE());
+    return acquired_try(l, TP_LOCK_WRITE, TP_REAL(pthread_rwlock_trywrlock)(l), SITE());
 }
 
 TP_HOOK int pthread_rwlock_timedrdlock(pthread_rwlock_t *l,
@@ -121,4 +134,10 @@ TP_HOOK int pthread_rwlock_unlock(pthread_rwlock_t *l)
 {
     tp_held_pop(l);   /* before, so the real call is a tail call (mutex.c) */
     return TP_REAL(pthread_rwlock_unlock)(l);
+}
+
+TP_HOOK int pthread_rwlock_destroy(pthread_rwlock_t *l)
+{
+    tp_lock_destroyed(l);   /* a re-initialised rwlock is a new lock */
+    return TP_REAL(pthread_rwlock_destroy)(l);
 }

@@ -8,6 +8,14 @@
  *
  *   deadlocks: none
  *
+ *   lock-order inversions: 1 (locks taken in orders that can deadlock, ...)
+ *     inversion 1: 2 locks
+ *       mutex 0x55d0c0a0 (taken in f at /src/a.c:10) then mutex 0x55d0c0e0
+ *       (taken in g at /src/a.c:20) in thread 4243 "worker"   (one line)
+ *           g (/src/a.c:20)
+ *           main (/src/a.c:40)
+ *       ... one line and one stack per edge of the cycle
+ *
  *   top contended locks (by total wait since start; ...):
  *     1. mutex 0x55d0c0a0: 8123 contentions, total wait 1.23s, max wait 4.56ms
  *          waited at hot_acquire (/src/contention.c:51)
@@ -42,6 +50,20 @@ void tp_summary_site(uintptr_t pc, char *buf, size_t len)
         snprintf(buf, len, "%s (%s:%d)", name, fr[0].file, fr[0].line);
     else if (fr[0].module != NULL)
         snprintf(buf, len, "%s (%s+0x%lx)", name, fr[0].module,
+                 (unsigned long)fr[0].module_offset);
+    else
+        snprintf(buf, len, "%s", name);
+}
+
+void tp_summary_site_at(uintptr_t pc, char *buf, size_t len)
+{
+    tp_sym_frame_t fr[MAX_INLINE];
+    tp_sym_resolve(pc, 1, fr, MAX_INLINE);
+    const char *name = fr[0].function ? fr[0].function : "??";
+    if (fr[0].file != NULL)
+        snprintf(buf, len, "%s at %s:%d", name, fr[0].file, fr[0].line);
+    else if (fr[0].module != NULL)
+        snprintf(buf, len, "%s in %s+0x%lx", name, fr[0].module,
                  (unsigned long)fr[0].module_offset);
     else
         snprintf(buf, len, "%s", name);
@@ -104,6 +126,46 @@ static void write_deadlocks(tp_sink_t *s, const tp_snapshot_t *snap)
         }
     }
     tp_sink_puts(s, "  (details and stacks: the thread dump, listed first)\n\n");
+}
+
+/* Each cycle of the lock-order graph: one line per edge (lock b taken
+ * while lock a was held, by whom), then the stack of b's acquisition. */
+static void write_inversions(tp_sink_t *s, const tp_summary_t *sum)
+{
+    if (!sum->lock_order) {
+        tp_sink_puts(s, "lock-order inversions: none (not checked; set "
+                        "THREADPROF_LOCK_ORDER=1)\n\n");
+        return;
+    }
+    size_t found = sum->inversions_found > sum->ninversions
+                       ? sum->inversions_found : sum->ninversions;
+    if (found == 0)
+        tp_sink_puts(s, "lock-order inversions: none\n");
+    else
+        tp_sink_printf(s, "lock-order inversions: %zu (locks taken in orders "
+                          "that can deadlock, though this run may not have)\n",
+                       found);
+    for (size_t i = 0; i < sum->ninversions; i++) {
+        const tp_summary_inversion_t *inv = &sum->inversions[i];
+        tp_sink_printf(s, "  inversion %zu: %d locks\n", i + 1, inv->nedges);
+        for (int k = 0; k < inv->nedges; k++) {
+            const tp_summary_edge_t *e = &inv->edges[k];
+            tp_sink_printf(s, "    %s %#lx (taken in %s) then %s %#lx (taken in %s) "
+                              "in thread %d \"%s\"\n",
+                           e->kind_a ? e->kind_a : "lock", (unsigned long)e->a,
+                           e->site_a[0] ? e->site_a : "??",
+                           e->kind_b ? e->kind_b : "lock", (unsigned long)e->b,
+                           e->site_b[0] ? e->site_b : "??", e->tid, e->name);
+            for (int f = 0; f < e->nframes; f++)
+                tp_sink_printf(s, "        %s\n", e->frames[f]);
+        }
+    }
+    if (found > sum->ninversions)
+        tp_sink_printf(s, "  (%zu of %zu inversions shown)\n", sum->ninversions, found);
+    tp_sink_printf(s, "lock-order graph: %u/%u edges, %llu dropped\n",
+                   (unsigned)sum->order_edges, (unsigned)sum->order_edge_cap,
+                   (unsigned long long)sum->order_dropped);
+    tp_sink_puts(s, "\n");
 }
 
 /* Whether lock a ranks before lock b: more total wait, then more
@@ -254,6 +316,7 @@ int tp_summary_write(tp_sink_t *s, const tp_summary_t *sum)
     const tp_snapshot_t *snap = sum->snap;
     write_header(s, snap);
     write_deadlocks(s, snap);
+    write_inversions(s, sum);
     write_locks(s, sum);
     write_threads(s, snap);
     write_files(s, sum);

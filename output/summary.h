@@ -1,7 +1,8 @@
 /*
  * summary: threadprof.<pid>.<seq>.summary.txt, the short text a user reads
- * first.  It restates the dump's header, names the deadlocks, lists the
- * most contended locks since start, counts the threads by state and points
+ * first.  It restates the dump's header, names the deadlocks and the
+ * lock-order inversions (deadlocks that can happen), lists the most
+ * contended locks since start, counts the threads by state and points
  * at the other files of the dump.
  *
  * The writer is a pure function of a tp_summary_t: the agent fills one
@@ -33,6 +34,28 @@ typedef struct tp_summary_lock {
     char holder[256];                /* last contended release's site, "" unknown */
 } tp_summary_lock_t;
 
+/* Lock-order inversions (agent/lockorder.c): cycles in the graph of
+ * "lock b taken while lock a was held", each reported once, with every
+ * edge of the cycle as first seen. */
+#define TP_SUMMARY_INVERSIONS 8         /* at most this many shown */
+#define TP_SUMMARY_CYCLE_EDGES 8
+#define TP_SUMMARY_EDGE_FRAMES 16
+typedef struct tp_summary_edge {
+    const char *kind_a, *kind_b;     /* "mutex", "rwlock"... */
+    uintptr_t a, b;                  /* b was taken while a was held */
+    char site_a[256];                /* where a was taken, "f at file:line" */
+    char site_b[256];                /* where b was taken */
+    int tid;
+    char name[16];                   /* thread name then, "" unknown */
+    int nframes;                     /* the stack of b's acquisition */
+    char frames[TP_SUMMARY_EDGE_FRAMES][200];
+} tp_summary_edge_t;
+
+typedef struct tp_summary_inversion {
+    int nedges;
+    tp_summary_edge_t edges[TP_SUMMARY_CYCLE_EDGES];
+} tp_summary_inversion_t;
+
 typedef struct tp_summary {
     const tp_snapshot_t *snap;       /* header, deadlocks, thread states */
     int lock_stats;                  /* 0: profiling is off, no lock statistics */
@@ -43,6 +66,12 @@ typedef struct tp_summary {
     uint32_t stacks, stack_cap;      /* table fill and capacities */
     uint32_t lock_entries, lock_cap;
     uint64_t dropped_events;         /* no room for their stack or lock */
+    int lock_order;                  /* 0: THREADPROF_LOCK_ORDER is off */
+    const tp_summary_inversion_t *inversions;
+    size_t ninversions;              /* shown */
+    size_t inversions_found;         /* may exceed ninversions */
+    uint32_t order_edges, order_edge_cap;
+    uint64_t order_dropped;          /* edges without room in the table */
     /* Other files of this dump, NULL when not written. */
     const char *threads_file;
     const char *mutex_file;
@@ -55,6 +84,10 @@ int tp_summary_write(tp_sink_t *s, const tp_summary_t *sum);
 /* "hot_acquire (/src/contention.c:51)": the function and place of a
  * return address pc, into buf.  Symbolizes (dump thread only). */
 void tp_summary_site(uintptr_t pc, char *buf, size_t len);
+
+/* "f at /src/file.c:51" (or "f in module+0x12"): the same place as
+ * tp_summary_site in the words of the lock-order section. */
+void tp_summary_site_at(uintptr_t pc, char *buf, size_t len);
 
 /* "850ns", "12.3us", "4.56ms", "1.23s", "3m12s": a lock wait. */
 void tp_summary_duration(uint64_t ns, char *buf, size_t len);

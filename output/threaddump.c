@@ -176,6 +176,7 @@ static const char *lock_kind_name(int kind)
     switch (kind) {
     case TP_LOCK_READ_KIND: return "rwlock (read)";
     case TP_LOCK_WRITE_KIND: return "rwlock (write)";
+    case TP_LOCK_SPIN_KIND: return "spinlock";
     default: return "mutex";
     }
 }

@@ -26,7 +26,8 @@
 #define TP_SNAP_CYCLE_LEN 16
 
 /* Kinds of held locks; the same values as TP_LOCK_* in agent/agent.h. */
-enum { TP_LOCK_MUTEX_KIND = 1, TP_LOCK_READ_KIND = 2, TP_LOCK_WRITE_KIND = 3 };
+enum { TP_LOCK_MUTEX_KIND = 1, TP_LOCK_READ_KIND = 2, TP_LOCK_WRITE_KIND = 3,
+       TP_LOCK_SPIN_KIND = 4 };
 
 /* A lock the thread holds. */
 typedef struct tp_snap_held {

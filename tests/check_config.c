@@ -28,11 +28,12 @@
 
 /* ---- fake environment and warning collector ---- */
 
-#define NVARS 8
+#define NVARS 9
 static const char *const var_names[NVARS] = {
     "THREADPROF_DIR", "THREADPROF_SIGNAL", "THREADPROF_ON_EXIT",
     "THREADPROF_INTERVAL", "THREADPROF_QUIET", "THREADPROF_DEADLOCK_CHECK",
     "THREADPROF_MUTEX_FRACTION", "THREADPROF_BLOCK_RATE",
+    "THREADPROF_LOCK_ORDER",
 };
 static const char *env_values[NVARS];   /* NULL: unset */
 static int env_lookups[NVARS];          /* times each variable was read */
@@ -102,6 +103,7 @@ static void assert_defaults(const tp_config_t *c)
     ck_assert_int_eq(c->deadlock_check, 1);
     ck_assert_int_eq(c->mutex_fraction, 1);
     ck_assert_uint_eq(c->block_rate_ns, 10000);
+    ck_assert_int_eq(c->lock_order, 0);
 }
 
 static int starts_with(const char *s, const char *prefix)
@@ -474,7 +476,8 @@ END_TEST
 START_TEST(config_load_each_good_value_alone)
 {
     static const char *const good[NVARS] = {"/srv/dumps", "none", "0", "5m",
-                                            "1", "off", "100", "1ms"};
+                                            "1", "off", "100", "1ms",
+                                            "yes"};
     set_env(var_names[_i], good[_i]);
     tp_config_t c;
     load(&c);
@@ -488,6 +491,7 @@ START_TEST(config_load_each_good_value_alone)
     ck_assert_int_eq(c.deadlock_check, _i == 5 ? 0 : 1);
     ck_assert_int_eq(c.mutex_fraction, _i == 6 ? 100 : 1);
     ck_assert_uint_eq(c.block_rate_ns, _i == 7 ? NS_PER_MS : 10000);
+    ck_assert_int_eq(c.lock_order, _i == 8 ? 1 : 0);
 }
 END_TEST
 
@@ -506,6 +510,7 @@ static const struct {
     {"THREADPROF_DEADLOCK_CHECK", {"often", "2", ""}, "using 1"},
     {"THREADPROF_MUTEX_FRACTION", {"garbage", "-1", "1.5"}, "using 1 (every contention)"},
     {"THREADPROF_BLOCK_RATE", {"fast", "10 us", "2h"}, "using 10000 (10 us)"},
+    {"THREADPROF_LOCK_ORDER", {"always", "2", ""}, "using 0 (no lock-order checking)"},
 };
 
 START_TEST(config_bad_value_warns_once)

@@ -138,6 +138,31 @@ START_TEST(locks_error_codes_unchanged)
 }
 END_TEST
 
+START_TEST(locks_spinlock_waiter_names_holder)
+{
+    tu_proc_t p;
+    memset(&p, 0, sizeof p);
+    const char *env[] = {"THREADPROF_ON_EXIT=0", NULL};
+    tu_start(&p, "spin", env);
+    tu_wait_output(&p, "ready", WAIT_MS);
+    kill(p.pid, SIGUSR2);
+    char *dump = tu_wait_dump(&p, p.pid, 1, WAIT_MS);
+    pid_t holder = tu_thread_tid(dump, "spin-holder");
+    char re[512];
+    snprintf(re, sizeof re, "\"spin-waiter\" \\[spin wait, [0-9.]+(ms|s)\\]:\n"
+             "    spinlock 0x[0-9a-f]+\n    held by thread %d \"spin-holder\"\n"
+             "spinner\\(\\.\\.\\.\\)\n\t/.*spin\\.c:%d \\+0x", (int)holder,
+             tu_source_line("tests/programs/spin.c", "LINE:spin_wait"));
+    tu_assert_match(dump, re);
+    snprintf(re, sizeof re, "^    holds spinlock 0x[0-9a-f]+ since [0-9<]+s, taken in holder \\(/.*spin\\.c:%d\\)$",
+             tu_source_line("tests/programs/spin.c", "LINE:spin_hold"));
+    tu_assert_match(dump, re);
+    tu_finish(&p, SIGKILL, WAIT_MS);
+    free(dump);
+    tu_cleanup(&p);
+}
+END_TEST
+
 static Suite *locks_suite(void)
 {
     Suite *s = suite_create("locks");
@@ -147,6 +172,7 @@ static Suite *locks_suite(void)
     tcase_add_test(tc, locks_signal_dump_lists_deadlock_and_readers);
     tcase_add_test(tc, locks_holder_lists_its_locks);
     tcase_add_test(tc, locks_error_codes_unchanged);
+    tcase_add_test(tc, locks_spinlock_waiter_names_holder);
     suite_add_tcase(s, tc);
     return s;
 }

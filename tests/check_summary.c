@@ -1,7 +1,8 @@
 /*
  * Check suite for output/summary.c: synthetic tp_summary_t values, filled
  * by hand, are written to a memory sink and the text is checked: the
- * sections and their order, the deadlock lines (or "none"), the top locks
+ * sections and their order, the deadlock lines (or "none"), the
+ * lock-order inversions (each edge and its stack, or "none"), the top locks
  * ordered by total wait and cut at ten, the table fill and drop counts,
  * the thread counts and most common states, the files line, and the wait
  * durations' units.
@@ -138,6 +139,7 @@ START_TEST(summary_sections_in_order)
         "time: 2023-11-14T22:13:20.123Z (process up 3m12s)\n",
         "reason: signal SIGUSR2\n\n",
         "deadlocks: none\n\n",
+        "lock-order inversions: none (not checked; set THREADPROF_LOCK_ORDER=1)\n\n",
         "top contended locks (by total wait since start; contended acquisitions "
         "only, uncontended ones are not counted):\n",
         "tables: ",
@@ -356,6 +358,93 @@ START_TEST(summary_duration_units)
 }
 END_TEST
 
+/* ---- lock-order inversions ---- */
+
+static void set_edge(tp_summary_edge_t *e, uintptr_t a, uintptr_t b,
+                     const char *site_a, const char *site_b, int tid,
+                     const char *name, int nframes)
+{
+    memset(e, 0, sizeof *e);
+    e->kind_a = e->kind_b = "mutex";
+    e->a = a;
+    e->b = b;
+    snprintf(e->site_a, sizeof e->site_a, "%s", site_a);
+    snprintf(e->site_b, sizeof e->site_b, "%s", site_b);
+    e->tid = tid;
+    snprintf(e->name, sizeof e->name, "%s", name);
+    e->nframes = nframes;
+    for (int i = 0; i < nframes; i++)
+        snprintf(e->frames[i], sizeof e->frames[i], "f%d (/x.c:%d)", i, 10 + i);
+}
+
+START_TEST(summary_inversions_each_edge_and_stack)
+{
+    tp_snapshot_t *snap = new_snapshot(1);
+    tp_summary_t sum;
+    init_summary(&sum, snap);
+    static tp_summary_inversion_t inv;
+    memset(&inv, 0, sizeof inv);
+    inv.nedges = 2;
+    set_edge(&inv.edges[0], 0xa0, 0xb0, "f at /x.c:19", "f at /x.c:20", 11, "order-ab", 2);
+    set_edge(&inv.edges[1], 0xb0, 0xa0, "g at /x.c:27", "g at /x.c:28", 12, "order-ba", 1);
+    sum.lock_order = 1;
+    sum.inversions = &inv;
+    sum.ninversions = 1;
+    sum.inversions_found = 1;
+    sum.order_edges = 2;
+    sum.order_edge_cap = 4096;
+    char *text = render(&sum);
+    ck_assert_ptr_nonnull(strstr(text,
+        "deadlocks: none\n\n"
+        "lock-order inversions: 1 (locks taken in orders that can deadlock, "
+        "though this run may not have)\n"
+        "  inversion 1: 2 locks\n"
+        "    mutex 0xa0 (taken in f at /x.c:19) then mutex 0xb0 (taken in f at /x.c:20) "
+        "in thread 11 \"order-ab\"\n"
+        "        f0 (/x.c:10)\n"
+        "        f1 (/x.c:11)\n"
+        "    mutex 0xb0 (taken in g at /x.c:27) then mutex 0xa0 (taken in g at /x.c:28) "
+        "in thread 12 \"order-ba\"\n"
+        "        f0 (/x.c:10)\n"
+        "lock-order graph: 2/4096 edges, 0 dropped\n\n"
+        "top contended locks"));
+    free(text);
+    free_snapshot(snap);
+}
+END_TEST
+
+START_TEST(summary_inversions_none_and_more_than_shown)
+{
+    tp_snapshot_t *snap = new_snapshot(1);
+    tp_summary_t sum;
+    init_summary(&sum, snap);
+    sum.lock_order = 1;
+    sum.order_edges = 1;
+    sum.order_edge_cap = 4096;
+    sum.order_dropped = 3;
+    char *text = render(&sum);
+    ck_assert_ptr_nonnull(strstr(text, "\n\nlock-order inversions: none\n"
+                                       "lock-order graph: 1/4096 edges, 3 dropped\n\n"));
+    free(text);
+    /* Found beyond what is shown: said so. */
+    static tp_summary_inversion_t inv;
+    memset(&inv, 0, sizeof inv);
+    inv.nedges = 2;
+    set_edge(&inv.edges[0], 0xa0, 0xb0, "f at /x.c:1", "f at /x.c:2", 11, "x", 0);
+    set_edge(&inv.edges[1], 0xb0, 0xa0, "", "g at /x.c:3", 12, "", 0);
+    sum.inversions = &inv;
+    sum.ninversions = 1;
+    sum.inversions_found = 20;
+    text = render(&sum);
+    assert_match(text, "^lock-order inversions: 20 ");
+    assert_match(text, "^    mutex 0xb0 \\(taken in \\?\\?\\) then mutex 0xa0 "
+                       "\\(taken in g at /x.c:3\\) in thread 12 \"\"$");
+    assert_match(text, "^  \\(1 of 20 inversions shown\\)$");
+    free(text);
+    free_snapshot(snap);
+}
+END_TEST
+
 static Suite *summary_suite(void)
 {
     Suite *s = suite_create("summary");
@@ -375,6 +464,12 @@ static Suite *summary_suite(void)
     tcase_add_test(tc, summary_locks_limited_to_ten);
     tcase_add_test(tc, summary_no_contention_and_stats_off);
     tcase_add_test(tc, summary_shows_table_fill_and_drops);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("inversions");
+    tcase_set_timeout(tc, 20);
+    tcase_add_test(tc, summary_inversions_each_edge_and_stack);
+    tcase_add_test(tc, summary_inversions_none_and_more_than_shown);
     suite_add_tcase(s, tc);
     return s;
 }
