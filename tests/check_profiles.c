@@ -309,6 +309,36 @@ START_TEST(profiles_summary_names_hot_lock)
 }
 END_TEST
 
+/* 10,000 distinct mutexes, each contended once: the program's result
+ * is unchanged, the tables hold thousands of locks within their caps, the
+ * summary says how full they are, and the profiles read back. */
+START_TEST(profiles_many_mutexes_bounded)
+{
+    tu_proc_t p;
+    memset(&p, 0, sizeof p);
+    const char *env[] = {"THREADPROF_QUIET=1", NULL};
+    tu_start(&p, "many_mutexes", env);
+    int status = tu_finish(&p, 0, 60000);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x: %s",
+                  status, p.err);
+    ck_assert_str_eq(p.out, "contended 10000\n");
+    char path[PATH_MAX];
+    char *text = read_summary(&p, 1, path, sizeof path);
+    char locks[32];
+    ck_assert_msg(tu_match(text, "^tables: [0-9]+/4096 stacks, ([0-9]+)/16384 locks, "
+                           "[0-9]+ events dropped$", locks, sizeof locks),
+                  "no tables line in:\n%.3000s", text);
+    ck_assert_msg(atoi(locks) >= 9000, "only %s locks contended:\n%.3000s", locks, text);
+    free(text);
+    char file[PATH_MAX];
+    profile_path(&p, p.pid, 1, "mutex", file, sizeof file);
+    char *top = top_delay(&p, file);
+    tu_assert_match(top, " hold_one$");
+    free(top);
+    tu_cleanup(&p);
+}
+END_TEST
+
 /* A real ABBA deadlock: the summary names both threads of the cycle. */
 START_TEST(profiles_summary_names_deadlocked_threads)
 {
@@ -350,6 +380,7 @@ static Suite *suite(void)
     tcase_add_test(tc, profiles_fraction_scales_counts);
     tcase_add_test(tc, profiles_summary_names_hot_lock);
     tcase_add_test(tc, profiles_summary_names_deadlocked_threads);
+    tcase_add_test(tc, profiles_many_mutexes_bounded);
     suite_add_tcase(s, tc);
     return s;
 }
