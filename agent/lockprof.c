@@ -83,6 +83,10 @@ typedef struct lock_entry {
     _Atomic uintptr_t addr;       /* 0: empty */
     _Atomic uint32_t release;     /* stack id of the last contended release */
     _Atomic uint32_t waiter;      /* stack id of the most recent waiter */
+    /* Stack id of the release the most recent waiter was blamed on: the
+     * summary's "held at".  Not `release`, which glibc's word can make the
+     * waiter's own later unlock (it leaves 2 after a contended lock). */
+    _Atomic uint32_t blamed;
     _Atomic uint64_t contentions;
     _Atomic uint64_t delay;       /* ns, total */
     _Atomic uint64_t max_delay;   /* ns */
@@ -285,7 +289,8 @@ static lock_entry_t *lock_entry(tables_t *t, const void *m)
 /* Adds one contended acquisition of d ns to the lock's statistics: three
  * relaxed atomic adds and a store, plus a CAS loop that runs only while d
  * beats the maximum (rarely, once the maximum has settled). */
-static void count_contention(tables_t *t, const void *m, uint64_t d, uint32_t waiter)
+static void count_contention(tables_t *t, const void *m, uint64_t d, uint32_t waiter,
+                             uint32_t blamed)
 {
     lock_entry_t *e = lock_entry(t, m);
     if (e == NULL)
@@ -299,6 +304,8 @@ static void count_contention(tables_t *t, const void *m, uint64_t d, uint32_t wa
         ;
     if (waiter != 0)
         atomic_store_explicit(&e->waiter, waiter, memory_order_relaxed);
+    if (blamed != 0)
+        atomic_store_explicit(&e->blamed, blamed, memory_order_relaxed);
 }
 
 /* --- the hooks' entry points ----------------------------------------- */
@@ -375,14 +382,17 @@ void tp_lockwait_end(tp_lockwait_t *w, int kind, const void *obj)
         goto out;
     if (w->stack == 0)
         atomic_fetch_add_explicit(&dropped_events, 1, memory_order_relaxed);
+    /* The release that woke this waiter (read before anything else can
+     * release the mutex: this thread holds it now). */
+    uint32_t rel = kind == TP_LW_MUTEX && obj != NULL && layout_ok ? last_release(t, obj) : 0;
     /* The summary's per-lock statistics: every contended acquisition. */
     if (kind == TP_LW_MUTEX && obj != NULL)
-        count_contention(t, obj, d, w->stack);
+        count_contention(t, obj, d, w->stack, rel);
 
     /* Mutex profile: Go's rule, 1 in fraction, scaled back. */
     if (kind == TP_LW_MUTEX && mutex_fraction > 0 &&
         (mutex_fraction == 1 || random64() % (uint64_t)mutex_fraction == 0)) {
-        uint32_t id = layout_ok ? last_release(t, obj) : 0;
+        uint32_t id = rel;
         if (id == 0)
             id = w->stack;   /* releaser unknown: blame the waiter's stack */
         if (id != 0) {
@@ -511,7 +521,7 @@ void tp_lockprof_summary(tp_summary_t *sum, tp_summary_lock_t *locks, size_t max
         lock_entry_t *e = &t->locks[ids[k]];
         site_of(t, atomic_load_explicit(&e->waiter, memory_order_relaxed),
                 locks[k].waiter, sizeof locks[k].waiter);
-        site_of(t, atomic_load_explicit(&e->release, memory_order_relaxed),
+        site_of(t, atomic_load_explicit(&e->blamed, memory_order_relaxed),
                 locks[k].holder, sizeof locks[k].holder);
     }
     sum->nlocks = n;

@@ -329,6 +329,11 @@ START_TEST(profiles_many_mutexes_bounded)
                            "[0-9]+ events dropped$", locks, sizeof locks),
                   "no tables line in:\n%.3000s", text);
     ck_assert_msg(atoi(locks) >= 9000, "only %s locks contended:\n%.3000s", locks, text);
+    /* Each was held by hold_one while wait_one waited; the waiter's own
+     * unlock afterwards (glibc leaves the word at 2) is not the holder. */
+    tu_assert_match(text, "^  1\\. mutex .*\n"
+                          "       waited at wait_one \\(/.*many_mutexes\\.c:[0-9]+\\)\n"
+                          "       held at hold_one \\(/.*many_mutexes\\.c:[0-9]+\\)\n");
     free(text);
     char file[PATH_MAX];
     profile_path(&p, p.pid, 1, "mutex", file, sizeof file);
