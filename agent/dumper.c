@@ -49,9 +49,18 @@ void tp_request_dump(unsigned reason)
         sem_post(&wake_sem);
 }
 
+/* The next sequence number (the caller holds the dump lock).  A pid keeps
+ * its number across exec, so the program exec'd by a program that dumped
+ * must not start again at 1 and overwrite those files: tp_dump_write asks
+ * for the next number while the name is taken. */
+unsigned tp_dump_next_seq(void)
+{
+    return atomic_fetch_add(&dump_seq, 1) + 1;
+}
+
 static void dump_locked(unsigned reasons, uint64_t lock_timeout_ns)
 {
-    unsigned seq = atomic_fetch_add(&dump_seq, 1) + 1;
+    unsigned seq = tp_dump_next_seq();
     tp_dump_write(reasons, seq, lock_timeout_ns);
 }
 

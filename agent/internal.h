@@ -78,6 +78,7 @@ void tp_request_dump(unsigned reason);           /* async-signal-safe */
 void tp_dumper_at_exit(void);
 void tp_dumper_after_fork_child(void);
 pid_t tp_dumper_tid(void);
+unsigned tp_dump_next_seq(void);
 
 /* snapshot.c: registry -> output/threaddump.h data, and the files. */
 struct tp_snapshot;

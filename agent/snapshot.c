@@ -703,6 +703,13 @@ int tp_dump_write(unsigned reasons, unsigned seq, uint64_t lock_timeout_ns)
     int dirfd = open_output_dir(dir, sizeof dir);
     if (dirfd < 0)
         return dirfd;
+    char name[NAME_MAX + 1];
+    for (int tries = 0; tries < 100000; tries++) {
+        snprintf(name, sizeof name, "threadprof.%d.%u.threads.txt", (int)getpid(), seq);
+        if (faccessat(dirfd, name, F_OK, AT_SYMLINK_NOFOLLOW) != 0)
+            break;
+        seq = tp_dump_next_seq();   /* an earlier image of this pid wrote it */
+    }
     int r = tp_snapshot_take(&snap, lock_timeout_ns, 0);
     if (r != 0) {
         close(dirfd);
@@ -712,8 +719,6 @@ int tp_dump_write(unsigned reasons, unsigned seq, uint64_t lock_timeout_ns)
     snap.seq = seq;
     reason_text(reasons, snap.reason, sizeof snap.reason);
 
-    char name[NAME_MAX + 1];
-    snprintf(name, sizeof name, "threadprof.%d.%u.threads.txt", (int)snap.pid, seq);
     tp_outfile_t f;
     r = tp_outfile_create(&f, dirfd, name);
     if (r == 0) {

@@ -333,6 +333,28 @@ START_TEST(dump_fork_single_threaded_child)
 }
 END_TEST
 
+/* exec keeps the pid: the new image numbers its dumps after the old
+ * image's instead of overwriting them. */
+START_TEST(dump_exec_keeps_earlier_dumps)
+{
+    tu_proc_t p;
+    memset(&p, 0, sizeof p);
+    tu_start(&p, "reexec", NULL);
+    int status = tu_finish(&p, 0, WAIT_MS);
+    ck_assert_int_eq(WEXITSTATUS(status), 0);
+    ck_assert_str_eq(p.out, "second image\n");
+    char *first = tu_wait_dump(&p, p.pid, 1, 1000);
+    tu_assert_match(first, "^reason: signal SIGUSR2$");
+    tu_assert_match(first, "^command: .*/reexec$");
+    char *second = tu_wait_dump(&p, p.pid, 2, 1000);
+    tu_assert_match(second, "^reason: exit$");
+    tu_assert_match(second, "^command: .*/reexec second$");
+    free(first);
+    free(second);
+    tu_cleanup(&p);
+}
+END_TEST
+
 static Suite *dump_suite(void)
 {
     Suite *s = suite_create("dump");
@@ -350,6 +372,7 @@ static Suite *dump_suite(void)
     tcase_add_test(tc, dump_interval);
     tcase_add_test(tc, dump_fork_child_own_pid);
     tcase_add_test(tc, dump_fork_single_threaded_child);
+    tcase_add_test(tc, dump_exec_keeps_earlier_dumps);
     suite_add_tcase(s, tc);
     return s;
 }
