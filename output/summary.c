@@ -41,32 +41,32 @@
 
 #define MAX_INLINE 8
 
-void tp_summary_site(uintptr_t pc, char *buf, size_t len)
+/* The innermost source-level function of a call site and where it is:
+ * "f (file:line)", or with at "f at file:line"; module+offset without
+ * line information. */
+static void format_site(uintptr_t pc, int at, char *buf, size_t len)
 {
     tp_sym_frame_t fr[MAX_INLINE];
     tp_sym_resolve(pc, 1, fr, MAX_INLINE);
     const char *name = fr[0].function ? fr[0].function : "??";
     if (fr[0].file != NULL)
-        snprintf(buf, len, "%s (%s:%d)", name, fr[0].file, fr[0].line);
+        snprintf(buf, len, at ? "%s at %s:%d" : "%s (%s:%d)", name, fr[0].file,
+                 fr[0].line);
     else if (fr[0].module != NULL)
-        snprintf(buf, len, "%s (%s+0x%lx)", name, fr[0].module,
-                 (unsigned long)fr[0].module_offset);
+        snprintf(buf, len, at ? "%s in %s+0x%lx" : "%s (%s+0x%lx)", name,
+                 fr[0].module, (unsigned long)fr[0].module_offset);
     else
         snprintf(buf, len, "%s", name);
 }
 
+void tp_summary_site(uintptr_t pc, char *buf, size_t len)
+{
+    format_site(pc, 0, buf, len);
+}
+
 void tp_summary_site_at(uintptr_t pc, char *buf, size_t len)
 {
-    tp_sym_frame_t fr[MAX_INLINE];
-    tp_sym_resolve(pc, 1, fr, MAX_INLINE);
-    const char *name = fr[0].function ? fr[0].function : "??";
-    if (fr[0].file != NULL)
-        snprintf(buf, len, "%s at %s:%d", name, fr[0].file, fr[0].line);
-    else if (fr[0].module != NULL)
-        snprintf(buf, len, "%s in %s+0x%lx", name, fr[0].module,
-                 (unsigned long)fr[0].module_offset);
-    else
-        snprintf(buf, len, "%s", name);
+    format_site(pc, 1, buf, len);
 }
 
 void tp_summary_duration(uint64_t ns, char *buf, size_t len)

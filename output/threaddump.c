@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "output/summary.h"
 #include "symbolizer/symbolizer.h"
 
 #define MAX_INLINE 8
@@ -159,16 +160,9 @@ static void write_created_by(tp_sink_t *s, const tp_snap_thread_t *t, int with_a
 /* "take_a (/src/abba.c:22)": the function and place of a call site. */
 static void write_site(tp_sink_t *s, uintptr_t site)
 {
-    tp_sym_frame_t fr[MAX_INLINE];
-    tp_sym_resolve(site, 1, fr, MAX_INLINE);
-    const char *name = fr[0].function ? fr[0].function : "??";
-    if (fr[0].file != NULL)
-        tp_sink_printf(s, "%s (%s:%d)", name, fr[0].file, fr[0].line);
-    else if (fr[0].module != NULL)
-        tp_sink_printf(s, "%s (%s+0x%lx)", name, fr[0].module,
-                       (unsigned long)fr[0].module_offset);
-    else
-        tp_sink_printf(s, "%s", name);
+    char text[4096];
+    tp_summary_site(site, text, sizeof text);
+    tp_sink_puts(s, text);
 }
 
 static const char *lock_kind_name(int kind)
