@@ -125,6 +125,11 @@ typedef struct tp_thread {
     } scache[TP_SCACHE];
     uint64_t rng;
 
+    /* Owner only: blocking system calls for the block profile.  One call
+     * in TP_SYSCALL_TIMED_EVERY is timed precisely (timed_ns != 0). */
+    uint32_t syscall_countdown;
+    uint64_t timed_ns;
+
     /* Owner only (agent/lockorder.c, THREADPROF_LOCK_ORDER): lock-order
      * edges (held lock -> lock taken) this thread already knows are in
      * the global graph, direct-mapped; valid while epoch matches the
@@ -199,6 +204,13 @@ TP_INLINE uint64_t tp_now_coarse(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+TP_INLINE uint64_t tp_now_ns_inline(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 /* Returns the thread to pass to tp_wait_end, or NULL when this call is not
  * tracked (then tp_wait_end(NULL) is a no-op).  Must be a macro-like
  * always-inline so that TP_SAVE_REGS captures the hook's own frame. */
@@ -222,6 +234,7 @@ TP_INLINE uint64_t tp_now_coarse(void)
                 tp_w_->obj2 = (o2);                                           \
                 tp_w_->arg = (long)(a);                                       \
                 tp_w_->since_ns = tp_now_coarse();                            \
+                tp_syscall_wait_begin(tp_w_, (st));                           \
                 atomic_store_explicit(&tp_w_->park, TP_PARK_PARKED,           \
                                       memory_order_release);                  \
             }                                                                 \
@@ -229,19 +242,55 @@ TP_INLINE uint64_t tp_now_coarse(void)
         tp_w_;                                                                \
     })
 
-TP_INLINE void tp_wait_end(tp_thread_t *t)
+/* Blocking system calls in the block profile (agent/lockprof.c).  Every
+ * such wait reads the coarse clock again when it ends (~7 ns): one that
+ * lasted a clock tick (4 ms) or more is recorded with that length.  One
+ * in TP_SYSCALL_TIMED_EVERY is also timed precisely and, when shorter,
+ * sampled by Go's rule and weighted by TP_SYSCALL_TIMED_EVERY: short
+ * waits are estimated, long ones never missed, and the precise clock's
+ * cost (~20 ns) is paid by one call in 64. */
+#define TP_SYSCALL_TIMED_EVERY 64
+extern uint64_t tp_block_rate_ns;     /* 0: block profile off */
+void tp__syscall_wait_done(tp_thread_t *t, uint64_t coarse_ns, uintptr_t site,
+                           uintptr_t sp);
+
+TP_INLINE int tp_state_is_syscall(uint32_t st)
 {
-    if (t == NULL)
-        return;
-    uint32_t expected = TP_PARK_PARKED;
-    if (TP_UNLIKELY(!atomic_compare_exchange_strong_explicit(
-            &t->park, &expected, TP_PARK_IDLE, memory_order_acq_rel,
-            memory_order_relaxed)))
-        tp__wait_end_slow(t);
-    t->state = TP_ST_RUNNING;
-    atomic_signal_fence(memory_order_seq_cst);
-    t->depth = 0;
+    return st >= TP_ST_FDIO && st <= TP_ST_FILELOCK;
 }
+
+/* Called when a wait begins (tp_wait_begin): picks the calls timed
+ * precisely. */
+TP_INLINE void tp_syscall_wait_begin(tp_thread_t *t, uint32_t st)
+{
+    if (tp_state_is_syscall(st) && tp_block_rate_ns != 0 &&
+        TP_UNLIKELY(t->syscall_countdown-- == 0)) {
+        t->syscall_countdown = TP_SYSCALL_TIMED_EVERY - 1;
+        t->timed_ns = tp_now_ns_inline();
+    }
+}
+
+#define tp_wait_end(tw_)                                                      \
+    do {                                                                      \
+        tp_thread_t *tp_e_ = (tw_);                                           \
+        if (tp_e_ == NULL)                                                    \
+            break;                                                            \
+        uint32_t tp_x_ = TP_PARK_PARKED;                                      \
+        if (TP_UNLIKELY(!atomic_compare_exchange_strong_explicit(             \
+                &tp_e_->park, &tp_x_, TP_PARK_IDLE, memory_order_acq_rel,     \
+                memory_order_relaxed)))                                       \
+            tp__wait_end_slow(tp_e_);                                         \
+        if (tp_state_is_syscall(tp_e_->state) && tp_block_rate_ns != 0) {     \
+            uint64_t tp_c_ = tp_now_coarse() - tp_e_->since_ns;               \
+            if (TP_UNLIKELY(tp_c_ != 0 || tp_e_->timed_ns != 0))              \
+                tp__syscall_wait_done(tp_e_, tp_c_,                           \
+                    (uintptr_t)__builtin_return_address(0),                   \
+                    (uintptr_t)__builtin_frame_address(0));                   \
+        }                                                                     \
+        tp_e_->state = TP_ST_RUNNING;                                         \
+        atomic_signal_fence(memory_order_seq_cst);                            \
+        tp_e_->depth = 0;                                                     \
+    } while (0)
 
 TP_INLINE void tp_wait_cleanup(tp_thread_t **w)
 {

@@ -42,8 +42,12 @@
  * glibc word says nothing cheap about waiters, appear in the block
  * profile only); releases done inside glibc where no hook sees them
  * (pthread_cond_wait's unlock is seen, see hooks/cond.c) leave the older
- * release stack in place; blocking system calls (read, poll, ...) are not
- * in the block profile yet.
+ * release stack in place.  Blocking system calls (fd I/O, poll, epoll,
+ * wait, sigwait, file locks) are in the block profile through
+ * tp__syscall_wait_done(): every one that lasts a coarse clock tick (4 ms)
+ * or more, and one in 64 of the shorter ones, timed precisely and
+ * weighted by 64 (an unbiased estimate that keeps the precise clock off
+ * most calls).
  */
 #include <errno.h>
 #include <gnu/libc-version.h>
@@ -109,10 +113,13 @@ static uint64_t block_rate;                /* 0: block profile off */
 /* glibc's mutex word layout is known (>= 2.34): unlockers are blamed. */
 static int layout_ok;
 
+uint64_t tp_block_rate_ns;
+
 void tp_lockprof_init(void)
 {
     mutex_fraction = tp_config.mutex_fraction;
     block_rate = tp_config.block_rate_ns;
+    tp_block_rate_ns = block_rate;
     /* The waiters hint of agent.h reads __data.__lock, whose meaning is
      * glibc's, not an API.  It has been the same for a long time; it is
      * trusted from 2.34 (the release that merged libpthread into libc, the
@@ -245,6 +252,23 @@ static uint32_t stack_id(tables_t *t, uintptr_t site, uintptr_t sp)
         c->hits = 0;
     }
     return id;
+}
+
+/* Adds one sampled wait of d ns, standing for `weight` waits like it, to
+ * a stack's block counters, scaled back as Go's saveblockevent() does: a
+ * wait shorter than the rate stands for rate/d waits of rate ns in all. */
+static void add_block(tables_t *t, uint32_t id, uint64_t d, uint64_t weight)
+{
+    stack_entry_t *e = &t->stacks[id - 1];
+    if (d >= block_rate) {
+        atomic_fetch_add_explicit(&e->block_mcount, MILLI * weight, memory_order_relaxed);
+        atomic_fetch_add_explicit(&e->block_delay, d * weight, memory_order_relaxed);
+    } else {
+        atomic_fetch_add_explicit(&e->block_mcount, block_rate * MILLI / d * weight,
+                                  memory_order_relaxed);
+        atomic_fetch_add_explicit(&e->block_delay, block_rate * weight,
+                                  memory_order_relaxed);
+    }
 }
 
 static uint64_t random64(void)
@@ -405,19 +429,40 @@ void tp_lockwait_end(tp_lockwait_t *w, int kind, const void *obj)
     }
     /* Block profile: Go's blocksampled() and saveblockevent(). */
     if (block_rate > 0 && w->stack != 0 &&
-        (d >= block_rate || random64() % block_rate <= d)) {
-        stack_entry_t *e = &t->stacks[w->stack - 1];
-        if (d >= block_rate) {
-            atomic_fetch_add_explicit(&e->block_mcount, MILLI, memory_order_relaxed);
-            atomic_fetch_add_explicit(&e->block_delay, d, memory_order_relaxed);
-        } else {
-            atomic_fetch_add_explicit(&e->block_mcount, block_rate * MILLI / d,
-                                      memory_order_relaxed);
-            atomic_fetch_add_explicit(&e->block_delay, block_rate,
-                                      memory_order_relaxed);
-        }
-    }
+        (d >= block_rate || random64() % block_rate <= d))
+        add_block(t, w->stack, d, 1);
 out:
+    errno = saved;
+}
+
+/* A blocking system call ended (agent.h, tp_wait_end): it lasted a coarse
+ * clock tick or more (coarse_ns != 0, every such call comes here), or it
+ * was the one call in TP_SYSCALL_TIMED_EVERY timed precisely, which then
+ * stands for that many calls.  Go's rule and scaling as for lock waits. */
+void tp__syscall_wait_done(tp_thread_t *th, uint64_t coarse_ns, uintptr_t site,
+                           uintptr_t sp)
+{
+    uint64_t timed = th->timed_ns;
+    th->timed_ns = 0;
+    if (tp_in_agent || block_rate == 0)
+        return;
+    int saved = errno;
+    uint64_t d = coarse_ns;
+    uint64_t weight = 1;
+    if (timed != 0) {
+        uint64_t now = tp_now_ns();
+        d = now > timed ? now - timed : 1;
+        if (coarse_ns == 0)
+            weight = TP_SYSCALL_TIMED_EVERY;
+    }
+    tables_t *t = get_tables();
+    if (t != NULL && (d >= block_rate || random64() % block_rate <= d)) {
+        uint32_t id = stack_id(t, site, sp);
+        if (id != 0)
+            add_block(t, id, d, weight);
+        else
+            atomic_fetch_add_explicit(&dropped_events, 1, memory_order_relaxed);
+    }
     errno = saved;
 }
 

@@ -309,6 +309,33 @@ START_TEST(profiles_summary_names_hot_lock)
 }
 END_TEST
 
+/* Blocking system calls are in the block profile, with their length: a
+ * read that blocked ~150 ms, a poll that timed out after 100 ms, and
+ * reads that never block but are sampled in proportion. */
+START_TEST(profiles_block_has_system_calls)
+{
+    tu_proc_t p;
+    memset(&p, 0, sizeof p);
+    tu_start(&p, "syscalls", NULL);
+    tu_wait_output(&p, "ready", WAIT_MS);
+    kill(p.pid, SIGUSR2);
+    free(tu_wait_dump(&p, p.pid, 1, WAIT_MS));
+    char file[PATH_MAX];
+    profile_path(&p, p.pid, 1, "block", file, sizeof file);
+    wait_file(&p, file);
+    char *top = top_delay(&p, file);
+    uint64_t rd = flat_ns(top, "pipe_reader"), pl = flat_ns(top, "poller");
+    ck_assert_msg(rd >= 100000000u && rd < 2000000000u, "pipe_reader %llu ns:\n%.3000s",
+                  (unsigned long long)rd, top);
+    ck_assert_msg(pl >= 80000000u && pl < 2000000000u, "poller %llu ns:\n%.3000s",
+                  (unsigned long long)pl, top);
+    ck_assert_msg(flat_ns(top, "zero_reader") > 0, "no zero_reader:\n%.3000s", top);
+    free(top);
+    tu_finish(&p, SIGKILL, WAIT_MS);
+    tu_cleanup(&p);
+}
+END_TEST
+
 /* 10,000 distinct mutexes, each contended once: the program's result
  * is unchanged, the tables hold thousands of locks within their caps, the
  * summary says how full they are, and the profiles read back. */
@@ -386,6 +413,7 @@ static Suite *suite(void)
     tcase_add_test(tc, profiles_summary_names_hot_lock);
     tcase_add_test(tc, profiles_summary_names_deadlocked_threads);
     tcase_add_test(tc, profiles_many_mutexes_bounded);
+    tcase_add_test(tc, profiles_block_has_system_calls);
     suite_add_tcase(s, tc);
     return s;
 }
