@@ -451,7 +451,6 @@ tp_start_t *tp_thread_prepare(void *(*fn)(void *), void *arg, int detached);
 void tp_thread_abandon(tp_start_t *s);
 /* Runs in the new thread: registers it and calls the host's routine. */
 void *tp_thread_trampoline(void *start);
-void tp_thread_created(tp_start_t *s, pthread_t th);
 void tp_thread_joined(pthread_t th);
 void tp_thread_detached(pthread_t th);
 
@@ -466,8 +465,6 @@ void tp_main_starting(void);
 
 /* 0 when the trigger signal is disabled or was given up to the host. */
 extern volatile int tp_trigger_signo;
-/* Whether the agent currently keeps the trigger blocked in host threads. */
-int tp_trigger_owned(void);
 /* Host-facing views used by hooks/signals.c; each returns the real
  * function's result and sets errno like it. */
 int tp_trigger_sigaction(int sig, const struct sigaction *act,

@@ -239,11 +239,6 @@ void tp__start_dump_thread_lazily(void)
         start_dump_thread();
 }
 
-void tp_dumper_at_exit(void)
-{
-    on_exit_dump();
-}
-
 void tp_dumper_after_fork_child(void)
 {
     sem_init(&wake_sem, 0, 0);

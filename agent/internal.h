@@ -36,6 +36,7 @@ tp_thread_t *tp_registry_alloc(void);            /* zeroed, not linked */
 void tp_registry_free(tp_thread_t *t);           /* lock held */
 void tp_registry_link(tp_thread_t *t);           /* lock held */
 tp_thread_t *tp_registry_first(void);            /* lock held: live threads */
+tp_thread_t *tp_registry_next(tp_thread_t *t);  /* lock held: NULL after the last */
 size_t tp_registry_exited_unjoined(void);        /* lock held */
 tp_thread_t *tp_registry_find_pthread(pthread_t th, int exited); /* lock held */
 tp_thread_t *tp_registry_find_tid(pid_t tid);    /* lock held, live only */
@@ -59,7 +60,6 @@ int tp_addr_in_agent(uintptr_t addr);            /* in our module's memory */
 void tp_trigger_init(void);
 void tp_trigger_dump_thread_setup(void);  /* in the dump thread */
 void tp_trigger_dump_thread_poll(void);   /* dump thread: apply a release */
-void tp_trigger_after_fork_child(void);
 /* The host's belief about the trigger in this thread's mask; a new
  * thread inherits its creator's. */
 int tp__trigger_host_view(void);
@@ -75,7 +75,6 @@ enum {
 };
 void tp_dumper_init(void);
 void tp_request_dump(unsigned reason);           /* async-signal-safe */
-void tp_dumper_at_exit(void);
 void tp_dumper_after_fork_child(void);
 pid_t tp_dumper_tid(void);
 unsigned tp_dump_next_seq(void);

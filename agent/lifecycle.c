@@ -53,12 +53,6 @@ void tp_thread_abandon(tp_start_t *s)
     errno = saved;
 }
 
-void tp_thread_created(tp_start_t *s, pthread_t th)
-{
-    (void)s;
-    (void)th;
-}
-
 void *tp_thread_trampoline(void *arg)
 {
     tp_start_t *s = arg;

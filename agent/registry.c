@@ -125,8 +125,7 @@ tp_thread_t *tp_registry_first(void)
 }
 
 /* The list is circular around a sentinel; callers walk with this. */
-tp_thread_t *tp__registry_next(tp_thread_t *t);
-tp_thread_t *tp__registry_next(tp_thread_t *t)
+tp_thread_t *tp_registry_next(tp_thread_t *t)
 {
     return t->next == &live ? NULL : t->next;
 }

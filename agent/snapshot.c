@@ -46,12 +46,6 @@ typedef struct raw_wait {
     int fds[POLL_FDS_SHOWN];
 } raw_wait_t;
 
-static tp_thread_t *next_live(tp_thread_t *t)
-{
-    extern tp_thread_t *tp__registry_next(tp_thread_t *);
-    return tp__registry_next(t);
-}
-
 static void read_small_file(const char *path, char *buf, size_t len)
 {
     buf[0] = '\0';
@@ -509,7 +503,7 @@ int tp_snapshot_take(tp_snapshot_t *snap, uint64_t lock_timeout_ns, int light)
         tp_registry_lock();
     }
     size_t cap = 0;
-    for (tp_thread_t *t = tp_registry_first(); t; t = next_live(t))
+    for (tp_thread_t *t = tp_registry_first(); t; t = tp_registry_next(t))
         cap++;
     size_t bytes = cap * (sizeof(tp_snap_thread_t) + sizeof(raw_wait_t)) + 1;
     void *mem = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
@@ -525,7 +519,7 @@ int tp_snapshot_take(tp_snapshot_t *snap, uint64_t lock_timeout_ns, int light)
     uint32_t tick = tp_tick;
     pid_t self = tp_gettid();
     size_t n = 0;
-    for (tp_thread_t *t = tp_registry_first(); t && n < cap; t = next_live(t)) {
+    for (tp_thread_t *t = tp_registry_first(); t && n < cap; t = tp_registry_next(t)) {
         tp_snap_thread_t *st = &snap->threads[n];
         st->tid = t->tid;
         st->state = TP_ST_RUNNING;

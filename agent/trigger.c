@@ -105,11 +105,6 @@ void tp_trigger_init(void)
     }
 }
 
-int tp_trigger_owned(void)
-{
-    return tp_trigger_signo != 0 && owned;
-}
-
 void tp_trigger_dump_thread_setup(void)
 {
     /* The dump thread takes no host signal, only the trigger. */
@@ -127,11 +122,6 @@ void tp_trigger_dump_thread_poll(void)
         sigfillset(&all);
         sys_pthread_sigmask(SIG_SETMASK, &all, NULL);
     }
-}
-
-void tp_trigger_after_fork_child(void)
-{
-    /* The mask and handler are inherited; nothing to redo. */
 }
 
 int tp_trigger_sigaction(int sig, const struct sigaction *act,
