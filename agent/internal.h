@@ -40,6 +40,7 @@ tp_thread_t *tp_registry_next(tp_thread_t *t);  /* lock held: NULL after the las
 size_t tp_registry_exited_unjoined(void);        /* lock held */
 tp_thread_t *tp_registry_find_pthread(pthread_t th, int exited); /* lock held */
 tp_thread_t *tp_registry_find_tid(pid_t tid);    /* lock held, live only */
+tp_thread_t *tp_registry_lookup_tid(pid_t tid);  /* lock-free; NULL if unsure */
 void tp_registry_register_self(tp_thread_t *t);  /* key destructor + tp_self */
 void tp_registry_after_fork_child(void);
 void tp_registry_adopt_existing(void);           /* /proc/self/task at start */

@@ -2,8 +2,9 @@
  * lockprof: Go's mutex and block profiles for pthread programs.
  *
  * Events come only from slow paths (agent.h): a lock hook whose try
- * failed, a cond/sem/barrier/join wait, an unlock whose mutex word says
- * others wait.  Each wait is timed with CLOCK_MONOTONIC around the real
+ * failed, a cond/sem/barrier/join wait, an unlock whose held-list entry
+ * is marked contended (agent.h) and whose mutex word confirms that others
+ * wait.  Each wait is timed with CLOCK_MONOTONIC around the real
  * call; the waiter's stack goes to the block profile (Go: the code that
  * waited) and, for mutexes, the stack that last released the mutex while
  * others waited goes to the mutex profile with the waiter's delay (Go:

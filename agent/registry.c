@@ -31,6 +31,39 @@ static size_t exited_count;
 static tp_thread_t *free_list;
 static pthread_key_t exit_key;
 
+/* tid -> record, direct-mapped on the low bits of the tid, for the one
+ * lookup a hot-ish path needs: a thread that starts waiting for a mutex
+ * finds the holder glibc names in the mutex (tp__held_mark_holder).  A
+ * collision just misses (callers verify the tid); records are never
+ * unmapped, so a stale pointer is still readable memory. 512 KB of
+ * zero pages, touched only where tids fall. */
+#define TID_SLOTS 65536
+static tp_thread_t *tid_slots[TID_SLOTS];
+
+static void index_tid(tp_thread_t *t)
+{
+    if (t->tid > 0)
+        __atomic_store_n(&tid_slots[(unsigned)t->tid % TID_SLOTS], t, __ATOMIC_RELEASE);
+}
+
+static void unindex_tid(tp_thread_t *t)
+{
+    tp_thread_t *expected = t;
+    if (t->tid > 0)
+        __atomic_compare_exchange_n(&tid_slots[(unsigned)t->tid % TID_SLOTS], &expected,
+                                    NULL, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+}
+
+tp_thread_t *tp_registry_lookup_tid(pid_t tid)
+{
+    if (tid <= 0)
+        return NULL;
+    tp_thread_t *t = __atomic_load_n(&tid_slots[(unsigned)tid % TID_SLOTS], __ATOMIC_ACQUIRE);
+    if (t != NULL && __atomic_load_n(&t->tid, __ATOMIC_RELAXED) == tid)
+        return t;
+    return NULL;
+}
+
 static void on_thread_exit(void *arg);
 
 void tp_registry_init(void)
@@ -109,7 +142,8 @@ void tp_registry_free(tp_thread_t *t)
         unlink_thread(t);
     if (t->flags & TP_TF_EXITED)
         exited_count--;
-    t->tid = 0;
+    unindex_tid(t);
+    __atomic_store_n(&t->tid, 0, __ATOMIC_RELAXED);
     t->next = free_list;
     free_list = t;
 }
@@ -117,6 +151,7 @@ void tp_registry_free(tp_thread_t *t)
 void tp_registry_link(tp_thread_t *t)
 {
     push(&live, t);
+    index_tid(t);
 }
 
 tp_thread_t *tp_registry_first(void)
@@ -146,6 +181,9 @@ tp_thread_t *tp_registry_find_pthread(pthread_t th, int in_exited)
 
 tp_thread_t *tp_registry_find_tid(pid_t tid)
 {
+    tp_thread_t *indexed = tp_registry_lookup_tid(tid);
+    if (indexed != NULL && !(indexed->flags & TP_TF_EXITED))
+        return indexed;
     for (tp_thread_t *t = live.next; t != &live; t = t->next)
         if (t->tid == tid)
             return t;
@@ -274,6 +312,7 @@ void tp_registry_after_fork_child(void)
     exited_count = 0;
     if (me != NULL) {
         me->tid = tp_gettid();
+        index_tid(me);
         me->flags |= TP_TF_MAIN;
         me->parent_tid = 0;
         me->park = TP_PARK_IDLE;

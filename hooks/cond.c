@@ -27,8 +27,7 @@ TP_REAL_DECL(pthread_cond_clockwait);
     int r;                                                                    \
     uintptr_t site_ = (uintptr_t)__builtin_return_address(0);                 \
     tp_lockwait_t w_;                                                         \
-    tp_held_pop(m);                                                           \
-    if (tp_mutex_has_waiters(m))                                              \
+    if (tp_held_pop(m))                                                       \
         tp__mutex_release_contended(m, site_);                                \
     tp_lockwait_begin(&w_, site_);                                            \
     {                                                                         \
@@ -37,6 +36,7 @@ TP_REAL_DECL(pthread_cond_clockwait);
     }                                                                         \
     tp_lockwait_end(&w_, TP_LW_OTHER, c);                                     \
     tp_held_push(m, TP_LOCK_MUTEX, site_);                                    \
+    tp__held_mark_last();   /* glibc too assumes waiters after a cond wait */ \
     return r
 
 TP_HOOK int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)

@@ -29,6 +29,16 @@ TP_INLINE int acquired(pthread_mutex_t *m, int r, uintptr_t site)
     return r;
 }
 
+/* Taken after waiting: others may still wait (mutex_unlock below). */
+static int acquired_after_wait(pthread_mutex_t *m, int r, uintptr_t site)
+{
+    if (r == 0 || r == EOWNERDEAD) {
+        tp_held_push(m, TP_LOCK_MUTEX, site);
+        tp__held_mark_last();
+    }
+    return r;
+}
+
 /* A trylock: on the held list, but no lock-order edge (agent.h). */
 TP_INLINE int acquired_try(pthread_mutex_t *m, int r, uintptr_t site)
 {
@@ -51,12 +61,13 @@ static TP_COLD int lock_slow(pthread_mutex_t *m, uintptr_t site)
     tp_lockwait_t w;
     tp_lock_order_attempt(m, TP_LOCK_MUTEX, site);
     tp_lockwait_begin(&w, site);
+    tp__mutex_mark_holder(m);
     {
         TP_WAIT_SCOPE(TP_ST_MUTEX, "pthread_mutex_lock", m, NULL, 0);
         r = TP_REAL(pthread_mutex_lock)(m);
     }
     waited(&w, m, r);
-    return acquired(m, r, site);
+    return acquired_after_wait(m, r, site);
 }
 
 static TP_COLD int timedlock_slow(pthread_mutex_t *m, clockid_t clock,
@@ -67,6 +78,7 @@ static TP_COLD int timedlock_slow(pthread_mutex_t *m, clockid_t clock,
     tp_lockwait_t w;
     tp_lock_order_attempt(m, TP_LOCK_MUTEX, site);
     tp_lockwait_begin(&w, site);
+    tp__mutex_mark_holder(m);
     if (clocked) {
         TP_WAIT_SCOPE(TP_ST_MUTEX, "pthread_mutex_clocklock", m, NULL, 0);
         r = TP_REAL(pthread_mutex_clocklock)(m, clock, abstime);
@@ -75,7 +87,7 @@ static TP_COLD int timedlock_slow(pthread_mutex_t *m, clockid_t clock,
         r = TP_REAL(pthread_mutex_timedlock)(m, abstime);
     }
     waited(&w, m, r);
-    return acquired(m, r, site);
+    return acquired_after_wait(m, r, site);
 }
 
 TP_HOOK int pthread_mutex_lock(pthread_mutex_t *m)
@@ -112,12 +124,12 @@ TP_HOOK int pthread_mutex_clocklock(pthread_mutex_t *m, clockid_t clock,
 /* The lock leaves the held list before the real unlock so that the real
  * call is a tail call.  An unlock that fails (EPERM: not the owner) is of
  * a mutex this thread does not have on its list, so nothing is lost.
- * When others wait, the releasing stack is noted before the real unlock
- * wakes one of them, so the waiter finds it (agent/lockprof.c). */
+ * When others wait (the entry is marked, agent.h), the releasing stack is
+ * noted before the real unlock wakes one of them, so the waiter finds it
+ * (agent/lockprof.c). */
 TP_HOOK int pthread_mutex_unlock(pthread_mutex_t *m)
 {
-    tp_held_pop(m);
-    if (tp_mutex_has_waiters(m))
+    if (tp_held_pop(m))
         tp__mutex_release_contended(m, SITE());
     return TP_REAL(pthread_mutex_unlock)(m);
 }

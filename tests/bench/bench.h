@@ -82,9 +82,10 @@ static inline long bench_parse_count(const char *s)
 
 
 /* Runs op iters/20 times to warm up, then iters times timed; prints the
- * line scripts/bench reads: "value=<per op> unit=<unit> agent=<0|1>". */
-static inline void bench_run(void (*op)(long), long iters, double unit_ns,
-                             const char *unit)
+ * line scripts/bench reads: "value=<per op> unit=<unit> agent=<0|1>",
+ * followed by extra (more key=value fields) when not NULL. */
+static inline void bench_run_extra(void (*op)(long), long iters, double unit_ns,
+                                   const char *unit, const char *extra)
 {
     for (long i = 0; i < iters / 20; i++)
         op(i);
@@ -92,9 +93,22 @@ static inline void bench_run(void (*op)(long), long iters, double unit_ns,
     for (long i = 0; i < iters; i++)
         op(i);
     double t1 = bench_now_ns();
-    if (printf("value=%.2f unit=%s agent=%d\n",
+    if (printf("value=%.2f unit=%s agent=%d%s%s\n",
                (t1 - t0) / (double)iters / unit_ns, unit,
-               bench_agent_loaded()) < 0 || fflush(stdout) != 0)
+               bench_agent_loaded(), extra ? " " : "", extra ? extra : "") < 0 ||
+        fflush(stdout) != 0)
         bench_die("stdout", errno);
+}
+
+static inline void bench_run(void (*op)(long), long iters, double unit_ns,
+                             const char *unit)
+{
+    bench_run_extra(op, iters, unit_ns, unit, NULL);
+}
+
+static inline int bench_cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
 }
 #endif
