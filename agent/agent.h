@@ -328,8 +328,10 @@ void tp__lock_order_acquire(tp_thread_t *t, uint32_t n, const void *lock,
  * same address initialised again is a new lock.  errno is preserved. */
 void tp__lock_order_forget(const void *lock);
 
-/* A lock is being destroyed (pthread_mutex_destroy, pthread_rwlock_destroy):
- * one predictable branch when lock-order checking is off. */
+/* A lock is being destroyed or initialised (pthread_mutex_destroy,
+ * pthread_mutex_init and their rwlock twins): whatever was known about
+ * the address belonged to another lock.  One predictable branch when
+ * lock-order checking is off. */
 TP_INLINE void tp_lock_destroyed(const void *lock)
 {
     if (TP_UNLIKELY(tp__lock_order_on))

@@ -43,10 +43,15 @@ pid_t tp_dumper_tid(void)
 }
 
 
+/* The real sem_post, resolved before the dump thread starts: the trigger
+ * signal's handler posts, and through the interposed sem_post it would
+ * resolve the real one with dlsym, which a handler must not call. */
+static int (*post_wake)(sem_t *);
+
 void tp_request_dump(unsigned reason)
 {
     if (atomic_fetch_or(&pending, reason) == 0)
-        sem_post(&wake_sem);
+        (post_wake != NULL ? post_wake : sem_post)(&wake_sem);
 }
 
 /* The next sequence number (the caller holds the dump lock).  A pid keeps
@@ -220,6 +225,7 @@ static int dump_thread_wanted(void)
 
 void tp_dumper_init(void)
 {
+    post_wake = (int (*)(sem_t *))tp__real("sem_post", NULL);
     sem_init(&wake_sem, 0, 0);
     atexit(on_exit_dump);
     if (dump_thread_wanted())

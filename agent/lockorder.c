@@ -27,12 +27,13 @@
  * more on (24.2/23.2 ns, 30.7/26.4 ns), over the ~1 ns budget.
  * Hence off by default (config.h); README.md says the same.
  *
- * Identity.  A destroyed lock (pthread_mutex_destroy, pthread_rwlock_
- * destroy) loses its edges (tombstoned) and every thread's cache is
- * flushed (a global epoch), so the same address initialised again is a
- * new lock.  A lock whose memory is freed and reused without a destroy
- * (legal for a default mutex) stays the old lock: its edges may join
- * edges of the new object's lock and report a cycle that is not there.
+ * Identity.  A destroyed or initialised lock (pthread_mutex_destroy,
+ * pthread_mutex_init and their rwlock twins) loses its edges (tombstoned)
+ * and every thread's cache is flushed (a global epoch), so the same
+ * address initialised again is a new lock, destroyed before or not.  A
+ * lock whose memory is reused with neither (a static initializer assigned,
+ * legal for a default mutex) stays the old lock: its edges may join edges
+ * of the new object's lock and report a cycle that is not there.
  *
  * Storage: one lazily mmap'd block, never malloc, so host threads never
  * allocate.  Edges: open addressing on (A, B), EDGE_CAP at most (live and

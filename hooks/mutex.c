@@ -6,8 +6,8 @@
  * the mutex is taken does the thread record that it waits.  The real
  * error codes (EDEADLK, EOWNERDEAD, EINVAL…) come back untouched: a
  * trylock that fails with anything but EBUSY fails the same way as lock.
- * Destroy is seen only so that lock-order checking (agent/lockorder.c)
- * treats a re-initialised mutex as a new lock.
+ * Init and destroy are seen only so that a mutex initialised again at the
+ * same address is a new lock for lock-order checking (agent/lockorder.c).
  */
 #include "agent/agent.h"
 
@@ -17,6 +17,7 @@ TP_REAL_DECL(pthread_mutex_timedlock);
 TP_REAL_DECL(pthread_mutex_clocklock);
 TP_REAL_DECL(pthread_mutex_unlock);
 TP_REAL_DECL(pthread_mutex_destroy);
+TP_REAL_DECL(pthread_mutex_init);
 
 #define SITE() ((uintptr_t)__builtin_return_address(0))
 
@@ -140,4 +141,13 @@ TP_HOOK int pthread_mutex_destroy(pthread_mutex_t *m)
 {
     tp_lock_destroyed(m);
     return TP_REAL(pthread_mutex_destroy)(m);
+}
+
+/* Whatever the agent knew about this address (a mutex destroyed, or memory
+ * reused without a destroy) belonged to another lock: forgotten before the
+ * real call; result and errno are the real ones. */
+TP_HOOK int pthread_mutex_init(pthread_mutex_t *m, const pthread_mutexattr_t *attr)
+{
+    tp_lock_destroyed(m);
+    return TP_REAL(pthread_mutex_init)(m, attr);
 }

@@ -1,7 +1,7 @@
 /*
  * hooks/rwlock: read and write locking with a try first (see mutex.c),
  * and unlock; every acquisition goes on the thread's held list, so a dump
- * can name the readers a writer waits for.  Destroy is seen for
+ * can name the readers a writer waits for.  Init and destroy are seen for
  * lock-order checking only (see mutex.c).
  */
 #include "agent/agent.h"
@@ -16,6 +16,7 @@ TP_REAL_DECL(pthread_rwlock_clockrdlock);
 TP_REAL_DECL(pthread_rwlock_clockwrlock);
 TP_REAL_DECL(pthread_rwlock_unlock);
 TP_REAL_DECL(pthread_rwlock_destroy);
+TP_REAL_DECL(pthread_rwlock_init);
 
 #define SITE() ((uintptr_t)__builtin_return_address(0))
 
@@ -140,4 +141,10 @@ TP_HOOK int pthread_rwlock_destroy(pthread_rwlock_t *l)
 {
     tp_lock_destroyed(l);   /* a re-initialised rwlock is a new lock */
     return TP_REAL(pthread_rwlock_destroy)(l);
+}
+
+TP_HOOK int pthread_rwlock_init(pthread_rwlock_t *l, const pthread_rwlockattr_t *attr)
+{
+    tp_lock_destroyed(l);   /* a new lock at this address (mutex.c) */
+    return TP_REAL(pthread_rwlock_init)(l, attr);
 }

@@ -14,6 +14,7 @@ TP_REAL_DECL(sem_wait);
 TP_REAL_DECL(sem_trywait);
 TP_REAL_DECL(sem_timedwait);
 TP_REAL_DECL(sem_clockwait);
+TP_REAL_DECL(sem_post);
 TP_REAL_DECL(pthread_barrier_wait);
 
 #define SITE() ((uintptr_t)__builtin_return_address(0))
@@ -68,6 +69,18 @@ TP_HOOK int sem_clockwait(sem_t *s, clockid_t clock, const struct timespec *abst
     if (try_first(s))
         return 0;
     return sem_clockwait_slow(s, SITE(), clock, abstime);
+}
+
+/* Pass-throughs: the semaphore calls are interposed as a family (issue 3),
+ * but a semaphore has no owner, so a post or a try records nothing. */
+TP_HOOK int sem_trywait(sem_t *s)
+{
+    return TP_REAL(sem_trywait)(s);
+}
+
+TP_HOOK int sem_post(sem_t *s)
+{
+    return TP_REAL(sem_post)(s);
 }
 
 TP_HOOK int pthread_barrier_wait(pthread_barrier_t *b)

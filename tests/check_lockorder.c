@@ -4,7 +4,8 @@
  * (it never hangs); the summary of its exit dump must name the inversion
  * with both call sites of both acquisitions, and say none when checking
  * is off, when the order is consistent, or when the mutex was destroyed
- * and initialised again in between (a new lock).  A real deadlock (abba)
+ * and initialised again, or only initialised again, in between (a new
+ * lock).  A real deadlock (abba)
  * is an inversion too.
  */
 #include "tests/testutil.h"
@@ -105,6 +106,18 @@ START_TEST(lockorder_reinitialised_mutex_is_new_lock)
 }
 END_TEST
 
+/* An init alone, with no destroy before it, also makes a new lock. */
+START_TEST(lockorder_initialised_mutex_is_new_lock)
+{
+    tu_proc_t p;
+    char *sum = run(&p, "init", "THREADPROF_LOCK_ORDER=1");
+    tu_assert_match(sum, "^lock-order inversions: none$");
+    tu_assert_match(sum, "^lock-order graph: 1/[0-9]+ edges, 0 dropped$");
+    free(sum);
+    tu_cleanup(&p);
+}
+END_TEST
+
 /* A wait that never ends still leaves its edge: the edges are recorded
  * before a contended lock blocks, so a real deadlock is an inversion too. */
 START_TEST(lockorder_real_deadlock_is_inversion)
@@ -154,6 +167,7 @@ static Suite *lockorder_suite(void)
     tcase_add_test(tc, lockorder_off_says_none);
     tcase_add_test(tc, lockorder_consistent_order_none);
     tcase_add_test(tc, lockorder_reinitialised_mutex_is_new_lock);
+    tcase_add_test(tc, lockorder_initialised_mutex_is_new_lock);
     tcase_add_test(tc, lockorder_real_deadlock_is_inversion);
     suite_add_tcase(s, tc);
     return s;

@@ -2,7 +2,8 @@
  * check_locks: integration tests of what the dump says about locks: the
  * locks each thread holds and where it took them, the readers a writer
  * waits for, deadlocks named first (and dumped by themselves when they
- * persist), and error codes of every mutex type unchanged by the agent.
+ * persist), and error codes of every mutex type, of semaphore try and
+ * post and of locks initialised again unchanged by the agent.
  */
 #include "tests/testutil.h"
 
@@ -127,6 +128,22 @@ START_TEST(locks_error_codes_unchanged)
     tu_assert_match(native.out, "^timedlock held by other thread: ETIMEDOUT$");
     tu_assert_match(native.out, "^robust lock after owner died: EOWNERDEAD$");
     tu_assert_match(native.out, "^recursive unlock unlocked: EPERM$");
+    /* Semaphore try and post pass through: EAGAIN, EOVERFLOW and an
+     * untouched errno on success, as without the agent. */
+    tu_assert_match(native.out, "^sem_trywait at zero: -1 EAGAIN\nsem_post: 0\n"
+                                "sem_trywait after post: 0\n"
+                                "sem_trywait at zero again: -1 EAGAIN$");
+    tu_assert_match(native.out, "^sem_post at max: -1 EOVERFLOW$");
+    /* A mutex or rwlock initialised again after a destroy works. */
+    tu_assert_match(native.out, "^destroy while locked: EBUSY$");
+    tu_assert_match(native.out, "^init after destroy: 0\nlock after init: 0\n"
+                                "unlock after init: 0$");
+    tu_assert_match(native.out, "^rwlock init after destroy: 0\n"
+                                "rwlock rdlock after init: 0$");
+    /* ...and the calls above went through the agent's hooks. */
+    tu_assert_match(native.err, "^interposed:$");
+    tu_assert_match(agent.err, "^interposed: pthread_mutex_init pthread_rwlock_init "
+                               "sem_trywait sem_post$");
     /* After all that, the main thread (in a cond wait) holds nothing. */
     char *e = tu_thread_entry(dump, "mutex_types");
     tu_assert_match(e, "\\[cond wait, ");

@@ -2,9 +2,11 @@
  * lockorder: two mutexes taken in both orders by two threads that never
  * run at the same time, so the program never hangs; the lock-order check
  * must still see the inversion.  Usage: lockorder abba | consistent |
- * reinit.  abba: "order-ab" takes a then b and finishes, then "order-ba"
- * takes b then a.  consistent: both take a then b.  reinit: as abba, but
- * a is destroyed and initialised again in between (a new lock).  Exits 0.
+ * reinit | init.  abba: "order-ab" takes a then b and finishes, then
+ * "order-ba" takes b then a.  consistent: both take a then b.  reinit: as
+ * abba, but a is destroyed and initialised again in between (a new lock).
+ * init: the same with no destroy, only the init (legal for memory no lock
+ * uses any more).  Exits 0.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -56,10 +58,10 @@ int main(int argc, char **argv)
     pthread_t t;
     pthread_create(&t, NULL, order_ab, NULL);
     pthread_join(t, NULL);
-    if (strcmp(mode, "reinit") == 0) {
+    if (strcmp(mode, "reinit") == 0)
         pthread_mutex_destroy(&a);
+    if (strcmp(mode, "reinit") == 0 || strcmp(mode, "init") == 0)
         pthread_mutex_init(&a, NULL);
-    }
     pthread_create(&t, NULL, order_ba, NULL);
     pthread_join(t, NULL);
     printf("done\n");
