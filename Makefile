@@ -32,7 +32,7 @@ UNIT_OBJS  := $(CORE_SRCS:%.c=$(BUILD)/unitobj/%.o)
 
 # Integration suites preload the agent into test programs; the others are
 # unit suites of one module each (the ones `make sanitize` runs).
-INTEGRATION := check_dump check_host check_locks check_lockorder check_profiles check_triggers
+INTEGRATION := check_dump check_heap check_host check_locks check_lockorder check_profiles check_triggers
 UNIT_TESTS  := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/check_*.c))
 UNIT_ONLY   := $(filter-out $(addprefix $(BUILD)/tests/,$(INTEGRATION)),$(UNIT_TESTS))
 PROGRAMS_C  := $(patsubst tests/programs/%.c,$(BUILD)/tests/programs/%,$(wildcard tests/programs/*.c))
@@ -46,7 +46,7 @@ LIB := $(BUILD)/libthreadprof.so
 all: $(LIB)
 
 $(LIB): $(CORE_OBJS) $(HOOK_OBJS)
-	$(CC) -shared -o $@ $^ -Wl,-z,now -Wl,-z,nodelete -Wl,--no-undefined -ldl -lpthread
+	$(CC) -shared -o $@ $^ -Wl,-z,now -Wl,-z,nodelete -Wl,--no-undefined -ldl -lpthread -lm
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)

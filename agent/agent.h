@@ -23,6 +23,8 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "agent/stacktab.h"
+
 #define TP_HOOK     __attribute__((visibility("default")))
 #define TP_LIKELY(x)   __builtin_expect(!!(x), 1)
 #define TP_UNLIKELY(x) __builtin_expect(!!(x), 0)
@@ -72,6 +74,7 @@ enum {
 
 #define TP_CREATE_FRAMES 24
 #define TP_SCACHE 8
+#define TP_HCACHE 32   /* power of two */
 #define TP_OCACHE 64   /* power of two */
 
 /* Locks a thread holds, in acquisition order: what it took, where (the
@@ -128,6 +131,8 @@ typedef struct tp_thread {
         uint32_t id, hits;
     } scache[TP_SCACHE];
     uint64_t rng;
+    /* The same for sampled allocations (agent/heapprof.c). */
+    tp_stack_cache_t hcache[TP_HCACHE];
 
     /* Owner only: blocking system calls for the block profile.  One call
      * in TP_SYSCALL_TIMED_EVERY is timed precisely (timed_ns != 0). */
@@ -149,6 +154,10 @@ typedef struct tp_thread {
 typedef struct tp_tls {
     tp_thread_t *self;   /* this thread's record, NULL when untracked */
     int in_agent;        /* > 0: nested calls go straight to libc */
+    /* Heap sampling (agent/heapprof.c): bytes this thread may still
+     * allocate before the next sampled allocation (0 until seeded). */
+    uint64_t heap_left;
+    uint64_t heap_rng;   /* the gaps' random generator, 0 until seeded */
 } tp_tls_t;
 extern __thread tp_tls_t tp_tls;
 #define tp_self (tp_tls.self)
@@ -429,6 +438,11 @@ void tp_lockwait_begin(tp_lockwait_t *w, uintptr_t site);
  * waited for (a timed-out or failed wait still counts in the block
  * profile, as Go counts a wait however it ends). */
 void tp_lockwait_end(tp_lockwait_t *w, int kind, const void *obj);
+/* A lock is being destroyed or initialised: its per-lock statistics are
+ * retired (the summary still lists them, marked destroyed) and its next
+ * contention starts new ones.  One load when nothing was ever contended;
+ * errno is preserved. */
+void tp_lockprof_forget(const void *lock);
 
 /* Out of line: m is being released while others wait for it; remember
  * the releasing stack as its last contended release. */
@@ -448,6 +462,50 @@ void tp__mutex_release_contended(const pthread_mutex_t *m, uintptr_t site);
 void tp__mutex_mark_holder(const pthread_mutex_t *m);
 /* Marks the last lock this thread took (it waited for it). */
 void tp__held_mark_last(void);
+
+/* --- heap profile (agent/heapprof.c) ------------------------------------
+ *
+ * The allocation hooks' fast path is the countdown below: a compare, a
+ * subtraction and a store in this thread's TLS.  Only an allocation that
+ * exhausts it goes out of line, where it is sampled (Go's rule: gaps
+ * exponentially distributed with mean THREADPROF_HEAP_RATE bytes) and
+ * remembered in the live table until freed.  A free looks at one byte of
+ * a filter indexed by the pointer's hash, nonzero only where some sampled
+ * block hashes; before the first sample it is one load of a NULL pointer. */
+
+/* The real allocation of n bytes at p just succeeded; out of line when
+ * the countdown ran out.  site: the host's call site. */
+void tp__heap_allocated(void *p, size_t n, uintptr_t site);
+/* p, a block the filter says may be sampled, is about to be freed (or
+ * moved by realloc: then its size is returned through old_size, else
+ * untouched).  Returns 1 when it was a sampled block, now forgotten. */
+int tp__heap_forget(const void *p, size_t *old_size);
+/* realloc failed after tp__heap_forget: p is live again, as before. */
+void tp__heap_restore(const void *p, size_t size, uintptr_t site);
+extern const uint8_t *_Atomic tp__heap_filter;
+
+#define TP_HEAP_FILTER_BITS 16
+TP_INLINE uint64_t tp_heap_hash(const void *p)
+{
+    return ((uint64_t)(uintptr_t)p >> 4) * 0x9e3779b97f4a7c15ull;
+}
+
+TP_INLINE void tp_heap_allocated(void *p, size_t n, uintptr_t site)
+{
+    uint64_t left = tp_tls.heap_left;
+    if (TP_LIKELY(n < left))
+        tp_tls.heap_left = left - n;
+    else if (p != NULL)
+        tp__heap_allocated(p, n, site);
+}
+
+TP_INLINE int tp_heap_maybe_sampled(const void *p)
+{
+    const uint8_t *f = __atomic_load_n(&tp__heap_filter, __ATOMIC_RELAXED);
+    if (TP_LIKELY(f == NULL) || p == NULL)
+        return 0;
+    return f[tp_heap_hash(p) >> (64 - TP_HEAP_FILTER_BITS)] != 0;
+}
 
 /* --- thread lifecycle (hooks/threads.c) -------------------------------- */
 

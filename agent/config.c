@@ -218,6 +218,37 @@ static void warn_value(tp_warn_fn *warn, const char *var, const char *value,
     warn(line);
 }
 
+int tp_parse_bytes(const char *s, uint64_t *out)
+{
+    if (strcasecmp(s, "off") == 0) {
+        *out = 0;
+        return 0;
+    }
+    if (!isdigit((unsigned char)*s))
+        return -1;
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno != 0)
+        return -1;
+    unsigned long long unit;
+    if (*end == '\0')
+        unit = 1;
+    else if (strcasecmp(end, "k") == 0 || strcmp(end, "KiB") == 0)
+        unit = 1024;
+    else if (strcasecmp(end, "m") == 0 || strcmp(end, "MiB") == 0)
+        unit = 1024 * 1024;
+    else if (strcasecmp(end, "g") == 0 || strcmp(end, "GiB") == 0)
+        unit = 1024 * 1024 * 1024;
+    else
+        return -1;
+    /* Above 1 GiB between samples a profile would be empty: a typo. */
+    if (v > (1ull << 30) / unit)
+        return -1;
+    *out = v * unit;
+    return 0;
+}
+
 void tp_config_load(tp_config_t *c, tp_getenv_fn *get, tp_warn_fn *warn,
                     unsigned uid)
 {
@@ -233,6 +264,7 @@ void tp_config_load(tp_config_t *c, tp_getenv_fn *get, tp_warn_fn *warn,
     c->mutex_fraction = TP_DEFAULT_MUTEX_FRACTION;
     c->block_rate_ns = TP_DEFAULT_BLOCK_RATE_NS;
     c->lock_order = TP_DEFAULT_LOCK_ORDER;
+    c->heap_rate = TP_DEFAULT_HEAP_RATE;
 
     if ((v = get("THREADPROF_DIR")) != NULL) {
         if (tp_parse_dir(v, c->dir, sizeof c->dir) == 0) {
@@ -276,6 +308,11 @@ void tp_config_load(tp_config_t *c, tp_getenv_fn *get, tp_warn_fn *warn,
         warn_value(warn, "THREADPROF_LOCK_ORDER", v, "a boolean (1/0, yes/no)",
                    TP_DEFAULT_LOCK_ORDER ? "1 (check lock order)"
                                          : "0 (no lock-order checking)");
+    if ((v = get("THREADPROF_HEAP_RATE")) != NULL &&
+        tp_parse_bytes(v, &c->heap_rate) != 0)
+        warn_value(warn, "THREADPROF_HEAP_RATE", v,
+                   "bytes up to 1 GiB (e.g. 524288, 64k, 1 = every allocation, "
+                   "0 = off)", "524288 (512 KiB)");
     if ((v = get("THREADPROF_QUIET")) != NULL &&
         tp_parse_bool(v, &c->quiet) != 0)
         warn_value(warn, "THREADPROF_QUIET", v, "a boolean (1/0, yes/no)",

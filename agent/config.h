@@ -23,7 +23,11 @@ typedef struct tp_config {
     long mutex_fraction;    /* mutex profile keeps 1/fraction events, 0 = off */
     uint64_t block_rate_ns; /* block profile sampling rate (Go's), 0 = off */
     int lock_order;         /* record lock-order edges, report inversions */
+    uint64_t heap_rate;     /* bytes between heap samples on average, 0 = off */
 } tp_config_t;
+
+/* Go's MemProfileRate: one sample per 512 KiB allocated, on average. */
+#define TP_DEFAULT_HEAP_RATE 524288u
 
 /* Lock-order checking is off by default: it costs nothing measurable on
  * an uncontended pair with no other lock held, but every acquisition
@@ -59,6 +63,10 @@ int tp_parse_fraction(const char *s, long *out);
 /* Nanoseconds: an integer with an optional unit ns, us, ms or s, at most
  * 1 hour; "0"/"off" give 0. */
 int tp_parse_rate_ns(const char *s, uint64_t *ns);
+
+/* Bytes: an integer with an optional unit k/K/KiB, m/M/MiB, g/G/GiB
+ * (powers of 1024), at most 1 GiB; "0"/"off" give 0. */
+int tp_parse_bytes(const char *s, uint64_t *out);
 
 /* "SIGUSR2", "SIGRTMIN+3" or "signal 70" into buf. */
 const char *tp_signal_name(int signo, char *buf, size_t len);

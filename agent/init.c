@@ -64,15 +64,18 @@ static void warn_line(const char *line)
 static void fork_prepare(void)
 {
     tp_registry_lock();
+    tp_heapprof_fork_prepare();
 }
 
 static void fork_parent(void)
 {
+    tp_heapprof_fork_parent();
     tp_registry_unlock();
 }
 
 static void fork_child(void)
 {
+    tp_heapprof_fork_child();
     tp_registry_after_fork_child();
     tp_lockprof_after_fork_child();
     tp_lock_order_after_fork_child();
@@ -98,6 +101,7 @@ __attribute__((constructor(101))) static void tp_init(void)
     }
     tp_lockprof_init();
     tp_lock_order_init();
+    tp_heapprof_init();
     tp_registry_init();
 
     tp_thread_t *main_thread = tp_registry_alloc();

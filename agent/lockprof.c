@@ -22,7 +22,10 @@
  *     total and max delay, most recent waiter's stack; every one, not
  *     sampled, updated with relaxed atomics in tp_lockwait_end), lock-free
  *     (CAS on the address), never deleted, capped likewise.  A wait still
- *     in progress (a deadlock) is counted only once it acquires.
+ *     in progress (a deadlock) is counted only once it acquires.  A mutex
+ *     destroyed or initialised again is a new lock: its entry is retired
+ *     (tp_lockprof_forget: the key gets RETIRED, lookups probe past it,
+ *     the summary still shows it) and its next contention makes a new one.
  * A per-thread cache (tp_thread_t.scache) maps (call site, stack pointer)
  * to a stack id so a contended lock in a loop is unwound once: unwinding
  * costs 1-3 us, the cache a few ns.  Two different call chains reaching
@@ -96,6 +99,10 @@ typedef struct lock_entry {
     _Atomic uint64_t delay;       /* ns, total */
     _Atomic uint64_t max_delay;   /* ns */
 } lock_entry_t;
+
+/* The low bit of a retired entry's key.  Mutexes are aligned, so no live
+ * key has it. */
+#define RETIRED ((uintptr_t)1)
 
 typedef struct tables {
     stack_entry_t stacks[STACK_SLOTS];
@@ -366,18 +373,38 @@ out:
     errno = saved;
 }
 
-static uint32_t last_release(tables_t *t, const void *m)
+/* The live entry of mutex m, or NULL; never claims one. */
+static lock_entry_t *find_lock(tables_t *t, const void *m)
 {
     uintptr_t key = (uintptr_t)m;
     uint32_t i = (uint32_t)((key >> 4) * 0x9e3779b1u) & (LOCK_SLOTS - 1);
     for (int probe = 0; probe < LOCK_PROBES; probe++, i = (i + 1) & (LOCK_SLOTS - 1)) {
         uintptr_t a = atomic_load_explicit(&t->locks[i].addr, memory_order_relaxed);
         if (a == key)
-            return atomic_load_explicit(&t->locks[i].release, memory_order_relaxed);
+            return &t->locks[i];
         if (a == 0)
             break;
     }
-    return 0;
+    return NULL;
+}
+
+static uint32_t last_release(tables_t *t, const void *m)
+{
+    lock_entry_t *e = find_lock(t, m);
+    return e != NULL ? atomic_load_explicit(&e->release, memory_order_relaxed) : 0;
+}
+
+void tp_lockprof_forget(const void *lock)
+{
+    tables_t *t = atomic_load_explicit(&tables, memory_order_acquire);
+    if (TP_LIKELY(t == NULL))
+        return;
+    lock_entry_t *e = find_lock(t, lock);
+    uintptr_t key = (uintptr_t)lock;
+    /* A CAS: two threads retiring the same mutex (the host's own race)
+     * leave one retired entry, never a key with other bits changed. */
+    if (e != NULL)
+        atomic_compare_exchange_strong(&e->addr, &key, key | RETIRED);
 }
 
 void tp_lockwait_begin(tp_lockwait_t *w, uintptr_t site)
@@ -546,7 +573,8 @@ void tp_lockprof_summary(tp_summary_t *sum, tp_summary_lock_t *locks, size_t max
             continue;
         sum->contended_locks++;
         tp_summary_lock_t l = {
-            .addr = a, .kind = "mutex", .contentions = c,
+            .addr = a & ~RETIRED, .destroyed = (a & RETIRED) != 0,
+            .kind = "mutex", .contentions = c,
             .total_ns = atomic_load_explicit(&e->delay, memory_order_relaxed),
             .max_ns = atomic_load_explicit(&e->max_delay, memory_order_relaxed),
         };

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "agent/internal.h"
+#include "output/leaks.h"
 #include "output/outfile.h"
 #include "output/summary.h"
 #include "output/threaddump.h"
@@ -648,18 +649,22 @@ static void reason_text(unsigned reasons, char *buf, size_t len)
  * failure is reported once (when report is set) and touches no other file
  * of the dump. */
 static void write_summary(int dirfd, const char *dir, const tp_snapshot_t *snap,
-                          int have_threads, unsigned profiles, int report)
+                          int have_threads, unsigned profiles, int have_heap,
+                          unsigned reasons, int report)
 {
     static int warned;
     static tp_summary_lock_t locks[TP_SUMMARY_TOP_LOCKS];
+    static tp_summary_heap_t heap;
     static tp_sink_t sink;
     char threads[NAME_MAX + 1], mutex[NAME_MAX + 1], block[NAME_MAX + 1];
+    char heap_name[NAME_MAX + 1];
     char name[NAME_MAX + 1];
     int pid = (int)snap->pid;
     unsigned seq = snap->seq;
     snprintf(threads, sizeof threads, "threadprof.%d.%u.threads.txt", pid, seq);
     snprintf(mutex, sizeof mutex, "threadprof.%d.%u.mutex.pb.gz", pid, seq);
     snprintf(block, sizeof block, "threadprof.%d.%u.block.pb.gz", pid, seq);
+    snprintf(heap_name, sizeof heap_name, "threadprof.%d.%u.heap.pb.gz", pid, seq);
     snprintf(name, sizeof name, "threadprof.%d.%u.summary.txt", pid, seq);
 
     tp_summary_t sum;
@@ -673,6 +678,9 @@ static void write_summary(int dirfd, const char *dir, const tp_snapshot_t *snap,
     sum.threads_file = have_threads ? threads : NULL;
     sum.mutex_file = profiles & TP_LOCKPROF_MUTEX_FILE ? mutex : NULL;
     sum.block_file = profiles & TP_LOCKPROF_BLOCK_FILE ? block : NULL;
+    sum.heap_file = have_heap ? heap_name : NULL;
+    tp_heapprof_summary(&heap, (reasons & TP_REASON_EXIT) != 0);
+    sum.heap = &heap;
 
     tp_outfile_t f;
     int r = tp_outfile_create(&f, dirfd, name);
@@ -729,8 +737,9 @@ int tp_dump_write(unsigned reasons, unsigned seq, uint64_t lock_timeout_ns)
      * When the dump itself was lost its warning has said so: the
      * profiles' failure (most likely the same full disk) stays quiet. */
     unsigned profiles = tp_lockprof_write(dirfd, dir, pid, seq, r == 0);
+    int heap = tp_heapprof_write(dirfd, dir, pid, seq, r == 0);
     /* The summary comes last, so the files it names are already there. */
-    write_summary(dirfd, dir, &snap, r == 0, profiles, r == 0);
+    write_summary(dirfd, dir, &snap, r == 0, profiles, heap, reasons, r == 0);
     tp_snapshot_free(&snap);
     tp_sym_release_files();
     close(dirfd);

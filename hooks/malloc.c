@@ -1,19 +1,30 @@
 /*
- * hooks/malloc: the allocator entry points, passed through.
+ * hooks/malloc: the allocator entry points, for the heap profile.
  *
- * They are interposed now so that the bootstrap problem is solved once, in
- * one place: dlsym() may itself call calloc/malloc before the real
+ * Each hook calls the real function and, on success, runs the sampling
+ * countdown (agent.h: a compare, a subtraction, a store); a free asks
+ * the filter whether the block may be sampled before it goes.  Results
+ * and errno are the real allocator's, edge cases included (malloc(0),
+ * free(NULL), realloc(p, 0), calloc overflow, bad alignments).
+ *
+ * Bootstrap: dlsym() may itself call calloc/malloc before the real
  * allocator is known.  Those few early requests are served from a static
  * arena, on purpose, and such blocks are never handed to the real free()
- * or realloc().  Heap profiling builds on these wrappers.
+ * or realloc().
+ *
+ * A sampled block is forgotten before the real free or realloc, never
+ * after: once the real call returns, another thread may be handed the
+ * same address and sample it.
  */
 #include <dlfcn.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "agent/agent.h"
 
 #define BOOT_ARENA_SIZE (64 * 1024)
+#define SITE() ((uintptr_t)__builtin_return_address(0))
 
 static void *(*real_malloc)(size_t);
 static void *(*real_calloc)(size_t, size_t);
@@ -23,6 +34,14 @@ static void (*real_free)(void *);
 static _Alignas(16) char boot_arena[BOOT_ARENA_SIZE];
 static size_t boot_used;
 static __thread int resolving __attribute__((tls_model("initial-exec")));
+
+TP_REAL_DECL(reallocarray);
+TP_REAL_DECL(posix_memalign);
+TP_REAL_DECL(aligned_alloc);
+TP_REAL_DECL(memalign);
+TP_REAL_DECL(valloc);
+TP_REAL_DECL(pvalloc);
+TP_REAL_DECL(malloc_usable_size);
 
 static int from_boot(const void *p)
 {
@@ -56,24 +75,44 @@ static TP_COLD int resolve(void)
            real_free != NULL;
 }
 
+#define READY(fn) \
+    (TP_LIKELY(__atomic_load_n(&real_##fn, __ATOMIC_RELAXED) != NULL) || resolve())
+
 TP_HOOK void *malloc(size_t n)
 {
-    if (TP_UNLIKELY(__atomic_load_n(&real_malloc, __ATOMIC_RELAXED) == NULL) &&
-        !resolve())
+    if (!READY(malloc))
         return boot_alloc(n);
-    return real_malloc(n);
+    void *p = real_malloc(n);
+    tp_heap_allocated(p, n, SITE());
+    return p;
 }
 
 TP_HOOK void *calloc(size_t n, size_t size)
 {
-    if (TP_UNLIKELY(__atomic_load_n(&real_calloc, __ATOMIC_RELAXED) == NULL) &&
-        !resolve()) {
-        size_t total;
+    size_t total;
+    if (!READY(calloc)) {
         if (__builtin_mul_overflow(n, size, &total))
             return NULL;
         return boot_alloc(total);
     }
-    return real_calloc(n, size);
+    void *p = real_calloc(n, size);
+    if (!__builtin_mul_overflow(n, size, &total))
+        tp_heap_allocated(p, total, SITE());
+    return p;
+}
+
+/* The block's old self is forgotten first (see above); when the real
+ * realloc fails with the old block still live, it is sampled again. */
+static void *realloc_tracked(void *p, size_t n, uintptr_t site)
+{
+    size_t old = 0;
+    int was_sampled = tp_heap_maybe_sampled(p) && tp__heap_forget(p, &old);
+    void *q = real_realloc(p, n);
+    if (q != NULL)
+        tp_heap_allocated(q, n, site);
+    else if (was_sampled && n != 0)
+        tp__heap_restore(p, old, site);   /* failed: p is untouched */
+    return q;
 }
 
 TP_HOOK void *realloc(void *p, size_t n)
@@ -88,18 +127,73 @@ TP_HOOK void *realloc(void *p, size_t n)
         }
         return q;
     }
-    if (TP_UNLIKELY(__atomic_load_n(&real_realloc, __ATOMIC_RELAXED) == NULL) &&
-        !resolve())
+    if (!READY(realloc))
         return p == NULL ? boot_alloc(n) : NULL;
-    return real_realloc(p, n);
+    return realloc_tracked(p, n, SITE());
+}
+
+TP_HOOK void *reallocarray(void *p, size_t n, size_t size)
+{
+    size_t total;
+    if (TP_UNLIKELY(from_boot(p)) || !READY(realloc) ||
+        __builtin_mul_overflow(n, size, &total))
+        return TP_REAL(reallocarray)(p, n, size);   /* its ENOMEM, its rules */
+    return realloc_tracked(p, total, SITE());
 }
 
 TP_HOOK void free(void *p)
 {
     if (TP_UNLIKELY(from_boot(p)))
         return;
-    if (TP_UNLIKELY(__atomic_load_n(&real_free, __ATOMIC_RELAXED) == NULL) &&
-        !resolve())
+    if (!READY(free))
         return;
+    if (TP_UNLIKELY(tp_heap_maybe_sampled(p)))
+        tp__heap_forget(p, NULL);
     real_free(p);
+}
+
+TP_HOOK int posix_memalign(void **out, size_t align, size_t n)
+{
+    int r = TP_REAL(posix_memalign)(out, align, n);
+    if (r == 0)
+        tp_heap_allocated(*out, n, SITE());
+    return r;
+}
+
+TP_HOOK void *aligned_alloc(size_t align, size_t n)
+{
+    void *p = TP_REAL(aligned_alloc)(align, n);
+    tp_heap_allocated(p, n, SITE());
+    return p;
+}
+
+TP_HOOK void *memalign(size_t align, size_t n)
+{
+    void *p = TP_REAL(memalign)(align, n);
+    tp_heap_allocated(p, n, SITE());
+    return p;
+}
+
+TP_HOOK void *valloc(size_t n)
+{
+    void *p = TP_REAL(valloc)(n);
+    tp_heap_allocated(p, n, SITE());
+    return p;
+}
+
+TP_HOOK void *pvalloc(size_t n)
+{
+    void *p = TP_REAL(pvalloc)(n);
+    tp_heap_allocated(p, n, SITE());
+    return p;
+}
+
+/* Interposed only for bootstrap blocks, which the real one must never
+ * see: their size is not recorded, so they report none usable beyond
+ * what was asked (0: callers fall back to what they requested). */
+TP_HOOK size_t malloc_usable_size(void *p)
+{
+    if (TP_UNLIKELY(from_boot(p)))
+        return 0;
+    return TP_REAL(malloc_usable_size)(p);
 }

@@ -7,7 +7,8 @@
  * error codes (EDEADLK, EOWNERDEAD, EINVAL…) come back untouched: a
  * trylock that fails with anything but EBUSY fails the same way as lock.
  * Init and destroy are seen only so that a mutex initialised again at the
- * same address is a new lock for lock-order checking (agent/lockorder.c).
+ * same address is a new lock, for lock-order checking (agent/lockorder.c)
+ * and the summary's per-lock statistics (agent/lockprof.c).
  */
 #include "agent/agent.h"
 
@@ -135,11 +136,13 @@ TP_HOOK int pthread_mutex_unlock(pthread_mutex_t *m)
     return TP_REAL(pthread_mutex_unlock)(m);
 }
 
-/* The lock's edges are forgotten before the real call (a failing destroy,
- * EBUSY, loses at most some edges); result and errno are the real ones. */
+/* The lock's edges and statistics are forgotten before the real call (a
+ * failing destroy, EBUSY, only starts new statistics early); result and
+ * errno are the real ones. */
 TP_HOOK int pthread_mutex_destroy(pthread_mutex_t *m)
 {
     tp_lock_destroyed(m);
+    tp_lockprof_forget(m);
     return TP_REAL(pthread_mutex_destroy)(m);
 }
 
@@ -149,5 +152,6 @@ TP_HOOK int pthread_mutex_destroy(pthread_mutex_t *m)
 TP_HOOK int pthread_mutex_init(pthread_mutex_t *m, const pthread_mutexattr_t *attr)
 {
     tp_lock_destroyed(m);
+    tp_lockprof_forget(m);
     return TP_REAL(pthread_mutex_init)(m, attr);
 }

@@ -146,5 +146,6 @@ TP_HOOK int pthread_rwlock_destroy(pthread_rwlock_t *l)
 TP_HOOK int pthread_rwlock_init(pthread_rwlock_t *l, const pthread_rwlockattr_t *attr)
 {
     tp_lock_destroyed(l);   /* a new lock at this address (mutex.c) */
+    tp_lockprof_forget(l);  /* the memory may have held a mutex */
     return TP_REAL(pthread_rwlock_init)(l, attr);
 }

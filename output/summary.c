@@ -38,6 +38,7 @@
 #include <time.h>
 
 #include "symbolizer/symbolizer.h"
+#include "output/leaks.h"
 
 #define MAX_INLINE 8
 
@@ -212,8 +213,9 @@ static void write_locks(tp_sink_t *s, const tp_summary_t *sum)
         char total[32], max[32];
         tp_summary_duration(l->total_ns, total, sizeof total);
         tp_summary_duration(l->max_ns, max, sizeof max);
-        tp_sink_printf(s, "  %zu. %s %#lx: %llu contention%s, total wait %s, max wait %s\n",
+        tp_sink_printf(s, "  %zu. %s %#lx%s: %llu contention%s, total wait %s, max wait %s\n",
                        i + 1, l->kind ? l->kind : "mutex", (unsigned long)l->addr,
+                       l->destroyed ? " (destroyed)" : "",
                        (unsigned long long)l->contentions,
                        l->contentions == 1 ? "" : "s", total, max);
         tp_sink_printf(s, "       waited at %s\n", l->waiter[0] ? l->waiter : "(unknown)");
@@ -292,7 +294,8 @@ static void write_files(tp_sink_t *s, const tp_summary_t *sum)
 {
     tp_sink_puts(s, "files:");
     int any = 0;
-    const char *files[] = {sum->threads_file, sum->mutex_file, sum->block_file};
+    const char *files[] = {sum->threads_file, sum->mutex_file, sum->block_file,
+                           sum->heap_file};
     for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
         if (files[i] == NULL)
             continue;
@@ -309,6 +312,11 @@ static void write_files(tp_sink_t *s, const tp_summary_t *sum)
                           "  (mutex: where contended locks were released; block: "
                           "where threads waited)\n",
                        sum->mutex_file != NULL ? sum->mutex_file : sum->block_file);
+    if (sum->heap_file != NULL)
+        tp_sink_printf(s, "  in-use memory by allocation site: go tool pprof -top %s\n"
+                          "  (growth between two dumps: go tool pprof -top -base <older "
+                          "heap.pb.gz> %s)\n",
+                       sum->heap_file, sum->heap_file);
 }
 
 int tp_summary_write(tp_sink_t *s, const tp_summary_t *sum)
@@ -318,6 +326,7 @@ int tp_summary_write(tp_sink_t *s, const tp_summary_t *sum)
     write_deadlocks(s, snap);
     write_inversions(s, sum);
     write_locks(s, sum);
+    tp_summary_heap_write(s, sum->heap);
     write_threads(s, snap);
     write_files(s, sum);
     return tp_sink_flush(s);

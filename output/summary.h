@@ -26,6 +26,8 @@
 /* One lock's statistics: contended acquisitions only. */
 typedef struct tp_summary_lock {
     uintptr_t addr;
+    int destroyed;                   /* destroyed or initialised again since:
+                                      * the same address is now a new lock */
     const char *kind;                /* "mutex" */
     uint64_t contentions;
     uint64_t total_ns;               /* wait of all contended acquisitions */
@@ -72,10 +74,13 @@ typedef struct tp_summary {
     size_t inversions_found;         /* may exceed ninversions */
     uint32_t order_edges, order_edge_cap;
     uint64_t order_dropped;          /* edges without room in the table */
+    /* The heap section (output/leaks.h), NULL for none. */
+    const struct tp_summary_heap *heap;
     /* Other files of this dump, NULL when not written. */
     const char *threads_file;
     const char *mutex_file;
     const char *block_file;
+    const char *heap_file;
 } tp_summary_t;
 
 /* Writes the summary; returns the sink's sticky error (0 on success). */

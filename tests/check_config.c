@@ -28,12 +28,12 @@
 
 /* ---- fake environment and warning collector ---- */
 
-#define NVARS 9
+#define NVARS 10
 static const char *const var_names[NVARS] = {
     "THREADPROF_DIR", "THREADPROF_SIGNAL", "THREADPROF_ON_EXIT",
     "THREADPROF_INTERVAL", "THREADPROF_QUIET", "THREADPROF_DEADLOCK_CHECK",
     "THREADPROF_MUTEX_FRACTION", "THREADPROF_BLOCK_RATE",
-    "THREADPROF_LOCK_ORDER",
+    "THREADPROF_LOCK_ORDER", "THREADPROF_HEAP_RATE",
 };
 static const char *env_values[NVARS];   /* NULL: unset */
 static int env_lookups[NVARS];          /* times each variable was read */
@@ -104,6 +104,7 @@ static void assert_defaults(const tp_config_t *c)
     ck_assert_int_eq(c->mutex_fraction, 1);
     ck_assert_uint_eq(c->block_rate_ns, 10000);
     ck_assert_int_eq(c->lock_order, 0);
+    ck_assert_uint_eq(c->heap_rate, 524288);
 }
 
 static int starts_with(const char *s, const char *prefix)
@@ -424,6 +425,29 @@ START_TEST(config_parse_rate_ns)
 }
 END_TEST
 
+START_TEST(config_parse_bytes)
+{
+    static const struct { const char *s; uint64_t v; } good[] = {
+        {"0", 0}, {"off", 0}, {"1", 1}, {"524288", 524288}, {"64k", 65536},
+        {"64K", 65536}, {"64KiB", 65536}, {"2m", 2u << 20}, {"1MiB", 1u << 20},
+        {"1g", 1u << 30}, {"1GiB", 1u << 30}, {"1073741824", 1u << 30},
+    };
+    for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
+        uint64_t v = 7;
+        ck_assert_msg(tp_parse_bytes(good[i].s, &v) == 0, "\"%s\" refused", good[i].s);
+        ck_assert_uint_eq(v, good[i].v);
+    }
+    static const char *const bad[] = {"", "-1", "1.5k", "10 k", "k", "2g",
+                                      "1073741825", "64kb", "99999999999999999999999",
+                                      "none"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        uint64_t v = 7;
+        ck_assert_msg(tp_parse_bytes(bad[i], &v) == -1, "\"%s\" accepted", bad[i]);
+        ck_assert_uint_eq(v, 7);
+    }
+}
+END_TEST
+
 /* ---- tp_config_load ---- */
 
 START_TEST(config_load_defaults)
@@ -477,7 +501,7 @@ START_TEST(config_load_each_good_value_alone)
 {
     static const char *const good[NVARS] = {"/srv/dumps", "none", "0", "5m",
                                             "1", "off", "100", "1ms",
-                                            "yes"};
+                                            "yes", "64k"};
     set_env(var_names[_i], good[_i]);
     tp_config_t c;
     load(&c);
@@ -492,6 +516,7 @@ START_TEST(config_load_each_good_value_alone)
     ck_assert_int_eq(c.mutex_fraction, _i == 6 ? 100 : 1);
     ck_assert_uint_eq(c.block_rate_ns, _i == 7 ? NS_PER_MS : 10000);
     ck_assert_int_eq(c.lock_order, _i == 8 ? 1 : 0);
+    ck_assert_uint_eq(c.heap_rate, _i == 9 ? 65536 : 524288);
 }
 END_TEST
 
@@ -511,6 +536,7 @@ static const struct {
     {"THREADPROF_MUTEX_FRACTION", {"garbage", "-1", "1.5"}, "using 1 (every contention)"},
     {"THREADPROF_BLOCK_RATE", {"fast", "10 us", "2h"}, "using 10000 (10 us)"},
     {"THREADPROF_LOCK_ORDER", {"always", "2", ""}, "using 0 (no lock-order checking)"},
+    {"THREADPROF_HEAP_RATE", {"lots", "-1", "2GiB"}, "using 524288 (512 KiB)"},
 };
 
 START_TEST(config_bad_value_warns_once)
@@ -653,6 +679,7 @@ static Suite *config_suite(void)
     tc = tcase_create("load");
     tcase_set_timeout(tc, 20);
     tcase_add_checked_fixture(tc, reset_env, NULL);
+    tcase_add_test(tc, config_parse_bytes);
     tcase_add_test(tc, config_load_defaults);
     tcase_add_test(tc, config_load_default_dir_names_uid);
     tcase_add_test(tc, config_load_good_values_applied);

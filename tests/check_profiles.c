@@ -4,8 +4,9 @@
  * known shapes; after a dump the profiles are read by the real consumer,
  * Debian's `go tool pprof` (HOME and GOCACHE in the test's directory), and
  * the delay of each call site is compared.  The dump's summary.txt is
- * checked here too: its top lock and call sites with contention, and its
- * deadlock section with tests/programs/abba.
+ * checked here too: its top lock and call sites with contention, a mutex
+ * initialised again listed as a new lock, and its deadlock section with
+ * tests/programs/abba.
  */
 #include <stdint.h>
 
@@ -294,8 +295,9 @@ START_TEST(profiles_summary_names_hot_lock)
     tu_assert_match(text, "^threads: [0-9]+ live \\([0-9]+ running, [0-9]+ waiting\\), "
                           "[0-9]+ exited but not joined$");
     snprintf(re, sizeof re, "^files: threadprof\\.%d\\.1\\.threads\\.txt, "
-             "threadprof\\.%d\\.1\\.mutex\\.pb\\.gz, threadprof\\.%d\\.1\\.block\\.pb\\.gz$",
-             (int)p.pid, (int)p.pid, (int)p.pid);
+             "threadprof\\.%d\\.1\\.mutex\\.pb\\.gz, threadprof\\.%d\\.1\\.block\\.pb\\.gz, "
+             "threadprof\\.%d\\.1\\.heap\\.pb\\.gz$",
+             (int)p.pid, (int)p.pid, (int)p.pid, (int)p.pid);
     tu_assert_match(text, re);
     tu_assert_match(text, "go tool pprof -top -sample_index=delay ");
     free(text);
@@ -371,6 +373,44 @@ START_TEST(profiles_many_mutexes_bounded)
 }
 END_TEST
 
+/* A mutex destroyed (or only initialised again) and contended again is a
+ * new lock: the summary lists both at the same address, the old one
+ * marked destroyed, each with its own exact count of contentions. */
+START_TEST(profiles_summary_reinitialised_mutex_is_new_lock)
+{
+    const char *modes[] = {"destroy", "init"};
+    for (int k = 0; k < 2; k++) {
+        tu_proc_t p;
+        memset(&p, 0, sizeof p);
+        const char *args[] = {modes[k], NULL};
+        tu_start_full(&p, "mutex_reinit", 1, NULL, args);
+        int status = tu_finish(&p, 0, WAIT_MS);
+        ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+                      "%s: status %#x: %s", modes[k], status, p.err);
+        ck_assert_str_eq(p.out, "done\n");
+        char path[PATH_MAX], re[512], old[32], now[32];
+        char *text = read_summary(&p, 1, path, sizeof path);
+        int line = tu_source_line("tests/programs/mutex_reinit.c", "LINE:contend");
+        snprintf(re, sizeof re, "^  [12]\\. mutex (0x[0-9a-f]+) \\(destroyed\\): 3 contentions, "
+                 "total wait [0-9.]+(us|ms|s), max wait [0-9.]+(us|ms|s)\n"
+                 "       waited at contend \\(/.*mutex_reinit\\.c:%d\\)$", line);
+        ck_assert_msg(tu_match(text, re, old, sizeof old), "%s: no /%s/ in:\n%.3000s",
+                      modes[k], re, text);
+        snprintf(re, sizeof re, "^  [12]\\. mutex (0x[0-9a-f]+): 5 contentions, "
+                 "total wait [0-9.]+(us|ms|s), max wait [0-9.]+(us|ms|s)\n"
+                 "       waited at contend \\(/.*mutex_reinit\\.c:%d\\)$", line);
+        ck_assert_msg(tu_match(text, re, now, sizeof now), "%s: no /%s/ in:\n%.3000s",
+                      modes[k], re, text);
+        ck_assert_str_eq(old, now);
+        tu_assert_no_match(text, "^  3\\. ");
+        /* The retired entry keeps its slot: two entries for one address. */
+        tu_assert_match(text, "^tables: [0-9]+/4096 stacks, 2/16384 locks, ");
+        free(text);
+        tu_cleanup(&p);
+    }
+}
+END_TEST
+
 /* A real ABBA deadlock: the summary names both threads of the cycle. */
 START_TEST(profiles_summary_names_deadlocked_threads)
 {
@@ -413,6 +453,7 @@ static Suite *suite(void)
     tcase_add_test(tc, profiles_summary_names_hot_lock);
     tcase_add_test(tc, profiles_summary_names_deadlocked_threads);
     tcase_add_test(tc, profiles_many_mutexes_bounded);
+    tcase_add_test(tc, profiles_summary_reinitialised_mutex_is_new_lock);
     tcase_add_test(tc, profiles_block_has_system_calls);
     suite_add_tcase(s, tc);
     return s;

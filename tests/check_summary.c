@@ -237,6 +237,30 @@ START_TEST(summary_locks_ordered_by_total_wait)
 }
 END_TEST
 
+/* A lock destroyed or initialised again since is marked after its address. */
+START_TEST(summary_destroyed_lock_marked)
+{
+    tp_snapshot_t *snap = new_snapshot(1);
+    tp_summary_t sum;
+    init_summary(&sum, snap);
+    tp_summary_lock_t l[2];
+    set_lock(&l[0], 0x1040, 3, 30 * MS, 12 * MS, "w (/x.c:1)", "h (/x.c:2)");
+    set_lock(&l[1], 0x1040, 5, 50 * MS, 11 * MS, "w (/x.c:1)", "h (/x.c:2)");
+    l[0].destroyed = 1;
+    sum.locks = l;
+    sum.nlocks = 2;
+    sum.contended_locks = 2;
+    char *text = render(&sum);
+    assert_match(text, "^  1\\. mutex 0x1040: 5 contentions, total wait 50\\.00ms, max wait 11\\.00ms\n"
+                       "       waited at w \\(/x\\.c:1\\)\n"
+                       "       held at h \\(/x\\.c:2\\)\n"
+                       "  2\\. mutex 0x1040 \\(destroyed\\): 3 contentions, total wait 30\\.00ms, "
+                       "max wait 12\\.00ms\n");
+    free(text);
+    free_snapshot(snap);
+}
+END_TEST
+
 START_TEST(summary_locks_limited_to_ten)
 {
     tp_snapshot_t *snap = new_snapshot(1);
@@ -462,6 +486,7 @@ static Suite *summary_suite(void)
     tcase_set_timeout(tc, 20);
     tcase_add_test(tc, summary_locks_ordered_by_total_wait);
     tcase_add_test(tc, summary_locks_limited_to_ten);
+    tcase_add_test(tc, summary_destroyed_lock_marked);
     tcase_add_test(tc, summary_no_contention_and_stats_off);
     tcase_add_test(tc, summary_shows_table_fill_and_drops);
     suite_add_tcase(s, tc);

@@ -293,6 +293,36 @@ static inline char *tu_thread_entry(const char *dump, const char *name)
     return entry;
 }
 
+/* The output of a shell command (malloc'd); fails the test unless it
+ * exits with 0. */
+static inline char *tu_run_cmd(const char *cmd)
+{
+    FILE *f = popen(cmd, "r");
+    ck_assert_msg(f != NULL, "popen %s", cmd);
+    size_t cap = 65536, len = 0, n;
+    char *buf = malloc(cap);
+    while ((n = fread(buf + len, 1, cap - len - 1, f)) > 0) {
+        len += n;
+        if (cap - len - 1 == 0)
+            buf = realloc(buf, cap *= 2);
+    }
+    buf[len] = '\0';
+    int st = pclose(f);
+    ck_assert_msg(st == 0, "%s failed (status %#x; is golang-go installed? "
+                  "make setup):\n%.3000s", cmd, st, buf);
+    return buf;
+}
+
+/* `go tool pprof <args> <file>` with HOME and GOCACHE in the test's
+ * directory (malloc'd output). */
+static inline char *tu_pprof(const tu_proc_t *p, const char *args, const char *file)
+{
+    char cmd[4 * PATH_MAX + 512];
+    snprintf(cmd, sizeof cmd, "HOME='%s' GOCACHE='%s/.gocache' GOFLAGS= "
+             "go tool pprof %s '%s' 2>&1", p->dir, p->dir, args, file);
+    return tu_run_cmd(cmd);
+}
+
 /* The main() of an integration suite: runs it, exit status for make. */
 static inline int tu_run_suite(Suite *s)
 {

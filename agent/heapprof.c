@@ -1,0 +1,590 @@
+/*
+ * heapprof: Go's heap profile for any glibc program.
+ *
+ * Sampling follows Go's runtime (malloc.go, mprof.go): each thread counts
+ * down the bytes it allocates (tp_tls.heap_left, agent.h) and samples the
+ * allocation that exhausts the count; the next gap is drawn from an
+ * exponential distribution of mean THREADPROF_HEAP_RATE bytes, so a block
+ * of n bytes is sampled with probability 1 - exp(-n/rate) whatever the
+ * pattern of sizes.  Each sample stands for 1/(1 - exp(-n/rate)) blocks
+ * like it (Go's scaleHeapSample); rate 1 samples every allocation and
+ * scales nothing (exact figures, for leak hunts and tests); rate 0 is off.
+ *
+ * A sampled block is remembered until freed (or moved by realloc) in the
+ * live table: chained buckets of nodes (pointer, size, stack id) under
+ * striped spinlocks; nodes come from mmap'd slabs, never malloc, and are
+ * recycled through per-stripe free lists.  Its stack (tp_stacktab) holds
+ * four counters, in units that keep the scaling exact enough: objects in
+ * 1/1024ths and bytes, allocated and freed; in use is their difference.
+ * A free finds out cheaply whether the block may be sampled through the
+ * filter (one byte per hash prefix: how many live samples hash there,
+ * saturating at 255), so an unsampled free never takes a lock unless it
+ * collides with a sampled block.  The stripe, the filter byte and the
+ * bucket of a pointer are prefixes of the same hash, so one stripe lock
+ * covers all three.
+ *
+ * The agent's own allocations (tp_in_agent) are never sampled; early
+ * allocations, before the constructor has read the settings, neither
+ * (the countdown is seeded afterwards).  Memory: the tables grow with
+ * live samples (24-byte nodes) and distinct stacks, never with events.
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agent/internal.h"
+#include "output/leaks.h"
+#include "output/outfile.h"
+#include "output/pprof.h"
+#include "output/sink.h"
+#include "output/summary.h"
+
+#define STRIPE_BITS 10
+#define NSTRIPES (1u << STRIPE_BITS)
+#define FILTER_SLOTS (1u << TP_HEAP_FILTER_BITS)
+#define SLAB_BITS 16
+#define SLAB_NODES (1u << SLAB_BITS)
+#define MAX_SLABS 8192                 /* 512 M live samples */
+#define REFILL 64                      /* nodes a stripe takes at once */
+#define OBJ_UNIT 1024                  /* objects counted in 1/1024ths */
+
+enum { V_ALLOC_OBJ, V_ALLOC_BYTES, V_FREE_OBJ, V_FREE_BYTES };
+
+typedef struct node {
+    uintptr_t ptr;
+    uint64_t size;
+    uint32_t stack;
+    uint32_t next;          /* node id (index + 1), 0: end */
+} node_t;
+
+typedef struct stripe {
+    _Atomic int lock;
+    uint32_t free_head;     /* recycled nodes of this stripe */
+    char pad[64 - sizeof(int) - sizeof(uint32_t)];
+} stripe_t;
+
+typedef struct live {
+    stripe_t stripes[NSTRIPES];
+    uint8_t filter[FILTER_SLOTS];
+    uint32_t bucket_bits;
+    uint32_t *buckets;      /* node id of each chain's head */
+} live_t;
+
+static uint64_t heap_rate;             /* 0: off (set once at start) */
+static int heap_ready;                 /* settings read: sampling may start */
+static live_t *_Atomic live;
+static tp_stacktab_t stacks = TP_STACKTAB_INIT(16384);
+
+static node_t *slabs[MAX_SLABS];
+static _Atomic uint32_t nslabs;
+static _Atomic int pool_lock;
+static uint32_t pool_next;             /* next unused node id; pool_lock */
+static _Atomic uint64_t dropped_samples;   /* no stack room or no node */
+static _Atomic uint64_t live_samples;
+
+const uint8_t *_Atomic tp__heap_filter;
+
+/* --- small pieces ----------------------------------------------------- */
+
+static void spin_lock(_Atomic int *l)
+{
+    unsigned spins = 0;
+    while (atomic_exchange_explicit(l, 1, memory_order_acquire)) {
+        while (atomic_load_explicit(l, memory_order_relaxed)) {
+            if (++spins % 256 == 0)
+                sched_yield();   /* the holder may be descheduled */
+            else
+                __builtin_ia32_pause();
+        }
+    }
+}
+
+static void spin_unlock(_Atomic int *l)
+{
+    atomic_store_explicit(l, 0, memory_order_release);
+}
+
+static node_t *node_at(uint32_t id)
+{
+    uint32_t i = id - 1;
+    return &slabs[i >> SLAB_BITS][i & (SLAB_NODES - 1)];
+}
+
+static uint64_t next_random(void)
+{
+    /* xorshift64*, per thread */
+    uint64_t x = tp_tls.heap_rng;
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    tp_tls.heap_rng = x;
+    return x * 0x2545f4914f6cdd1dull;
+}
+
+/* Bytes to the next sample: exponential with mean heap_rate (Go's
+ * fastexprand), 0 with rate 1 (every allocation). */
+static uint64_t next_gap(void)
+{
+    if (heap_rate <= 1)
+        return 0;
+    double u = (double)((next_random() >> 11) + 1) * (1.0 / 9007199254740992.0);
+    double gap = -log(u) * (double)heap_rate;
+    return gap >= 1e18 ? (uint64_t)1e18 : (uint64_t)gap;
+}
+
+/* How many blocks one sample of n bytes stands for, in 1/OBJ_UNIT. */
+static uint64_t scaled_objects(uint64_t n)
+{
+    if (heap_rate <= 1)
+        return OBJ_UNIT;
+    double p = -expm1(-(double)n / (double)heap_rate);
+    if (!(p > 0))
+        return OBJ_UNIT;
+    return (uint64_t)llround((double)OBJ_UNIT / p);
+}
+
+static uint64_t scaled_bytes(uint64_t n, uint64_t objects)
+{
+    if (heap_rate <= 1)
+        return n;
+    return (uint64_t)((double)n * (double)objects / OBJ_UNIT + 0.5);
+}
+
+static live_t *get_live(void)
+{
+    live_t *l = atomic_load_explicit(&live, memory_order_acquire);
+    if (TP_LIKELY(l != NULL))
+        return l;
+    /* Full tracking keeps every live block: a bigger bucket array (only
+     * the touched pages cost memory). */
+    uint32_t bits = heap_rate <= 1 ? 22 : 16;
+    size_t bucket_bytes = (size_t)sizeof(uint32_t) << bits;
+    void *m = mmap(NULL, sizeof(live_t) + bucket_bytes, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (m == MAP_FAILED)
+        return NULL;
+    l = m;
+    l->bucket_bits = bits;
+    l->buckets = (uint32_t *)(void *)((char *)m + sizeof(live_t));
+    live_t *expected = NULL;
+    if (!atomic_compare_exchange_strong_explicit(&live, &expected, l,
+                                                 memory_order_acq_rel,
+                                                 memory_order_acquire)) {
+        munmap(m, sizeof(live_t) + bucket_bytes);
+        return expected;
+    }
+    atomic_store_explicit(&tp__heap_filter, l->filter, memory_order_release);
+    return l;
+}
+
+/* A free node for stripe s (its lock held), or 0 when out of memory.
+ * Slab k holds node ids k * SLAB_NODES + 1 ... (k + 1) * SLAB_NODES. */
+static uint32_t node_alloc(stripe_t *s)
+{
+    if (s->free_head == 0) {
+        spin_lock(&pool_lock);
+        for (int k = 0; k < REFILL; k++) {
+            uint32_t ns = atomic_load_explicit(&nslabs, memory_order_relaxed);
+            if (pool_next == 0 || pool_next > ns * SLAB_NODES) {
+                if (ns >= MAX_SLABS)
+                    break;
+                void *m = mmap(NULL, SLAB_NODES * sizeof(node_t), PROT_READ | PROT_WRITE,
+                               MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+                if (m == MAP_FAILED)
+                    break;
+                slabs[ns] = m;
+                atomic_store_explicit(&nslabs, ns + 1, memory_order_release);
+                pool_next = ns * SLAB_NODES + 1;
+            }
+            uint32_t id = pool_next++;
+            node_at(id)->next = s->free_head;
+            s->free_head = id;
+        }
+        spin_unlock(&pool_lock);
+        if (s->free_head == 0)
+            return 0;
+    }
+    uint32_t id = s->free_head;
+    s->free_head = node_at(id)->next;
+    return id;
+}
+
+/* --- sampling ----------------------------------------------------------- */
+
+static void count(uint32_t stack, uint64_t size, int freed)
+{
+    tp_stack_t *e = tp_stacktab_get(&stacks, stack);
+    if (e == NULL)
+        return;
+    uint64_t obj = scaled_objects(size);
+    atomic_fetch_add_explicit(&e->v[freed ? V_FREE_OBJ : V_ALLOC_OBJ], obj,
+                              memory_order_relaxed);
+    atomic_fetch_add_explicit(&e->v[freed ? V_FREE_BYTES : V_ALLOC_BYTES],
+                              scaled_bytes(size, obj), memory_order_relaxed);
+}
+
+static int insert(live_t *l, uintptr_t p, uint64_t size, uint32_t stack)
+{
+    uint64_t h = tp_heap_hash((const void *)p);
+    stripe_t *s = &l->stripes[h >> (64 - STRIPE_BITS)];
+    uint32_t b = (uint32_t)(h >> (64 - l->bucket_bits));
+    uint32_t f = (uint32_t)(h >> (64 - TP_HEAP_FILTER_BITS));
+    spin_lock(&s->lock);
+    uint32_t id = node_alloc(s);
+    if (id != 0) {
+        node_t *nd = node_at(id);
+        nd->ptr = p;
+        nd->size = size;
+        nd->stack = stack;
+        nd->next = l->buckets[b];
+        l->buckets[b] = id;
+        uint8_t c = l->filter[f];
+        if (c != 255)
+            __atomic_store_n(&l->filter[f], (uint8_t)(c + 1), __ATOMIC_RELAXED);
+    }
+    spin_unlock(&s->lock);
+    return id != 0;
+}
+
+static void record(uintptr_t p, uint64_t n, uintptr_t site, uintptr_t sp)
+{
+    live_t *l = get_live();
+    tp_thread_t *self = tp_self;
+    uint32_t stack = tp_stacktab_capture(&stacks, self ? self->hcache : NULL,
+                                         TP_HCACHE, site, sp);
+    if (l == NULL || stack == 0 || !insert(l, p, n, stack)) {
+        atomic_fetch_add_explicit(&dropped_samples, 1, memory_order_relaxed);
+        return;
+    }
+    count(stack, n, 0);
+    atomic_fetch_add_explicit(&live_samples, 1, memory_order_relaxed);
+}
+
+void tp__heap_allocated(void *p, size_t n, uintptr_t site)
+{
+    if (!__atomic_load_n(&heap_ready, __ATOMIC_ACQUIRE))
+        return;     /* before the settings: come back later, unseeded */
+    if (heap_rate == 0) {
+        tp_tls.heap_left = UINT64_MAX;   /* off: never again out of line */
+        return;
+    }
+    int saved = errno;
+    if (tp_tls.heap_rng == 0) {
+        /* First time in this thread: seed, draw a first gap. */
+        uint64_t seed = ((uint64_t)tp_gettid() << 32) ^ tp_now_ns() ^ (uintptr_t)&seed;
+        tp_tls.heap_rng = seed | 1;
+        uint64_t gap = next_gap();
+        if (n < gap) {
+            tp_tls.heap_left = gap - n;
+            errno = saved;
+            return;
+        }
+    }
+    tp_tls.heap_left = next_gap();
+    if (tp_in_agent == 0) {
+        tp_in_agent++;
+        record((uintptr_t)p, n, site, (uintptr_t)__builtin_frame_address(0));
+        tp_in_agent--;
+    }
+    errno = saved;
+}
+
+int tp__heap_forget(const void *p, size_t *old_size)
+{
+    live_t *l = atomic_load_explicit(&live, memory_order_acquire);
+    if (l == NULL || tp_in_agent)
+        return 0;
+    uint64_t h = tp_heap_hash(p);
+    stripe_t *s = &l->stripes[h >> (64 - STRIPE_BITS)];
+    uint32_t b = (uint32_t)(h >> (64 - l->bucket_bits));
+    uint32_t f = (uint32_t)(h >> (64 - TP_HEAP_FILTER_BITS));
+    uint32_t stack = 0;
+    uint64_t size = 0;
+    int found = 0;
+    tp_in_agent++;
+    spin_lock(&s->lock);
+    for (uint32_t *link = &l->buckets[b]; *link != 0; link = &node_at(*link)->next) {
+        node_t *nd = node_at(*link);
+        if (nd->ptr != (uintptr_t)p)
+            continue;
+        uint32_t id = *link;
+        *link = nd->next;
+        stack = nd->stack;
+        size = nd->size;
+        nd->next = s->free_head;
+        s->free_head = id;
+        uint8_t c = l->filter[f];
+        if (c != 255 && c != 0)
+            __atomic_store_n(&l->filter[f], (uint8_t)(c - 1), __ATOMIC_RELAXED);
+        found = 1;
+        break;
+    }
+    spin_unlock(&s->lock);
+    if (found) {
+        count(stack, size, 1);
+        atomic_fetch_sub_explicit(&live_samples, 1, memory_order_relaxed);
+        if (old_size != NULL)
+            *old_size = size;
+    }
+    tp_in_agent--;
+    return found;
+}
+
+void tp__heap_restore(const void *p, size_t size, uintptr_t site)
+{
+    /* The block is live again: sampled again, at its old size and the
+     * failed realloc's stack (the original one is gone). */
+    if (heap_rate == 0 || tp_in_agent)
+        return;
+    int saved = errno;
+    tp_in_agent++;
+    record((uintptr_t)p, size, site, (uintptr_t)__builtin_frame_address(0));
+    tp_in_agent--;
+    errno = saved;
+}
+
+/* --- set-up, fork --------------------------------------------------------- */
+
+/* A program that brings its own allocator and exports it (or links one
+ * in statically next to its exported API) never calls the C library's
+ * malloc for most of its memory: say so once, rather than writing a
+ * silently empty heap profile. */
+static void check_allocator(void)
+{
+    static const char *const foreign[] = {
+        "mallocx", "je_malloc", "tc_malloc", "mi_malloc", "rpmalloc", "snmalloc_malloc",
+    };
+    void *def = dlsym(RTLD_DEFAULT, "malloc");
+    Dl_info di;
+    if (def != NULL && dladdr(def, &di) != 0 && di.dli_fname != NULL &&
+        strstr(di.dli_fname, "libthreadprof") == NULL) {
+        tp_warn("malloc is defined by %s, ahead of the C library and threadprof: "
+                "its allocations are not in the heap profile", di.dli_fname);
+        return;
+    }
+    for (size_t i = 0; i < sizeof foreign / sizeof *foreign; i++) {
+        void *f = dlsym(RTLD_DEFAULT, foreign[i]);
+        if (f != NULL) {
+            const char *where = dladdr(f, &di) != 0 && di.dli_fname ? di.dli_fname : "?";
+            tp_warn("%s (in %s) looks like an allocator other than the C library's: "
+                    "memory it hands out without calling malloc is not in the heap "
+                    "profile", foreign[i], where);
+            return;
+        }
+    }
+}
+
+void tp_heapprof_init(void)
+{
+    heap_rate = tp_config.heap_rate;
+    if (heap_rate != 0)
+        check_allocator();
+    __atomic_store_n(&heap_ready, 1, __ATOMIC_RELEASE);
+}
+
+/* fork: no stripe or pool lock may be held by a thread that will not
+ * exist in the child.  Taken in a fixed order (stripes, then the pool, as
+ * node_alloc nests them). */
+void tp_heapprof_fork_prepare(void)
+{
+    live_t *l = atomic_load_explicit(&live, memory_order_acquire);
+    if (l == NULL)
+        return;
+    for (unsigned i = 0; i < NSTRIPES; i++)
+        spin_lock(&l->stripes[i].lock);
+    spin_lock(&pool_lock);
+}
+
+void tp_heapprof_fork_parent(void)
+{
+    live_t *l = atomic_load_explicit(&live, memory_order_acquire);
+    if (l == NULL)
+        return;
+    spin_unlock(&pool_lock);
+    for (unsigned i = 0; i < NSTRIPES; i++)
+        spin_unlock(&l->stripes[i].lock);
+}
+
+/* The child keeps the parent's samples: the blocks are live in it too,
+ * and its frees of them must find them. */
+void tp_heapprof_fork_child(void)
+{
+    tp_heapprof_fork_parent();
+    tp_stacktab_after_fork_child(&stacks);
+}
+
+/* --- dump ------------------------------------------------------------------ */
+
+static uint64_t sub0(uint64_t a, uint64_t b)
+{
+    return a > b ? a - b : 0;
+}
+
+int tp_heapprof_enabled(void)
+{
+    return heap_rate != 0;
+}
+
+void tp_heapprof_values(const tp_stack_t *e, tp_heap_values_t *v)
+{
+    uint64_t ao = atomic_load_explicit(&e->v[V_ALLOC_OBJ], memory_order_relaxed);
+    uint64_t ab = atomic_load_explicit(&e->v[V_ALLOC_BYTES], memory_order_relaxed);
+    uint64_t fo = atomic_load_explicit(&e->v[V_FREE_OBJ], memory_order_relaxed);
+    uint64_t fb = atomic_load_explicit(&e->v[V_FREE_BYTES], memory_order_relaxed);
+    v->alloc_objects = (ao + OBJ_UNIT / 2) / OBJ_UNIT;
+    v->alloc_bytes = ab;
+    v->inuse_objects = (sub0(ao, fo) + OBJ_UNIT / 2) / OBJ_UNIT;
+    v->inuse_bytes = sub0(ab, fb);
+}
+
+static tp_pprof_t *new_profile(void)
+{
+    tp_pprof_t *p = tp_pprof_new();
+    if (p == NULL)
+        return NULL;
+    /* Go's heap profile: these four, in this order, inuse_space shown by
+     * default. */
+    if (tp_pprof_sample_type(p, "alloc_objects", "count") != 0 ||
+        tp_pprof_sample_type(p, "alloc_space", "bytes") != 0 ||
+        tp_pprof_sample_type(p, "inuse_objects", "count") != 0 ||
+        tp_pprof_sample_type(p, "inuse_space", "bytes") != 0 ||
+        tp_pprof_default_sample_type(p, "inuse_space") != 0) {
+        tp_pprof_free(p);
+        return NULL;
+    }
+    tp_pprof_period(p, "space", "bytes", (int64_t)heap_rate);
+    struct timespec real;
+    clock_gettime(CLOCK_REALTIME, &real);
+    tp_pprof_time(p, (int64_t)real.tv_sec * 1000000000 + real.tv_nsec,
+                  (int64_t)(tp_now_ns() - tp_start_ns));
+    return p;
+}
+
+int tp_heapprof_write(int dirfd, const char *dir, pid_t pid, unsigned seq, int report)
+{
+    static int warned;
+    if (heap_rate == 0)
+        return 0;
+    tp_pprof_t *p = new_profile();
+    int r = p == NULL ? -ENOMEM : 0;
+    if (p != NULL) {
+        char note[256];
+        snprintf(note, sizeof note, "threadprof: heap rate %llu bytes; %llu samples "
+                 "dropped (stack table or memory full), %llu taken before stacks "
+                 "were available", (unsigned long long)heap_rate,
+                 (unsigned long long)atomic_load(&dropped_samples),
+                 (unsigned long long)atomic_load(&stacks.unstacked));
+        tp_pprof_comment(p, note);
+    }
+    for (uint32_t i = 0; r == 0 && i < stacks.slots; i++) {
+        tp_stack_t *e = tp_stacktab_slot(&stacks, i);
+        if (e == NULL)
+            continue;
+        tp_heap_values_t hv;
+        tp_heapprof_values(e, &hv);
+        if (hv.alloc_objects == 0 && hv.inuse_bytes == 0)
+            continue;
+        int64_t v[4] = {(int64_t)hv.alloc_objects, (int64_t)hv.alloc_bytes,
+                        (int64_t)hv.inuse_objects, (int64_t)hv.inuse_bytes};
+        r = tp_pprof_add_sample(p, e->pcs, (int)e->npcs, 0, v, 4, NULL, 0);
+    }
+    char name[NAME_MAX + 1];
+    snprintf(name, sizeof name, "threadprof.%d.%u.heap.pb.gz", (int)pid, seq);
+    if (r == 0) {
+        tp_outfile_t f;
+        r = tp_outfile_create(&f, dirfd, name);
+        if (r == 0) {
+            static tp_sink_t sink;
+            tp_sink_init_fd(&sink, f.fd);
+            int err = tp_pprof_write(p, &sink);
+            r = tp_outfile_finish(&f, err == 0);
+            if (err != 0)
+                r = -err;
+        }
+    }
+    tp_pprof_free(p);
+    if (r != 0 && report && !warned++)
+        tp_warn("cannot write %s in %s: %s (the thread dump is not affected; "
+                "reported once)", name, dir, strerror(-r));
+    return r == 0;
+}
+
+void tp_heapprof_stats(tp_heap_stats_t *st)
+{
+    memset(st, 0, sizeof *st);
+    st->rate = heap_rate;
+    st->live_samples = atomic_load(&live_samples);
+    st->dropped = atomic_load(&dropped_samples);
+    st->stacks = tp_stacktab_used(&stacks);
+    st->stack_cap = stacks.slots / 2;
+    st->table_bytes = tp_stacktab_bytes(&stacks);
+    live_t *l = atomic_load_explicit(&live, memory_order_acquire);
+    if (l != NULL)
+        st->table_bytes += sizeof(live_t) + ((size_t)sizeof(uint32_t) << l->bucket_bits);
+    st->table_bytes += (size_t)atomic_load(&nslabs) * SLAB_NODES * sizeof(node_t);
+}
+
+/* Fills the heap section of a summary: totals over every stack, and the
+ * sites with the most in-use bytes, symbolized.  Dump thread. */
+void tp_heapprof_summary(tp_summary_heap_t *h, int at_exit)
+{
+    memset(h, 0, sizeof *h);
+    h->rate = heap_rate;
+    h->at_exit = at_exit;
+    if (heap_rate == 0)
+        return;
+    tp_heap_stats_t st;
+    tp_heapprof_stats(&st);
+    h->live_samples = st.live_samples;
+    h->dropped = st.dropped;
+    h->stacks = st.stacks;
+    h->stack_cap = st.stack_cap;
+    h->table_bytes = st.table_bytes;
+    const tp_stack_t *top[TP_SUMMARY_HEAP_SITES];
+    tp_heap_values_t topv[TP_SUMMARY_HEAP_SITES];
+    int n = 0;
+    for (uint32_t i = 0; i < stacks.slots; i++) {
+        const tp_stack_t *e = tp_stacktab_slot(&stacks, i);
+        if (e == NULL)
+            continue;
+        tp_heap_values_t v;
+        tp_heapprof_values(e, &v);
+        h->inuse_bytes += v.inuse_bytes;
+        h->inuse_objects += v.inuse_objects;
+        h->alloc_bytes += v.alloc_bytes;
+        h->alloc_objects += v.alloc_objects;
+        if (v.inuse_bytes == 0)
+            continue;
+        int pos = n;
+        while (pos > 0 && v.inuse_bytes > topv[pos - 1].inuse_bytes)
+            pos--;
+        if (pos >= TP_SUMMARY_HEAP_SITES)
+            continue;
+        if (n < TP_SUMMARY_HEAP_SITES)
+            n++;
+        memmove(&top[pos + 1], &top[pos], (size_t)(n - 1 - pos) * sizeof *top);
+        memmove(&topv[pos + 1], &topv[pos], (size_t)(n - 1 - pos) * sizeof *topv);
+        top[pos] = e;
+        topv[pos] = v;
+    }
+    h->nsites = n;
+    for (int i = 0; i < n; i++) {
+        tp_summary_heap_site_t *site = &h->sites[i];
+        site->inuse_bytes = topv[i].inuse_bytes;
+        site->inuse_objects = topv[i].inuse_objects;
+        site->alloc_bytes = topv[i].alloc_bytes;
+        site->alloc_objects = topv[i].alloc_objects;
+        int nf = (int)top[i]->npcs < TP_SUMMARY_HEAP_FRAMES ? (int)top[i]->npcs
+                                                            : TP_SUMMARY_HEAP_FRAMES;
+        for (int f = 0; f < nf; f++)
+            tp_summary_site(top[i]->pcs[f], site->frames[f], sizeof site->frames[f]);
+        site->nframes = nf;
+    }
+}

@@ -1,0 +1,82 @@
+/*
+ * leaks: the heap part of the summary (output/leaks.h).
+ */
+#include <stdio.h>
+
+#include "output/leaks.h"
+
+void tp_summary_bytes(uint64_t bytes, char *buf, size_t len)
+{
+    static const char *const unit[] = {"KiB", "MiB", "GiB", "TiB"};
+    if (bytes < 1024) {
+        snprintf(buf, len, "%llu B", (unsigned long long)bytes);
+        return;
+    }
+    double v = (double)bytes / 1024;
+    size_t u = 0;
+    while (v >= 1024 && u + 1 < sizeof unit / sizeof *unit) {
+        v /= 1024;
+        u++;
+    }
+    snprintf(buf, len, "%.1f %s", v, unit[u]);
+}
+
+static void write_site(tp_sink_t *s, int rank, const tp_summary_heap_site_t *site,
+                       int exact)
+{
+    char inuse[32], alloc[32];
+    tp_summary_bytes(site->inuse_bytes, inuse, sizeof inuse);
+    tp_summary_bytes(site->alloc_bytes, alloc, sizeof alloc);
+    tp_sink_printf(s, "  %d. %s%s in %s%llu object%s (of %s in %llu allocated here "
+                      "since start)\n",
+                   rank, exact ? "" : "~", inuse, exact ? "" : "~",
+                   (unsigned long long)site->inuse_objects,
+                   site->inuse_objects == 1 ? "" : "s", alloc,
+                   (unsigned long long)site->alloc_objects);
+    for (int i = 0; i < site->nframes; i++)
+        tp_sink_printf(s, "       %s\n", site->frames[i]);
+}
+
+void tp_summary_heap_write(tp_sink_t *s, const tp_summary_heap_t *h)
+{
+    if (h == NULL)
+        return;
+    if (h->rate == 0) {
+        tp_sink_puts(s, "heap: not profiled (THREADPROF_HEAP_RATE=0)\n\n");
+        return;
+    }
+    int exact = h->rate == 1;
+    char inuse[32], alloc[32], rate[32], table[32];
+    tp_summary_bytes(h->inuse_bytes, inuse, sizeof inuse);
+    tp_summary_bytes(h->alloc_bytes, alloc, sizeof alloc);
+    tp_summary_bytes(h->rate, rate, sizeof rate);
+    tp_summary_bytes(h->table_bytes, table, sizeof table);
+    tp_sink_printf(s, "heap: %s%s in use in %s%llu objects; %s%s in %s%llu objects "
+                      "allocated since start\n",
+                   exact ? "" : "~", inuse, exact ? "" : "~",
+                   (unsigned long long)h->inuse_objects, exact ? "" : "~", alloc,
+                   exact ? "" : "~", (unsigned long long)h->alloc_objects);
+    if (exact)
+        tp_sink_puts(s, "  every allocation tracked (THREADPROF_HEAP_RATE=1): exact figures\n");
+    else
+        tp_sink_printf(s, "  sampled: one allocation per %s on average "
+                          "(THREADPROF_HEAP_RATE=%llu), figures scaled back from "
+                          "samples; set it to 1 for exact figures\n",
+                       rate, (unsigned long long)h->rate);
+    if (h->nsites == 0) {
+        tp_sink_puts(s, h->at_exit ? "leak suspects: none (no sampled memory in use at exit)\n"
+                                   : "in-use memory by allocation site: none sampled\n");
+    } else {
+        tp_sink_puts(s, h->at_exit
+                            ? "leak suspects: allocation sites with the most memory still "
+                              "in use at exit (reachable or not: no reachability scan)\n"
+                            : "in-use memory by allocation site (most first):\n");
+        for (int i = 0; i < h->nsites; i++)
+            write_site(s, i + 1, &h->sites[i], exact);
+    }
+    tp_sink_printf(s, "heap tables: %u/%u stacks, %llu live samples, %llu samples "
+                      "dropped (%s reserved)\n\n",
+                   (unsigned)h->stacks, (unsigned)h->stack_cap,
+                   (unsigned long long)h->live_samples, (unsigned long long)h->dropped,
+                   table);
+}
