@@ -125,7 +125,6 @@ int tp_heapprof_enabled(void);
 /* Writes threadprof.<pid>.<seq>.heap.pb.gz; 1 when written, else 0 (a
  * failure reported once when report is set).  Dump thread. */
 int tp_heapprof_write(int dirfd, const char *dir, pid_t pid, unsigned seq, int report);
-void tp_heapprof_values(const tp_stack_t *e, tp_heap_values_t *v);
 void tp_heapprof_stats(tp_heap_stats_t *st);
 struct tp_summary_heap;
 void tp_heapprof_summary(struct tp_summary_heap *h, int at_exit);
@@ -143,5 +142,10 @@ void tp_lock_order_summary(struct tp_summary *sum,
 /* fdinfo.c: what a descriptor is, read at dump time. */
 void tp_fd_describe(int fd, char *kind, size_t kind_len, char *detail,
                     size_t detail_len);
+
+/* memory.c: bytes of the pages of [addr, addr + len) that this process
+ * has in memory, whole pages counted (pages only read, which map the
+ * shared zero page, do not count); 0 on error.  errno is preserved. */
+size_t tp_resident_bytes(const void *addr, size_t len);
 
 #endif
