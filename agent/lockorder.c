@@ -453,6 +453,8 @@ void tp_lock_order_summary(tp_summary_t *sum, tp_summary_inversion_t *out,
     sum->order_edges = 0;
     sum->order_dropped = atomic_load(&dropped_edges);
     graph_t *g = atomic_load_explicit(&graph, memory_order_acquire);
+    sum->order_bytes = g != NULL ? sizeof *g : 0;
+    sum->order_resident = g != NULL ? tp_resident_bytes(g, sizeof *g) : 0;
     if (g == NULL || out == NULL)
         return;
     sum->order_edges = __atomic_load_n(&g->nlive, __ATOMIC_RELAXED);

@@ -551,6 +551,8 @@ void tp_lockprof_summary(tp_summary_t *sum, tp_summary_lock_t *locks, size_t max
     sum->lock_cap = LOCK_SLOTS;
     sum->dropped_events = atomic_load(&dropped_events) + atomic_load(&dropped_locks);
     tables_t *t = atomic_load_explicit(&tables, memory_order_acquire);
+    sum->tables_bytes = t != NULL ? sizeof *t : 0;
+    sum->tables_resident = t != NULL ? tp_resident_bytes(t, sizeof *t) : 0;
     if (t == NULL || max == 0)
         return;
     for (uint32_t i = 0; i < STACK_SLOTS; i++)

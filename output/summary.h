@@ -68,12 +68,16 @@ typedef struct tp_summary {
     uint32_t stacks, stack_cap;      /* table fill and capacities */
     uint32_t lock_entries, lock_cap;
     uint64_t dropped_events;         /* no room for their stack or lock */
+    size_t tables_bytes;             /* reserved by those tables, 0: not mapped */
+    size_t tables_resident;          /* of which in memory */
     int lock_order;                  /* 0: THREADPROF_LOCK_ORDER is off */
     const tp_summary_inversion_t *inversions;
     size_t ninversions;              /* shown */
     size_t inversions_found;         /* may exceed ninversions */
     uint32_t order_edges, order_edge_cap;
     uint64_t order_dropped;          /* edges without room in the table */
+    size_t order_bytes;              /* reserved by the graph, 0: not mapped */
+    size_t order_resident;           /* of which in memory */
     /* The heap section (output/leaks.h), NULL for none. */
     const struct tp_summary_heap *heap;
     /* Other files of this dump, NULL when not written. */

@@ -254,6 +254,18 @@ START_TEST(profiles_fraction_scales_counts)
 }
 END_TEST
 
+/* "52.0 KiB" (the summary's sizes) in bytes. */
+static double bytes_of(const char *text)
+{
+    double v = 0;
+    char unit[8] = "";
+    if (sscanf(text, "%lf %7s", &v, unit) != 2)
+        return -1;
+    return v * (strcmp(unit, "KiB") == 0   ? 1024.0
+                : strcmp(unit, "MiB") == 0 ? 1048576.0
+                : strcmp(unit, "GiB") == 0 ? 1073741824.0 : 1.0);
+}
+
 static char *read_summary(tu_proc_t *p, unsigned seq, char *path, size_t len)
 {
     snprintf(path, len, "%.3000s/threadprof.%d.%u.summary.txt", p->dir,
@@ -291,7 +303,16 @@ START_TEST(profiles_summary_names_hot_lock)
                           "       waited at hot_acquire \\(/.*contention\\.c:[0-9]+\\)\n"
                           "       held at hot_release \\(/.*contention\\.c:[0-9]+\\)\n");
     tu_assert_match(text, "^tables: [1-9][0-9]*/4096 stacks, [1-9][0-9]*/16384 locks, "
-                          "[0-9]+ events dropped$");
+                          "[0-9]+ events dropped"
+                          " \\([0-9.]+ MiB reserved, [0-9.]+ (B|KiB|MiB) resident\\)$");
+    /* The tables are mapped whole but touched only where entries are. */
+    char reserved[32], resident[32];
+    ck_assert(tu_match(text, "^tables: .* \\(([0-9.]+ [KMG]?i?B) reserved", reserved,
+                       sizeof reserved));
+    ck_assert(tu_match(text, "^tables: .* reserved, ([0-9.]+ [KMG]?i?B) resident", resident,
+                       sizeof resident));
+    ck_assert_msg(bytes_of(resident) > 0 && bytes_of(resident) < bytes_of(reserved),
+                  "%s resident of %s", resident, reserved);
     tu_assert_match(text, "^threads: [0-9]+ live \\([0-9]+ running, [0-9]+ waiting\\), "
                           "[0-9]+ exited but not joined$");
     snprintf(re, sizeof re, "^files: threadprof\\.%d\\.1\\.threads\\.txt, "
@@ -355,7 +376,8 @@ START_TEST(profiles_many_mutexes_bounded)
     char *text = read_summary(&p, 1, path, sizeof path);
     char locks[32];
     ck_assert_msg(tu_match(text, "^tables: [0-9]+/4096 stacks, ([0-9]+)/16384 locks, "
-                           "[0-9]+ events dropped$", locks, sizeof locks),
+                           "[0-9]+ events dropped \\([0-9.]+ MiB reserved, "
+                           "[0-9.]+ (B|KiB|MiB) resident\\)$", locks, sizeof locks),
                   "no tables line in:\n%.3000s", text);
     ck_assert_msg(atoi(locks) >= 9000, "only %s locks contended:\n%.3000s", locks, text);
     /* Each was held by hold_one while wait_one waited; the waiter's own

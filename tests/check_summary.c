@@ -3,7 +3,8 @@
  * by hand, are written to a memory sink and the text is checked: the
  * sections and their order, the deadlock lines (or "none"), the
  * lock-order inversions (each edge and its stack, or "none"), the top locks
- * ordered by total wait and cut at ten, the table fill and drop counts,
+ * ordered by total wait and cut at ten, the table fill and drop counts
+ * and memory,
  * the thread counts and most common states, the files line, and the wait
  * durations' units.
  */
@@ -318,8 +319,42 @@ START_TEST(summary_shows_table_fill_and_drops)
     sum.stacks = 4096;
     sum.lock_entries = 123;
     sum.dropped_events = 98765;
+    sum.tables_bytes = 3276800;
+    sum.tables_resident = 2621440;
     char *text = render(&sum);
-    assert_match(text, "^tables: 4096/4096 stacks, 123/16384 locks, 98765 events dropped$");
+    assert_match(text, "^tables: 4096/4096 stacks, 123/16384 locks, 98765 events dropped "
+                       "\\(3\\.1 MiB reserved, 2\\.5 MiB resident\\)$");
+    free(text);
+    free_snapshot(snap);
+}
+END_TEST
+
+/* The tables' and the graph's memory in bytes, reserved and resident, or
+ * "not mapped" before their first use. */
+START_TEST(summary_tables_memory_in_bytes)
+{
+    tp_snapshot_t *snap = new_snapshot(1);
+    tp_summary_t sum;
+    init_summary(&sum, snap);
+    sum.stacks = 11;
+    sum.lock_entries = 3;
+    sum.lock_order = 1;
+    sum.order_edges = 2;
+    sum.order_edge_cap = 4096;
+    char *text = render(&sum);
+    ck_assert_ptr_nonnull(strstr(text, "\nlock-order graph: 2/4096 edges, 0 dropped (not mapped)\n\n"));
+    ck_assert_ptr_nonnull(strstr(text, "\ntables: 11/4096 stacks, 3/16384 locks, 0 events dropped "
+                                       "(not mapped)\n\n"));
+    free(text);
+    sum.tables_bytes = 3355443;      /* 3.2 MiB */
+    sum.tables_resident = 53248;     /* 13 pages */
+    sum.order_bytes = 2306867;       /* 2.2 MiB */
+    sum.order_resident = 512;
+    text = render(&sum);
+    ck_assert_ptr_nonnull(strstr(text, "\nlock-order graph: 2/4096 edges, 0 dropped "
+                                       "(2.2 MiB reserved, 512 B resident)\n\n"));
+    ck_assert_ptr_nonnull(strstr(text, "\ntables: 11/4096 stacks, 3/16384 locks, 0 events dropped "
+                                       "(3.2 MiB reserved, 52.0 KiB resident)\n\n"));
     free(text);
     free_snapshot(snap);
 }
@@ -417,6 +452,8 @@ START_TEST(summary_inversions_each_edge_and_stack)
     sum.inversions_found = 1;
     sum.order_edges = 2;
     sum.order_edge_cap = 4096;
+    sum.order_bytes = 2306867;
+    sum.order_resident = 8192;
     char *text = render(&sum);
     ck_assert_ptr_nonnull(strstr(text,
         "deadlocks: none\n\n"
@@ -430,7 +467,7 @@ START_TEST(summary_inversions_each_edge_and_stack)
         "    mutex 0xb0 (taken in g at /x.c:27) then mutex 0xa0 (taken in g at /x.c:28) "
         "in thread 12 \"order-ba\"\n"
         "        f0 (/x.c:10)\n"
-        "lock-order graph: 2/4096 edges, 0 dropped\n\n"
+        "lock-order graph: 2/4096 edges, 0 dropped (2.2 MiB reserved, 8.0 KiB resident)\n\n"
         "top contended locks"));
     free(text);
     free_snapshot(snap);
@@ -446,9 +483,12 @@ START_TEST(summary_inversions_none_and_more_than_shown)
     sum.order_edges = 1;
     sum.order_edge_cap = 4096;
     sum.order_dropped = 3;
+    sum.order_bytes = 2306867;
+    sum.order_resident = 4096;
     char *text = render(&sum);
     ck_assert_ptr_nonnull(strstr(text, "\n\nlock-order inversions: none\n"
-                                       "lock-order graph: 1/4096 edges, 3 dropped\n\n"));
+                                       "lock-order graph: 1/4096 edges, 3 dropped "
+                                       "(2.2 MiB reserved, 4.0 KiB resident)\n\n"));
     free(text);
     /* Found beyond what is shown: said so. */
     static tp_summary_inversion_t inv;
@@ -489,6 +529,7 @@ static Suite *summary_suite(void)
     tcase_add_test(tc, summary_destroyed_lock_marked);
     tcase_add_test(tc, summary_no_contention_and_stats_off);
     tcase_add_test(tc, summary_shows_table_fill_and_drops);
+    tcase_add_test(tc, summary_tables_memory_in_bytes);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("inversions");
