@@ -485,9 +485,12 @@ void tp__heap_restore(const void *p, size_t size, uintptr_t site);
 extern const uint8_t *_Atomic tp__heap_filter;
 
 #define TP_HEAP_FILTER_BITS 16
+/* The hash of p's 512-byte neighbourhood: its top bits pick the filter
+ * byte and the live table's stripe (agent/livetab.c), so blocks freed one
+ * after another, mostly neighbours, find both in cache. */
 TP_INLINE uint64_t tp_heap_hash(const void *p)
 {
-    return ((uint64_t)(uintptr_t)p >> 4) * 0x9e3779b97f4a7c15ull;
+    return ((uint64_t)(uintptr_t)p >> 9) * 0x9e3779b97f4a7c15ull;
 }
 
 TP_INLINE void tp_heap_allocated(void *p, size_t n, uintptr_t site)

@@ -11,111 +11,47 @@
  * scales nothing (exact figures, for leak hunts and tests); rate 0 is off.
  *
  * A sampled block is remembered until freed (or moved by realloc) in the
- * live table: chained buckets of nodes (pointer, size, stack id) under
- * striped spinlocks; nodes come from mmap'd slabs, never malloc, and are
- * recycled through per-stripe free lists.  Its stack (tp_stacktab) holds
- * four counters, in units that keep the scaling exact enough: objects in
- * 1/1024ths and bytes, allocated and freed; in use is their difference.
- * A free finds out cheaply whether the block may be sampled through the
- * filter (one byte per hash prefix: how many live samples hash there,
- * saturating at 255), so an unsampled free never takes a lock unless it
- * collides with a sampled block.  The stripe, the filter byte and the
- * bucket of a pointer are prefixes of the same hash, so one stripe lock
- * covers all three.
+ * live table (agent/livetab.h), which a free consults only when the
+ * filter says the block may be there.  Its stack (tp_stacktab) counts
+ * the allocations (objects in 1/1024ths, so the scaling stays exact
+ * enough, and bytes); what is in use is summed from the live table at
+ * each dump, so a free updates no counter at all.
  *
  * The agent's own allocations (tp_in_agent) are never sampled; early
  * allocations, before the constructor has read the settings, neither
  * (the countdown is seeded afterwards).  Memory: the tables grow with
- * live samples (24-byte nodes) and distinct stacks, never with events.
+ * live samples (32 bytes each at most) and distinct stacks, never with
+ * events.
  */
 #include <dlfcn.h>
+#include <link.h>
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
-#include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "agent/internal.h"
+#include "agent/livetab.h"
 #include "output/leaks.h"
 #include "output/outfile.h"
 #include "output/pprof.h"
 #include "output/sink.h"
 #include "output/summary.h"
 
-#define STRIPE_BITS 10
-#define NSTRIPES (1u << STRIPE_BITS)
-#define FILTER_SLOTS (1u << TP_HEAP_FILTER_BITS)
-#define SLAB_BITS 16
-#define SLAB_NODES (1u << SLAB_BITS)
-#define MAX_SLABS 8192                 /* 512 M live samples */
-#define REFILL 64                      /* nodes a stripe takes at once */
 #define OBJ_UNIT 1024                  /* objects counted in 1/1024ths */
 
-enum { V_ALLOC_OBJ, V_ALLOC_BYTES, V_FREE_OBJ, V_FREE_BYTES };
-
-typedef struct node {
-    uintptr_t ptr;
-    uint64_t size;
-    uint32_t stack;
-    uint32_t next;          /* node id (index + 1), 0: end */
-} node_t;
-
-typedef struct stripe {
-    _Atomic int lock;
-    uint32_t free_head;     /* recycled nodes of this stripe */
-    char pad[64 - sizeof(int) - sizeof(uint32_t)];
-} stripe_t;
-
-typedef struct live {
-    stripe_t stripes[NSTRIPES];
-    uint8_t filter[FILTER_SLOTS];
-    uint32_t bucket_bits;
-    uint32_t *buckets;      /* node id of each chain's head */
-} live_t;
+enum { V_ALLOC_OBJ, V_ALLOC_BYTES };
 
 static uint64_t heap_rate;             /* 0: off (set once at start) */
 static int heap_ready;                 /* settings read: sampling may start */
-static live_t *_Atomic live;
 static tp_stacktab_t stacks = TP_STACKTAB_INIT(16384);
-
-static node_t *slabs[MAX_SLABS];
-static _Atomic uint32_t nslabs;
-static _Atomic int pool_lock;
-static uint32_t pool_next;             /* next unused node id; pool_lock */
-static _Atomic uint64_t dropped_samples;   /* no stack room or no node */
-static _Atomic uint64_t live_samples;
-
-const uint8_t *_Atomic tp__heap_filter;
+static _Atomic uint64_t dropped_samples;   /* no stack room or no memory */
 
 /* --- small pieces ----------------------------------------------------- */
-
-static void spin_lock(_Atomic int *l)
-{
-    unsigned spins = 0;
-    while (atomic_exchange_explicit(l, 1, memory_order_acquire)) {
-        while (atomic_load_explicit(l, memory_order_relaxed)) {
-            if (++spins % 256 == 0)
-                sched_yield();   /* the holder may be descheduled */
-            else
-                __builtin_ia32_pause();
-        }
-    }
-}
-
-static void spin_unlock(_Atomic int *l)
-{
-    atomic_store_explicit(l, 0, memory_order_release);
-}
-
-static node_t *node_at(uint32_t id)
-{
-    uint32_t i = id - 1;
-    return &slabs[i >> SLAB_BITS][i & (SLAB_NODES - 1)];
-}
 
 static uint64_t next_random(void)
 {
@@ -157,114 +93,29 @@ static uint64_t scaled_bytes(uint64_t n, uint64_t objects)
     return (uint64_t)((double)n * (double)objects / OBJ_UNIT + 0.5);
 }
 
-static live_t *get_live(void)
-{
-    live_t *l = atomic_load_explicit(&live, memory_order_acquire);
-    if (TP_LIKELY(l != NULL))
-        return l;
-    /* Full tracking keeps every live block: a bigger bucket array (only
-     * the touched pages cost memory). */
-    uint32_t bits = heap_rate <= 1 ? 22 : 16;
-    size_t bucket_bytes = (size_t)sizeof(uint32_t) << bits;
-    void *m = mmap(NULL, sizeof(live_t) + bucket_bytes, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (m == MAP_FAILED)
-        return NULL;
-    l = m;
-    l->bucket_bits = bits;
-    l->buckets = (uint32_t *)(void *)((char *)m + sizeof(live_t));
-    live_t *expected = NULL;
-    if (!atomic_compare_exchange_strong_explicit(&live, &expected, l,
-                                                 memory_order_acq_rel,
-                                                 memory_order_acquire)) {
-        munmap(m, sizeof(live_t) + bucket_bytes);
-        return expected;
-    }
-    atomic_store_explicit(&tp__heap_filter, l->filter, memory_order_release);
-    return l;
-}
-
-/* A free node for stripe s (its lock held), or 0 when out of memory.
- * Slab k holds node ids k * SLAB_NODES + 1 ... (k + 1) * SLAB_NODES. */
-static uint32_t node_alloc(stripe_t *s)
-{
-    if (s->free_head == 0) {
-        spin_lock(&pool_lock);
-        for (int k = 0; k < REFILL; k++) {
-            uint32_t ns = atomic_load_explicit(&nslabs, memory_order_relaxed);
-            if (pool_next == 0 || pool_next > ns * SLAB_NODES) {
-                if (ns >= MAX_SLABS)
-                    break;
-                void *m = mmap(NULL, SLAB_NODES * sizeof(node_t), PROT_READ | PROT_WRITE,
-                               MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-                if (m == MAP_FAILED)
-                    break;
-                slabs[ns] = m;
-                atomic_store_explicit(&nslabs, ns + 1, memory_order_release);
-                pool_next = ns * SLAB_NODES + 1;
-            }
-            uint32_t id = pool_next++;
-            node_at(id)->next = s->free_head;
-            s->free_head = id;
-        }
-        spin_unlock(&pool_lock);
-        if (s->free_head == 0)
-            return 0;
-    }
-    uint32_t id = s->free_head;
-    s->free_head = node_at(id)->next;
-    return id;
-}
-
 /* --- sampling ----------------------------------------------------------- */
 
-static void count(uint32_t stack, uint64_t size, int freed)
+static void count_allocation(uint32_t stack, uint64_t size)
 {
     tp_stack_t *e = tp_stacktab_get(&stacks, stack);
     if (e == NULL)
         return;
     uint64_t obj = scaled_objects(size);
-    atomic_fetch_add_explicit(&e->v[freed ? V_FREE_OBJ : V_ALLOC_OBJ], obj,
+    atomic_fetch_add_explicit(&e->v[V_ALLOC_OBJ], obj, memory_order_relaxed);
+    atomic_fetch_add_explicit(&e->v[V_ALLOC_BYTES], scaled_bytes(size, obj),
                               memory_order_relaxed);
-    atomic_fetch_add_explicit(&e->v[freed ? V_FREE_BYTES : V_ALLOC_BYTES],
-                              scaled_bytes(size, obj), memory_order_relaxed);
-}
-
-static int insert(live_t *l, uintptr_t p, uint64_t size, uint32_t stack)
-{
-    uint64_t h = tp_heap_hash((const void *)p);
-    stripe_t *s = &l->stripes[h >> (64 - STRIPE_BITS)];
-    uint32_t b = (uint32_t)(h >> (64 - l->bucket_bits));
-    uint32_t f = (uint32_t)(h >> (64 - TP_HEAP_FILTER_BITS));
-    spin_lock(&s->lock);
-    uint32_t id = node_alloc(s);
-    if (id != 0) {
-        node_t *nd = node_at(id);
-        nd->ptr = p;
-        nd->size = size;
-        nd->stack = stack;
-        nd->next = l->buckets[b];
-        l->buckets[b] = id;
-        uint8_t c = l->filter[f];
-        if (c != 255)
-            __atomic_store_n(&l->filter[f], (uint8_t)(c + 1), __ATOMIC_RELAXED);
-    }
-    spin_unlock(&s->lock);
-    return id != 0;
 }
 
 static void record(uintptr_t p, uint64_t n, uintptr_t site, uintptr_t sp)
 {
-    live_t *l = get_live();
     tp_thread_t *self = tp_self;
     uint32_t stack = tp_stacktab_capture(&stacks, self ? self->hcache : NULL,
                                          TP_HCACHE, site, sp);
-    if (l == NULL || stack == 0 || !insert(l, p, n, stack)) {
+    if (stack == 0 || tp_live_insert(p, n, stack) != 0) {
         atomic_fetch_add_explicit(&dropped_samples, 1, memory_order_relaxed);
         return;
     }
-    count(stack, n, 0);
-    atomic_fetch_add_explicit(&live_samples, 1, memory_order_relaxed);
+    count_allocation(stack, n);
 }
 
 void tp__heap_allocated(void *p, size_t n, uintptr_t site)
@@ -298,42 +149,15 @@ void tp__heap_allocated(void *p, size_t n, uintptr_t site)
 
 int tp__heap_forget(const void *p, size_t *old_size)
 {
-    live_t *l = atomic_load_explicit(&live, memory_order_acquire);
-    if (l == NULL || tp_in_agent)
+    if (tp_in_agent)
         return 0;
-    uint64_t h = tp_heap_hash(p);
-    stripe_t *s = &l->stripes[h >> (64 - STRIPE_BITS)];
-    uint32_t b = (uint32_t)(h >> (64 - l->bucket_bits));
-    uint32_t f = (uint32_t)(h >> (64 - TP_HEAP_FILTER_BITS));
-    uint32_t stack = 0;
-    uint64_t size = 0;
-    int found = 0;
+    uint64_t size;
+    uint32_t stack;
     tp_in_agent++;
-    spin_lock(&s->lock);
-    for (uint32_t *link = &l->buckets[b]; *link != 0; link = &node_at(*link)->next) {
-        node_t *nd = node_at(*link);
-        if (nd->ptr != (uintptr_t)p)
-            continue;
-        uint32_t id = *link;
-        *link = nd->next;
-        stack = nd->stack;
-        size = nd->size;
-        nd->next = s->free_head;
-        s->free_head = id;
-        uint8_t c = l->filter[f];
-        if (c != 255 && c != 0)
-            __atomic_store_n(&l->filter[f], (uint8_t)(c - 1), __ATOMIC_RELAXED);
-        found = 1;
-        break;
-    }
-    spin_unlock(&s->lock);
-    if (found) {
-        count(stack, size, 1);
-        atomic_fetch_sub_explicit(&live_samples, 1, memory_order_relaxed);
-        if (old_size != NULL)
-            *old_size = size;
-    }
+    int found = tp_live_remove((uintptr_t)p, &size, &stack);
     tp_in_agent--;
+    if (found && old_size != NULL)
+        *old_size = size;
     return found;
 }
 
@@ -363,7 +187,12 @@ static void check_allocator(void)
     };
     void *def = dlsym(RTLD_DEFAULT, "malloc");
     Dl_info di;
-    if (def != NULL && dladdr(def, &di) != 0 && di.dli_fname != NULL &&
+    const ElfW(Sym) *sym = NULL;
+    /* A non-PIE program that calls malloc may make dlsym return its PLT
+     * slot (an undefined symbol with a value, for function pointer
+     * equality): only a real definition counts. */
+    if (def != NULL && dladdr1(def, &di, (void **)&sym, RTLD_DL_SYMENT) != 0 &&
+        di.dli_fname != NULL && sym != NULL && sym->st_shndx != SHN_UNDEF &&
         strstr(di.dli_fname, "libthreadprof") == NULL) {
         tp_warn("malloc is defined by %s, ahead of the C library and threadprof: "
                 "its allocations are not in the heap profile", di.dli_fname);
@@ -389,59 +218,64 @@ void tp_heapprof_init(void)
     __atomic_store_n(&heap_ready, 1, __ATOMIC_RELEASE);
 }
 
-/* fork: no stripe or pool lock may be held by a thread that will not
- * exist in the child.  Taken in a fixed order (stripes, then the pool, as
- * node_alloc nests them). */
 void tp_heapprof_fork_prepare(void)
 {
-    live_t *l = atomic_load_explicit(&live, memory_order_acquire);
-    if (l == NULL)
-        return;
-    for (unsigned i = 0; i < NSTRIPES; i++)
-        spin_lock(&l->stripes[i].lock);
-    spin_lock(&pool_lock);
+    tp_live_fork_prepare();
 }
 
 void tp_heapprof_fork_parent(void)
 {
-    live_t *l = atomic_load_explicit(&live, memory_order_acquire);
-    if (l == NULL)
-        return;
-    spin_unlock(&pool_lock);
-    for (unsigned i = 0; i < NSTRIPES; i++)
-        spin_unlock(&l->stripes[i].lock);
+    tp_live_fork_parent();
 }
 
 /* The child keeps the parent's samples: the blocks are live in it too,
  * and its frees of them must find them. */
 void tp_heapprof_fork_child(void)
 {
-    tp_heapprof_fork_parent();
+    tp_live_fork_child();
     tp_stacktab_after_fork_child(&stacks);
 }
 
 /* --- dump ------------------------------------------------------------------ */
-
-static uint64_t sub0(uint64_t a, uint64_t b)
-{
-    return a > b ? a - b : 0;
-}
 
 int tp_heapprof_enabled(void)
 {
     return heap_rate != 0;
 }
 
-void tp_heapprof_values(const tp_stack_t *e, tp_heap_values_t *v)
+/* What is in use, per stack slot: objects (1/OBJ_UNIT) and bytes. */
+typedef struct inuse {
+    uint64_t objects, bytes;
+} inuse_t;
+
+static void add_inuse(void *arg, uint64_t size, uint32_t stack)
+{
+    inuse_t *u = arg;
+    if (stack == 0 || stack > stacks.slots)
+        return;
+    uint64_t obj = scaled_objects(size);
+    u[stack - 1].objects += obj;
+    u[stack - 1].bytes += scaled_bytes(size, obj);
+}
+
+/* Sums the live table per stack (calloc'd, stacks.slots entries; NULL
+ * without memory).  Dump thread. */
+static inuse_t *sum_inuse(void)
+{
+    inuse_t *u = calloc(stacks.slots, sizeof *u);
+    if (u != NULL)
+        tp_live_foreach(add_inuse, u);
+    return u;
+}
+
+/* The figures of the stack in slot i. */
+static void values_of(const tp_stack_t *e, const inuse_t *u, uint32_t i, tp_heap_values_t *v)
 {
     uint64_t ao = atomic_load_explicit(&e->v[V_ALLOC_OBJ], memory_order_relaxed);
-    uint64_t ab = atomic_load_explicit(&e->v[V_ALLOC_BYTES], memory_order_relaxed);
-    uint64_t fo = atomic_load_explicit(&e->v[V_FREE_OBJ], memory_order_relaxed);
-    uint64_t fb = atomic_load_explicit(&e->v[V_FREE_BYTES], memory_order_relaxed);
     v->alloc_objects = (ao + OBJ_UNIT / 2) / OBJ_UNIT;
-    v->alloc_bytes = ab;
-    v->inuse_objects = (sub0(ao, fo) + OBJ_UNIT / 2) / OBJ_UNIT;
-    v->inuse_bytes = sub0(ab, fb);
+    v->alloc_bytes = atomic_load_explicit(&e->v[V_ALLOC_BYTES], memory_order_relaxed);
+    v->inuse_objects = u != NULL ? (u[i].objects + OBJ_UNIT / 2) / OBJ_UNIT : 0;
+    v->inuse_bytes = u != NULL ? u[i].bytes : 0;
 }
 
 static tp_pprof_t *new_profile(void)
@@ -483,18 +317,20 @@ int tp_heapprof_write(int dirfd, const char *dir, pid_t pid, unsigned seq, int r
                  (unsigned long long)atomic_load(&stacks.unstacked));
         tp_pprof_comment(p, note);
     }
+    inuse_t *u = sum_inuse();
     for (uint32_t i = 0; r == 0 && i < stacks.slots; i++) {
         tp_stack_t *e = tp_stacktab_slot(&stacks, i);
         if (e == NULL)
             continue;
         tp_heap_values_t hv;
-        tp_heapprof_values(e, &hv);
+        values_of(e, u, i, &hv);
         if (hv.alloc_objects == 0 && hv.inuse_bytes == 0)
             continue;
         int64_t v[4] = {(int64_t)hv.alloc_objects, (int64_t)hv.alloc_bytes,
                         (int64_t)hv.inuse_objects, (int64_t)hv.inuse_bytes};
         r = tp_pprof_add_sample(p, e->pcs, (int)e->npcs, 0, v, 4, NULL, 0);
     }
+    free(u);
     char name[NAME_MAX + 1];
     snprintf(name, sizeof name, "threadprof.%d.%u.heap.pb.gz", (int)pid, seq);
     if (r == 0) {
@@ -520,15 +356,12 @@ void tp_heapprof_stats(tp_heap_stats_t *st)
 {
     memset(st, 0, sizeof *st);
     st->rate = heap_rate;
-    st->live_samples = atomic_load(&live_samples);
+    st->live_samples = tp_live_count();
     st->dropped = atomic_load(&dropped_samples);
     st->stacks = tp_stacktab_used(&stacks);
     st->stack_cap = stacks.slots / 2;
     st->table_bytes = tp_stacktab_bytes(&stacks);
-    live_t *l = atomic_load_explicit(&live, memory_order_acquire);
-    if (l != NULL)
-        st->table_bytes += sizeof(live_t) + ((size_t)sizeof(uint32_t) << l->bucket_bits);
-    st->table_bytes += (size_t)atomic_load(&nslabs) * SLAB_NODES * sizeof(node_t);
+    st->table_bytes += tp_live_bytes();
 }
 
 /* Fills the heap section of a summary: totals over every stack, and the
@@ -550,12 +383,13 @@ void tp_heapprof_summary(tp_summary_heap_t *h, int at_exit)
     const tp_stack_t *top[TP_SUMMARY_HEAP_SITES];
     tp_heap_values_t topv[TP_SUMMARY_HEAP_SITES];
     int n = 0;
+    inuse_t *u = sum_inuse();
     for (uint32_t i = 0; i < stacks.slots; i++) {
         const tp_stack_t *e = tp_stacktab_slot(&stacks, i);
         if (e == NULL)
             continue;
         tp_heap_values_t v;
-        tp_heapprof_values(e, &v);
+        values_of(e, u, i, &v);
         h->inuse_bytes += v.inuse_bytes;
         h->inuse_objects += v.inuse_objects;
         h->alloc_bytes += v.alloc_bytes;
@@ -574,6 +408,7 @@ void tp_heapprof_summary(tp_summary_heap_t *h, int at_exit)
         top[pos] = e;
         topv[pos] = v;
     }
+    free(u);
     h->nsites = n;
     for (int i = 0; i < n; i++) {
         tp_summary_heap_site_t *site = &h->sites[i];

@@ -125,7 +125,6 @@ int tp_heapprof_enabled(void);
 /* Writes threadprof.<pid>.<seq>.heap.pb.gz; 1 when written, else 0 (a
  * failure reported once when report is set).  Dump thread. */
 int tp_heapprof_write(int dirfd, const char *dir, pid_t pid, unsigned seq, int report);
-void tp_heapprof_values(const tp_stack_t *e, tp_heap_values_t *v);
 void tp_heapprof_stats(tp_heap_stats_t *st);
 struct tp_summary_heap;
 void tp_heapprof_summary(struct tp_summary_heap *h, int at_exit);

@@ -275,6 +275,73 @@ START_TEST(heap_bad_rate_warns_and_uses_default)
 }
 END_TEST
 
+/* Misuse goes to the real allocator untouched: glibc's own check still
+ * aborts, with its own message, as without the agent.  With full tracking
+ * the block freed twice is a sampled one. */
+START_TEST(heap_misuse_reaches_real_allocator)
+{
+    static const char *const modes[] = {"doublefree", "badfree"};
+    for (size_t i = 0; i < 2; i++) {
+        tu_proc_t native, p;
+        memset(&native, 0, sizeof native);
+        memset(&p, 0, sizeof p);
+        const char *args[] = {modes[i], NULL};
+        tu_start_full(&native, "heap", 0, NULL, args);
+        int ns = tu_finish(&native, 0, WAIT_MS);
+        tu_start_full(&p, "heap", 1, full, args);
+        int as = tu_finish(&p, 0, WAIT_MS);
+        ck_assert_msg(WIFSIGNALED(ns) && WTERMSIG(ns) == SIGABRT, "%s native: %#x",
+                      modes[i], ns);
+        ck_assert_msg(WIFSIGNALED(as) && WTERMSIG(as) == SIGABRT, "%s agent: %#x\n%s",
+                      modes[i], as, p.err);
+        tu_assert_match(native.err, "^(free\\(\\)|munmap_chunk\\(\\)): ");
+        /* glibc's line, the same as natively (first line of stderr). */
+        char *nl = strchr(native.err, '\n');
+        ck_assert(nl != NULL);
+        *nl = '\0';
+        ck_assert_msg(strstr(p.err, native.err) != NULL, "%s: native said \"%s\", agent:\n%s",
+                      modes[i], native.err, p.err);
+        tu_cleanup(&native);
+        tu_cleanup(&p);
+    }
+}
+END_TEST
+
+/* An allocator ahead of the agent's hooks takes every call: the agent
+ * says so once instead of writing a silently empty heap profile; and one
+ * that only exports jemalloc's API is named too.  The program runs as
+ * usual either way. */
+START_TEST(heap_foreign_allocator_reported)
+{
+    static const struct {
+        const char *lib;
+        const char *said;
+    } cases[] = {
+        {"own_malloc", "^threadprof: malloc is defined by /.*/own_malloc\\.so, ahead of "
+                       "the C library and threadprof: its allocations are not in the heap "
+                       "profile$"},
+        {"mallocx_only", "^threadprof: mallocx \\(in /.*/mallocx_only\\.so\\) looks like "
+                         "an allocator other than the C library's"},
+    };
+    for (size_t i = 0; i < 2; i++) {
+        char rel[PATH_MAX], own[PATH_MAX], lib[PATH_MAX], preload[3 * PATH_MAX];
+        snprintf(rel, sizeof rel, "%.3000s/tests/programs/preload/%s.so", tu_build(),
+                 cases[i].lib);
+        ck_assert_msg(realpath(rel, own) != NULL, "no %s", rel);
+        snprintf(rel, sizeof rel, "%.3000s/libthreadprof.so", tu_build());
+        ck_assert(realpath(rel, lib) != NULL);
+        snprintf(preload, sizeof preload, "LD_PRELOAD=%s:%s", own, lib);
+        const char *env[] = {preload, NULL};
+        tu_proc_t p;
+        run_heap(&p, "exact", env);
+        tu_assert_match(p.out, "^done$");
+        tu_assert_match(p.err, cases[i].said);
+        ck_assert_int_eq(tu_count(p.err, "heap profile"), 1);
+        tu_cleanup(&p);
+    }
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("heap");
@@ -288,6 +355,8 @@ static Suite *suite(void)
     tcase_add_test(tc, heap_fork_child_inherits_samples);
     tcase_add_test(tc, heap_rate_zero_writes_no_heap_file);
     tcase_add_test(tc, heap_bad_rate_warns_and_uses_default);
+    tcase_add_test(tc, heap_misuse_reaches_real_allocator);
+    tcase_add_test(tc, heap_foreign_allocator_reported);
     suite_add_tcase(s, tc);
     return s;
 }

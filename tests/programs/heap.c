@@ -25,6 +25,8 @@
  *            them; each also keeps 10 x 256 B in thread_keep.
  *   fork     parent_keep: 10 x 1000 B; fork; the child frees 5 of them,
  *            keeps child_keep: 3 x 2000 B and exits; the parent waits.
+ *   doublefree  frees a block twice: glibc's own check aborts the program.
+ *   badfree  frees a pointer malloc never returned: glibc aborts too.
  */
 #include <errno.h>
 #include <malloc.h>
@@ -295,6 +297,23 @@ static void mode_fork(void)
         keep(i, mine[i]);
 }
 
+/* --- misuse: the real allocator's diagnostics must still fire ---------- */
+
+static void mode_doublefree(void)
+{
+    void *p = malloc(100);
+    void *volatile q = p;
+    free(p);
+    free(q);
+}
+
+static void mode_badfree(void)
+{
+    static char not_heap[64];
+    void *volatile p = not_heap + 16;
+    free(p);
+}
+
 int main(int argc, char **argv)
 {
     const char *mode = argc > 1 ? argv[1] : "";
@@ -310,8 +329,12 @@ int main(int argc, char **argv)
         mode_threads();
     else if (strcmp(mode, "fork") == 0)
         mode_fork();
+    else if (strcmp(mode, "doublefree") == 0)
+        mode_doublefree();
+    else if (strcmp(mode, "badfree") == 0)
+        mode_badfree();
     else {
-        fprintf(stderr, "usage: heap exact|stat|funcs|realloc|threads|fork\n");
+        fprintf(stderr, "usage: heap exact|stat|funcs|realloc|threads|fork|doublefree|badfree\n");
         return 2;
     }
     printf("done\n");
