@@ -6,7 +6,10 @@
  * Every acquisition made while other locks are held adds, for each held
  * lock A, the edge A -> B (B taken while A held) to a global graph, with
  * both call sites, the thread and the stack of B's acquisition, as first
- * seen.  A contended lock records its edges before it blocks
+ * seen.  An edge is one per pair and per way each end was taken, for
+ * reading or not (rwlocks): the same pair taken for reading and later for
+ * writing is two edges, so the read-read rule below never hides the
+ * writing one.  A contended lock records its edges before it blocks
  * (tp_lock_order_attempt), so a wait that never ends, a real deadlock,
  * leaves them too.  A new edge A -> B that closes a path B -> ... -> A (at most
  * MAX_DEPTH edges) is a cycle: the run did not need to hang for the
@@ -45,11 +48,23 @@
  * internal mutex taken with tp_in_agent raised (agent/registry.c): its own
  * acquisition then adds no edge and cannot recurse.
  *
- * Limits: trylocks add no edge (they cannot block); a read-read cycle of
- * rwlocks is reported like any other though readers alone cannot
- * deadlock; cond-wait re-acquisitions count as acquisitions (hooks/cond.c
- * pushes them); beyond TP_HELD_MAX nested locks the outer ones only are
- * known.
+ * Readers.  A cycle is a deadlock only if at each of its locks the
+ * thread waiting excludes the thread holding: a lock held for reading
+ * and wanted for reading (glibc's default rwlock lets a reader in while
+ * other readers hold it, even with a writer waiting) blocks nobody, so
+ * the search does not pass through it.  The search keeps the first path
+ * that reaches each lock; when that path reached it for reading and
+ * leaves it for reading, a second path reaching it for writing is not
+ * tried, and a cycle through it can be missed.
+ *
+ * Limits: trylocks add no edge (they cannot block); the read-read rule is
+ * glibc's default (PTHREAD_RWLOCK_PREFER_READER_NP): an rwlock set to
+ * prefer writers can deadlock readers with a waiting writer, and such a
+ * cycle is not reported; cond-wait re-acquisitions count as acquisitions
+ * (hooks/cond.c pushes them); beyond TP_HELD_MAX nested locks the outer
+ * ones only are known.  An inversion whose edges were all recorded by one
+ * thread is reported (the same code run by two threads deadlocks) and
+ * labelled so in the summary.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -144,11 +159,22 @@ void tp_lock_order_after_fork_child(void)
     atomic_fetch_add(&epoch, 1);
 }
 
-static uint32_t edge_hash(uintptr_t a, uintptr_t b)
+/* Which ends of an edge were taken for reading: bit 0 from, bit 1 to. */
+static uint32_t read_ends(uint32_t kind_from, uint32_t kind_to)
 {
-    uint64_t h = ((uint64_t)a >> 3) * 0x9e3779b97f4a7c15ull ^ ((uint64_t)b >> 3);
+    return (kind_from == TP_LOCK_READ) | (uint32_t)(kind_to == TP_LOCK_READ) << 1;
+}
+
+static uint32_t edge_hash(uintptr_t a, uintptr_t b, uint32_t rd)
+{
+    uint64_t h = ((uint64_t)a >> 3) * 0x9e3779b97f4a7c15ull ^ ((uint64_t)b >> 3) ^ rd;
     h *= 0xff51afd7ed558ccdull;
     return (uint32_t)(h >> 32);
+}
+
+static int is_edge(const edge_t *e, uintptr_t a, uintptr_t b, uint32_t rd)
+{
+    return e->from == a && e->to == b && read_ends(e->kind_from, e->kind_to) == rd;
 }
 
 static uint32_t cache_index(uintptr_t a, uintptr_t b)
@@ -156,17 +182,17 @@ static uint32_t cache_index(uintptr_t a, uintptr_t b)
     return (uint32_t)(((a >> 4) ^ (b >> 3) ^ (b >> 11)) & (TP_OCACHE - 1));
 }
 
-/* The slot of live edge a -> b, or -1.  Lock-free: slots are claimed
- * only under graph_lock and never emptied again. */
-static int find_edge(graph_t *g, uintptr_t a, uintptr_t b)
+/* The slot of live edge a -> b with read ends rd, or -1.  Lock-free:
+ * slots are claimed only under graph_lock and never emptied again. */
+static int find_edge(graph_t *g, uintptr_t a, uintptr_t b, uint32_t rd)
 {
-    uint32_t i = edge_hash(a, b) & (EDGE_SLOTS - 1);
+    uint32_t i = edge_hash(a, b, rd) & (EDGE_SLOTS - 1);
     for (uint32_t probe = 0; probe < EDGE_SLOTS; probe++, i = (i + 1) & (EDGE_SLOTS - 1)) {
         edge_t *e = &g->edges[i];
         uint32_t st = atomic_load_explicit(&e->state, memory_order_acquire);
         if (st == E_EMPTY)
             return -1;
-        if (st == E_LIVE && e->from == a && e->to == b)
+        if (st == E_LIVE && is_edge(e, a, b, rd))
             return (int)i;
     }
     return -1;
@@ -210,10 +236,21 @@ static int same_locks(const inversion_t *inv, const uintptr_t *sorted, int n)
     return memcmp(mine, sorted, (size_t)n * sizeof *sorted) == 0;
 }
 
+/* Whether a lock wanted for `wanted` and held for `held` (TP_LOCK_*)
+ * lets the wanting thread in: readers share. */
+static int shared(uint32_t wanted, uint32_t held)
+{
+    return wanted == TP_LOCK_READ && held == TP_LOCK_READ;
+}
+
 /* Under graph_lock: edge slot s (a -> b) is new; is there a path
  * b -> ... -> a?  A breadth-first search over the live edges, one pass of
  * the insertion list per level, at most MAX_DEPTH levels and MAX_VISIT
- * locks.  A cycle found and not already known is recorded. */
+ * locks, passing through no lock that readers share (the edge arriving
+ * wants it for reading, the edge leaving holds it for reading; b arrives
+ * by the new edge, and a closes the cycle into it).  Each lock is reached
+ * once, by the first path found.  A cycle found and not already known is
+ * recorded. */
 static void search_cycle(graph_t *g, uint32_t s)
 {
     const edge_t *ne = &g->edges[s];
@@ -241,6 +278,11 @@ static void search_cycle(graph_t *g, uint32_t s)
                     break;
                 }
             if (from < 0)
+                continue;
+            uint32_t in = v[from].parent < 0 ? ne->kind_to : g->edges[v[from].edge].kind_to;
+            if (shared(in, e->kind_from))
+                continue;
+            if (e->to == a && shared(e->kind_to, ne->kind_from))
                 continue;
             int seen = 0;
             for (int j = 0; j < nv && !seen; j++)
@@ -301,10 +343,11 @@ static TP_COLD void new_edge(tp_thread_t *t, uintptr_t a, uint32_t kind_a,
                              uintptr_t site_b)
 {
     int saved = errno;
+    uint32_t rd = read_ends(kind_a, kind_b);
     graph_t *g = get_graph();
     if (g == NULL)
         goto out;
-    int cached = find_edge(g, a, b) >= 0;
+    int cached = find_edge(g, a, b, rd) >= 0;
     if (!cached) {
         /* Captured before the lock, and only for edges new to the
          * process (rare: a program has few distinct lock pairs). */
@@ -314,7 +357,7 @@ static TP_COLD void new_edge(tp_thread_t *t, uintptr_t a, uint32_t kind_a,
         prctl(PR_GET_NAME, name, 0, 0, 0);
         tp_in_agent++;
         pthread_mutex_lock(&graph_lock);
-        uint32_t i = edge_hash(a, b) & (EDGE_SLOTS - 1);
+        uint32_t i = edge_hash(a, b, rd) & (EDGE_SLOTS - 1);
         int slot = -1;
         for (uint32_t probe = 0; probe < EDGE_SLOTS; probe++, i = (i + 1) & (EDGE_SLOTS - 1)) {
             edge_t *e = &g->edges[i];
@@ -323,7 +366,7 @@ static TP_COLD void new_edge(tp_thread_t *t, uintptr_t a, uint32_t kind_a,
                 slot = (int)i;
                 break;
             }
-            if (st == E_LIVE && e->from == a && e->to == b)
+            if (st == E_LIVE && is_edge(e, a, b, rd))
                 break;      /* another thread added it meanwhile */
         }
         node_t *na = NULL, *nb = NULL;
@@ -361,8 +404,8 @@ static TP_COLD void new_edge(tp_thread_t *t, uintptr_t a, uint32_t kind_a,
      * apart from the stack capture. */
     if (cached) {
         uint32_t c = cache_index(a, b);
-        t->ocache[c].from = a;
-        t->ocache[c].to = b;
+        t->ocache[c].from = a | (rd & 1);
+        t->ocache[c].to = b | rd >> 1;
     }
 out:
     errno = saved;
@@ -385,10 +428,13 @@ void tp__lock_order_acquire(tp_thread_t *t, uint32_t n, const void *lock,
         uintptr_t a = (uintptr_t)h->lock;
         if (a == b)
             continue;   /* a recursive mutex taken again */
-        uint32_t c = cache_index(a, b);
-        if (TP_LIKELY(t->ocache[c].from == a && t->ocache[c].to == b))
+        /* Cached with the read ends in the addresses' low bits (locks are
+         * aligned): each way of taking the pair is its own edge. */
+        uint32_t ka = TP_HELD_KIND(h), c = cache_index(a, b);
+        if (TP_LIKELY(t->ocache[c].from == (a | (ka == TP_LOCK_READ)) &&
+                      t->ocache[c].to == (b | (kind == TP_LOCK_READ))))
             continue;
-        new_edge(t, a, TP_HELD_KIND(h), h->site, b, kind, site);
+        new_edge(t, a, ka, h->site, b, kind, site);
     }
 }
 

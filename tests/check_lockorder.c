@@ -5,8 +5,10 @@
  * with both call sites of both acquisitions, and say none when checking
  * is off, when the order is consistent, or when the mutex was destroyed
  * and initialised again, or only initialised again, in between (a new
- * lock).  A real deadlock (abba)
- * is an inversion too.
+ * lock).  Rwlocks read in both orders are no inversion; with a writer
+ * they are, even when the same pair was read before.  One thread taking
+ * both orders is an inversion labelled as one thread's.  A real deadlock
+ * (abba) is an inversion too.
  */
 #include "tests/testutil.h"
 
@@ -68,6 +70,8 @@ START_TEST(lockorder_abba_named_in_summary)
     snprintf(re, sizeof re, "then mutex %s \\(taken in lock_b_then_a", a);
     tu_assert_match(sum, re);
     tu_assert_match(sum, "^lock-order graph: 2/[0-9]+ edges, 0 dropped" MEMORY "$");
+    /* Two threads: no one-thread label. */
+    tu_assert_no_match(sum, "all taken by");
     free(sum);
     tu_cleanup(&p);
 }
@@ -103,6 +107,80 @@ START_TEST(lockorder_reinitialised_mutex_is_new_lock)
     tu_assert_match(sum, "^lock-order inversions: none$");
     /* a -> b died with a; b -> (new) a is the only live edge. */
     tu_assert_match(sum, "^lock-order graph: 1/[0-9]+ edges, 0 dropped" MEMORY "$");
+    free(sum);
+    tu_cleanup(&p);
+}
+END_TEST
+
+/* Readers share: rwlocks read in both orders by two threads cannot
+ * deadlock, and are no inversion (the two edges are still recorded). */
+START_TEST(lockorder_read_read_cycle_is_no_inversion)
+{
+    tu_proc_t p;
+    char *sum = run(&p, "rwread", "THREADPROF_LOCK_ORDER=1");
+    tu_assert_match(sum, "^lock-order inversions: none$");
+    tu_assert_match(sum, "^lock-order graph: 2/[0-9]+ edges, 0 dropped" MEMORY "$");
+    free(sum);
+    tu_cleanup(&p);
+}
+END_TEST
+
+/* A writer on one side makes the same cycle a deadlock: reported, with
+ * the way each lock was taken. */
+START_TEST(lockorder_rwlock_cycle_with_writer_is_inversion)
+{
+    tu_proc_t p;
+    char *sum = run(&p, "rwmixed", "THREADPROF_LOCK_ORDER=1");
+    tu_assert_match(sum, "^lock-order inversions: 1 ");
+    char re[1024];
+    int wr = tu_source_line(SRC, "LINE:rw_write"), rd = tu_source_line(SRC, "LINE:rw_read");
+    snprintf(re, sizeof re,
+             "^  inversion 1: 2 locks\n"
+             "    rwlock \\(write\\) 0x[0-9a-f]+ \\(taken in take at /.*lockorder\\.c:%d\\) "
+             "then rwlock \\(write\\) 0x[0-9a-f]+ \\(taken in take at /.*lockorder\\.c:%d\\) "
+             "in thread [0-9]+ \"order-ab\"\n"
+             "(        .*\n)*"
+             "    rwlock \\(read\\) 0x[0-9a-f]+ \\(taken in take at /.*lockorder\\.c:%d\\) "
+             "then rwlock \\(read\\) 0x[0-9a-f]+ \\(taken in take at /.*lockorder\\.c:%d\\) "
+             "in thread [0-9]+ \"order-ba\"$", wr, wr, rd, rd);
+    tu_assert_match(sum, re);
+    free(sum);
+    tu_cleanup(&p);
+}
+END_TEST
+
+/* The same pair read first, written later, by one thread: two edges, and
+ * the writing one still closes the cycle with the other thread's reads. */
+START_TEST(lockorder_rwlock_pair_read_then_written_is_inversion)
+{
+    tu_proc_t p;
+    char *sum = run(&p, "rwupgrade", "THREADPROF_LOCK_ORDER=1");
+    tu_assert_match(sum, "^lock-order inversions: 1 ");
+    tu_assert_match(sum, "^    rwlock \\(write\\) 0x[0-9a-f]+ \\(taken in take at .*\\) "
+                         "then rwlock \\(write\\) 0x[0-9a-f]+ .* \"order-ab\"$");
+    tu_assert_match(sum, "^lock-order graph: 3/[0-9]+ edges, 0 dropped" MEMORY "$");
+    free(sum);
+    tu_cleanup(&p);
+}
+END_TEST
+
+/* One thread took both orders: still reported (two threads running that
+ * code deadlock), labelled as one thread's. */
+START_TEST(lockorder_one_thread_inversion_labelled)
+{
+    tu_proc_t p;
+    char *sum = run(&p, "self", "THREADPROF_LOCK_ORDER=1");
+    tu_assert_match(sum, "^lock-order inversions: 1 ");
+    char tid[32], re[512];
+    ck_assert_msg(tu_match(sum, "^  inversion 1: 2 locks \\(all taken by thread ([0-9]+) "
+                           "\"order-self\": a deadlock needs a second thread running "
+                           "this code\\)$", tid, sizeof tid), "no label in:\n%.3000s", sum);
+    snprintf(re, sizeof re, "then mutex 0x[0-9a-f]+ \\(taken in lock_a_then_b at .*\\) "
+             "in thread %s \"order-self\"$", tid);
+    tu_assert_match(sum, re);
+    snprintf(re, sizeof re, "then mutex 0x[0-9a-f]+ \\(taken in lock_b_then_a at .*\\) "
+             "in thread %s \"order-self\"$", tid);
+    tu_assert_match(sum, re);
     free(sum);
     tu_cleanup(&p);
 }
@@ -170,6 +248,10 @@ static Suite *lockorder_suite(void)
     tcase_add_test(tc, lockorder_consistent_order_none);
     tcase_add_test(tc, lockorder_reinitialised_mutex_is_new_lock);
     tcase_add_test(tc, lockorder_initialised_mutex_is_new_lock);
+    tcase_add_test(tc, lockorder_read_read_cycle_is_no_inversion);
+    tcase_add_test(tc, lockorder_rwlock_cycle_with_writer_is_inversion);
+    tcase_add_test(tc, lockorder_rwlock_pair_read_then_written_is_inversion);
+    tcase_add_test(tc, lockorder_one_thread_inversion_labelled);
     tcase_add_test(tc, lockorder_real_deadlock_is_inversion);
     suite_add_tcase(s, tc);
     return s;

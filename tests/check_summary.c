@@ -474,6 +474,37 @@ START_TEST(summary_inversions_each_edge_and_stack)
 }
 END_TEST
 
+/* Every edge recorded by one thread: reported, and labelled so. */
+START_TEST(summary_inversion_of_one_thread_labelled)
+{
+    tp_snapshot_t *snap = new_snapshot(1);
+    tp_summary_t sum;
+    init_summary(&sum, snap);
+    static tp_summary_inversion_t inv[2];
+    memset(inv, 0, sizeof inv);
+    inv[0].nedges = 2;
+    set_edge(&inv[0].edges[0], 0xa0, 0xb0, "f at /x.c:19", "f at /x.c:20", 1234, "main", 0);
+    set_edge(&inv[0].edges[1], 0xb0, 0xa0, "g at /x.c:27", "g at /x.c:28", 1234, "main", 0);
+    inv[1].nedges = 3;   /* two edges by one thread, the third by another */
+    set_edge(&inv[1].edges[0], 0xc0, 0xd0, "f at /x.c:1", "f at /x.c:2", 1234, "main", 0);
+    set_edge(&inv[1].edges[1], 0xd0, 0xe0, "f at /x.c:3", "f at /x.c:4", 1234, "main", 0);
+    set_edge(&inv[1].edges[2], 0xe0, 0xc0, "f at /x.c:5", "f at /x.c:6", 1235, "w", 0);
+    sum.lock_order = 1;
+    sum.inversions = inv;
+    sum.ninversions = 2;
+    sum.inversions_found = 2;
+    char *text = render(&sum);
+    ck_assert_ptr_nonnull(strstr(text,
+        "  inversion 1: 2 locks (all taken by thread 1234 \"main\": a deadlock needs a "
+        "second thread running this code)\n"
+        "    mutex 0xa0 (taken in f at /x.c:19) then mutex 0xb0 (taken in f at /x.c:20) "
+        "in thread 1234 \"main\"\n"));
+    assert_match(text, "^  inversion 2: 3 locks$");
+    free(text);
+    free_snapshot(snap);
+}
+END_TEST
+
 START_TEST(summary_inversions_none_and_more_than_shown)
 {
     tp_snapshot_t *snap = new_snapshot(1);
@@ -536,6 +567,7 @@ static Suite *summary_suite(void)
     tcase_set_timeout(tc, 20);
     tcase_add_test(tc, summary_inversions_each_edge_and_stack);
     tcase_add_test(tc, summary_inversions_none_and_more_than_shown);
+    tcase_add_test(tc, summary_inversion_of_one_thread_labelled);
     suite_add_tcase(s, tc);
     return s;
 }
