@@ -82,8 +82,9 @@ unsigned tp_dump_next_seq(void);
 
 /* snapshot.c: registry -> output/threaddump.h data, and the files. */
 struct tp_snapshot;
-/* light: only states, holders and held locks (no stacks, names or /proc
- * reads), enough to look for deadlocks. */
+/* light: only the threads waiting for a lock or a join (they alone can be
+ * in a deadlock), with what they wait for and the locks they hold; no
+ * stacks, names or /proc reads.  Enough to look for deadlocks. */
 int tp_snapshot_take(struct tp_snapshot *snap, uint64_t lock_timeout_ns, int light);
 void tp_snapshot_free(struct tp_snapshot *snap);
 int tp_dump_write(unsigned reasons, unsigned seq, uint64_t lock_timeout_ns);

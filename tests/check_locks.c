@@ -2,7 +2,7 @@
  * check_locks: integration tests of what the dump says about locks: the
  * locks each thread holds and where it took them, the readers a writer
  * waits for, deadlocks named first (and dumped by themselves when they
- * persist), and error codes of every mutex type, of semaphore try and
+ * persist, also when a reader or a join closes the cycle), and error codes of every mutex type, of semaphore try and
  * post and of locks initialised again unchanged by the agent.
  */
 #include "tests/testutil.h"
@@ -49,6 +49,41 @@ START_TEST(locks_deadlock_dumped_by_itself)
     char path[PATH_MAX];
     tu_dump_path(&p, p.pid, 2, path, sizeof path);
     ck_assert_int_ne(access(path, F_OK), 0);
+    tu_finish(&p, SIGKILL, WAIT_MS);
+    free(dump);
+    tu_cleanup(&p);
+}
+END_TEST
+
+/* The periodic check (a light snapshot of the threads waiting for a lock
+ * or a join) finds deadlocks whose holder comes from a reader's held list
+ * or a join, among idle threads, and dumps them by itself. */
+START_TEST(locks_reader_and_join_deadlocks_dumped_by_themselves)
+{
+    tu_proc_t p;
+    memset(&p, 0, sizeof p);
+    tu_start(&p, "deadlocks", NULL);
+    tu_wait_output(&p, "ready", WAIT_MS);
+    char *dump = tu_wait_dump(&p, p.pid, 1, WAIT_MS);
+    tu_assert_match(dump, "^reason: deadlock$");
+    tu_assert_match(dump, "^deadlocks: 2 \\(listed first\\)$");
+    pid_t r = tu_thread_tid(dump, "reader"), w = tu_thread_tid(dump, "writer");
+    pid_t j = tu_thread_tid(dump, "joiner"), m2 = tu_thread_tid(dump, "m2-waiter");
+    ck_assert(r > 0 && w > 0 && j > 0 && m2 > 0);
+    char re[512];
+    snprintf(re, sizeof re, "^thread %d \"reader\" waits for mutex 0x[0-9a-f]+, held by "
+             "thread %d \"writer\"$", (int)r, (int)w);
+    tu_assert_match(dump, re);
+    snprintf(re, sizeof re, "^thread %d \"writer\" waits for rwlock 0x[0-9a-f]+, held by "
+             "thread %d \"reader\"$", (int)w, (int)r);
+    tu_assert_match(dump, re);
+    snprintf(re, sizeof re, "^thread %d \"joiner\" waits for thread %d \"m2-waiter\" to exit$",
+             (int)j, (int)m2);
+    tu_assert_match(dump, re);
+    snprintf(re, sizeof re, "^thread %d \"m2-waiter\" waits for mutex 0x[0-9a-f]+, held by "
+             "thread %d \"joiner\"$", (int)m2, (int)j);
+    tu_assert_match(dump, re);
+    tu_assert_match(dump, "^20 threads \\[cond wait, ");
     tu_finish(&p, SIGKILL, WAIT_MS);
     free(dump);
     tu_cleanup(&p);
@@ -186,6 +221,7 @@ static Suite *locks_suite(void)
     TCase *tc = tcase_create("locks");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, locks_deadlock_dumped_by_itself);
+    tcase_add_test(tc, locks_reader_and_join_deadlocks_dumped_by_themselves);
     tcase_add_test(tc, locks_signal_dump_lists_deadlock_and_readers);
     tcase_add_test(tc, locks_holder_lists_its_locks);
     tcase_add_test(tc, locks_error_codes_unchanged);
