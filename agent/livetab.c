@@ -100,6 +100,14 @@ static slot_t *chunk_get(uint32_t bits)
 
 static void chunk_put(slot_t *c, uint32_t bits)
 {
+    size_t bytes = sizeof(slot_t) << bits;
+    if (bytes >= REGION / 16) {
+        /* Mapped for itself: given back, not kept for a table that may
+         * never need that size again. */
+        munmap(c, bytes);
+        atomic_fetch_sub(&reserved, bytes);
+        return;
+    }
     spin_lock(&arena_lock);
     *(slot_t **)(void *)c = free_chunks[bits];
     free_chunks[bits] = c;
@@ -148,7 +156,9 @@ int tp_live_insert(uintptr_t p, uint64_t size, uint32_t stack)
     uint32_t f = (uint32_t)(h >> (64 - TP_HEAP_FILTER_BITS));
     int r = 0;
     spin_lock(&s->lock);
-    if ((s->used + 1) * 2 > (s->bits ? 1u << s->bits : 0))
+    /* At most three quarters full: linear probing's runs stay short, and
+     * a live block costs 21 to 43 bytes. */
+    if ((s->used + 1) * 4 > (s->bits ? 3u << s->bits : 0))
         r = grow(s);
     if (r == 0) {
         uint32_t mask = (1u << s->bits) - 1, i = home(s, p);

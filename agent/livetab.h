@@ -3,11 +3,12 @@
  * pointer -> (size, stack id), filled from inside malloc and free.
  *
  * 1024 stripes, each an open-addressing table of its own (linear
- * probing, backward-shift deletion) under its own spinlock, sized to what
- * it holds (8 slots to start, doubled at half full).  A lookup touches
- * one slot run, usually one cache line: chained nodes cost a second
- * cache miss per free, which dominated full tracking.  Storage is mmap'd
- * chunks recycled by size class, never malloc.  A byte per hash prefix
+ * probing, backward-shift deletion) under its own spinlock, sized to
+ * what it holds (8 slots to start, doubled at three quarters full).  A
+ * lookup touches one slot run, usually one cache line: chained nodes
+ * cost a second cache miss per free, which dominated full tracking.
+ * Storage is mmap'd: small chunks recycled by size class, large ones
+ * unmapped when a table outgrows them; never malloc.  A byte per hash prefix
  * (the filter, agent.h) counts the live blocks hashing there, saturating
  * at 255, so that free() of an unsampled block normally takes no lock.
  * The stripe and the filter slot are the top bits of one hash of the
