@@ -74,7 +74,7 @@ enum {
 
 #define TP_CREATE_FRAMES 24
 #define TP_SCACHE 8
-#define TP_HCACHE 32   /* power of two */
+#define TP_HCACHE 128  /* power of two */
 #define TP_OCACHE 64   /* power of two */
 
 /* Locks a thread holds, in acquisition order: what it took, where (the

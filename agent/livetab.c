@@ -34,7 +34,6 @@ typedef struct stripe {
 static stripe_t stripes[NSTRIPES];
 static uint8_t filter[FILTER_SLOTS];
 const uint8_t *_Atomic tp__heap_filter;
-static _Atomic uint64_t live_count;
 
 /* Chunks of 2^bits slots, recycled by size class under arena_lock. */
 static _Atomic int arena_lock;
@@ -114,12 +113,15 @@ static void chunk_put(slot_t *c, uint32_t bits)
     spin_unlock(&arena_lock);
 }
 
-/* A block's first slot: a hash of the whole pointer (the stripe's hash
- * covers 512 bytes, too coarse to spread a stripe's blocks). */
+/* A block's first slot: its 512-byte neighbourhood lands at a random
+ * place in the stripe's table (bits of the neighbourhood's hash below
+ * those that picked the stripe), and the block at its 16-byte offset
+ * within: blocks freed one after another, mostly neighbours, then touch
+ * the same few cache lines of the table instead of one each. */
 static uint32_t home(const stripe_t *s, uintptr_t p)
 {
-    return (uint32_t)((((uint64_t)p >> 4) * 0xc2b2ae3d27d4eb4full) >> 32) &
-           ((1u << s->bits) - 1);
+    uint64_t h = tp_heap_hash((const void *)p);
+    return ((uint32_t)(h >> 20) + (uint32_t)((p >> 4) & 31)) & ((1u << s->bits) - 1);
 }
 
 /* Under s->lock: the table doubled (or made); 0, or -1 without memory. */
@@ -166,7 +168,6 @@ int tp_live_insert(uintptr_t p, uint64_t size, uint32_t stack)
             i = (i + 1) & mask;
         if (s->slots[i].ptr == 0) {
             s->used++;
-            atomic_fetch_add_explicit(&live_count, 1, memory_order_relaxed);
             uint8_t c = filter[f];
             if (c != 255)
                 __atomic_store_n(&filter[f], (uint8_t)(c + 1), __ATOMIC_RELAXED);
@@ -209,7 +210,6 @@ int tp_live_remove(uintptr_t p, uint64_t *size, uint32_t *stack)
             }
             s->slots[i].ptr = 0;
             s->used--;
-            atomic_fetch_sub_explicit(&live_count, 1, memory_order_relaxed);
             uint8_t c = filter[f];
             if (c != 255 && c != 0)
                 __atomic_store_n(&filter[f], (uint8_t)(c - 1), __ATOMIC_RELAXED);
@@ -232,9 +232,15 @@ void tp_live_foreach(void (*fn)(void *arg, uint64_t size, uint32_t stack), void 
     }
 }
 
+/* The stripes' counts, read without their locks: a figure for the
+ * summary, which a shared counter would have cost every insert and
+ * remove an atomic operation to keep. */
 uint64_t tp_live_count(void)
 {
-    return atomic_load_explicit(&live_count, memory_order_relaxed);
+    uint64_t n = 0;
+    for (uint32_t i = 0; i < NSTRIPES; i++)
+        n += __atomic_load_n(&stripes[i].used, __ATOMIC_RELAXED);
+    return n;
 }
 
 size_t tp_live_bytes(void)
