@@ -14,35 +14,6 @@
 
 #define WAIT_MS 20000
 
-/* The output of a shell command (malloc'd); fails the test unless it
- * exits with 0. */
-static char *run(const char *cmd)
-{
-    FILE *f = popen(cmd, "r");
-    ck_assert_msg(f != NULL, "popen %s", cmd);
-    size_t cap = 65536, len = 0, n;
-    char *buf = malloc(cap);
-    while ((n = fread(buf + len, 1, cap - len - 1, f)) > 0) {
-        len += n;
-        if (cap - len - 1 == 0)
-            buf = realloc(buf, cap *= 2);
-    }
-    buf[len] = '\0';
-    int st = pclose(f);
-    ck_assert_msg(st == 0, "%s failed (status %#x; is golang-go installed? "
-                  "make setup):\n%.3000s", cmd, st, buf);
-    return buf;
-}
-
-/* `go tool pprof <args> <file>` with a private HOME and GOCACHE. */
-static char *pprof(const tu_proc_t *p, const char *args, const char *file)
-{
-    char cmd[4 * PATH_MAX + 512];
-    snprintf(cmd, sizeof cmd, "HOME='%s' GOCACHE='%s/.gocache' GOFLAGS= "
-             "go tool pprof %s '%s' 2>&1", p->dir, p->dir, args, file);
-    return run(cmd);
-}
-
 static void profile_path(const tu_proc_t *p, pid_t pid, unsigned seq,
                          const char *kind, char *buf, size_t len)
 {
@@ -72,7 +43,7 @@ static uint64_t flat_ns(const char *top, const char *fn)
 
 static char *top_delay(const tu_proc_t *p, const char *path)
 {
-    return pprof(p, "-top -flat -nodecount=100 -sample_index=delay -unit=ns", path);
+    return tu_pprof(p, "-top -flat -nodecount=100 -sample_index=delay -unit=ns", path);
 }
 
 /* Runs contention to "ready" and dumps it with SIGUSR2 (dump 1). */
@@ -107,7 +78,7 @@ START_TEST(profiles_mutex_blames_hot_unlocker)
     ck_assert_msg(flat_ns(top, "hot_acquire") == 0, "waiter in mutex profile:\n%.3000s", top);
     free(top);
 
-    char *raw = pprof(&p, "-raw", mutex);
+    char *raw = tu_pprof(&p, "-raw", mutex);
     tu_assert_match(raw, "^PeriodType: contentions count$");
     tu_assert_match(raw, "^Period: 1$");
     tu_assert_match(raw, "^contentions/count delay/nanoseconds$");
@@ -120,7 +91,7 @@ START_TEST(profiles_mutex_blames_hot_unlocker)
     ck_assert_msg(flat_ns(top, "hot_acquire") > 1000000, "no hot_acquire:\n%.3000s", top);
     ck_assert_msg(flat_ns(top, "hot_release") == 0, "releaser in block profile:\n%.3000s", top);
     free(top);
-    char *traces = pprof(&p, "-traces", block);
+    char *traces = tu_pprof(&p, "-traces", block);
     tu_assert_match(traces, "hot_acquire\n +hot_thread\n");
     free(traces);
     tu_finish(&p, SIGKILL, WAIT_MS);
@@ -180,7 +151,7 @@ START_TEST(profiles_written_with_every_dump)
     /* No temporary files are left behind. */
     char cmd[PATH_MAX + 256];
     snprintf(cmd, sizeof cmd, "ls -A '%s' | grep -v '^threadprof\\.' | grep -v '^\\.gocache$' | grep -c . || true", p.dir);
-    char *left = run(cmd);
+    char *left = tu_run_cmd(cmd);
     ck_assert_msg(atoi(left) == 0, "stray files in %s", p.dir);
     free(left);
     tu_finish(&p, SIGKILL, WAIT_MS);
@@ -245,7 +216,7 @@ START_TEST(profiles_fraction_scales_counts)
     tu_finish(&p, 0, WAIT_MS);
     char mutex[PATH_MAX];
     profile_path(&p, p.pid, 1, "mutex", mutex, sizeof mutex);
-    char *raw = pprof(&p, "-raw", mutex);
+    char *raw = tu_pprof(&p, "-raw", mutex);
     tu_assert_match(raw, "^Period: 1$");
     /* Every sample's count is 0 mod 1000 (there may be none at all). */
     tu_assert_no_match(raw, "^ +[0-9]*[1-9][0-9]{0,2} +[0-9]+:");
