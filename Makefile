@@ -42,7 +42,7 @@ BENCHES     := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(wildcard tests/benc
 
 LIB := $(BUILD)/libthreadprof.so
 
-.PHONY: all setup check sanitize unit-check bench demo clean
+.PHONY: all setup check sanitize unit-check bench demo clean compat compat-fast
 all: $(LIB)
 
 $(LIB): $(CORE_OBJS) $(HOOK_OBJS)
@@ -113,6 +113,15 @@ bench: $(LIB) $(BENCHES) $(PROGRAMS_C) $(PROGRAMS_CC)
 
 demo: $(LIB) $(PROGRAMS_C)
 	@scripts/demo $(BUILD)
+
+# Real programs (sysbench, stress-ng, memcached, redis, pigz, xz, python3,
+# sqlite3, the JVM) natively and under the agent; scripts/compat installs
+# them with apt-get (or skips them).  compat-fast: the subset CI runs.
+compat: $(LIB)
+	@scripts/compat --build $(BUILD)
+
+compat-fast: $(LIB)
+	@scripts/compat --fast --build $(BUILD)
 
 clean:
 	rm -rf $(BUILD)
