@@ -32,7 +32,7 @@ UNIT_OBJS  := $(CORE_SRCS:%.c=$(BUILD)/unitobj/%.o)
 
 # Integration suites preload the agent into test programs; the others are
 # unit suites of one module each (the ones `make sanitize` runs).
-INTEGRATION := check_dump check_heap check_host check_locks check_lockorder check_profiles check_triggers
+INTEGRATION := check_dump check_heap check_hostile check_host check_locks check_lockorder check_profiles check_triggers
 UNIT_TESTS  := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/check_*.c))
 UNIT_ONLY   := $(filter-out $(addprefix $(BUILD)/tests/,$(INTEGRATION)),$(UNIT_TESTS))
 PROGRAMS_C  := $(patsubst tests/programs/%.c,$(BUILD)/tests/programs/%,$(wildcard tests/programs/*.c))
@@ -42,7 +42,7 @@ BENCHES     := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(wildcard tests/benc
 
 LIB := $(BUILD)/libthreadprof.so
 
-.PHONY: all setup check sanitize unit-check bench demo clean compat compat-fast
+.PHONY: all setup check sanitize unit-check bench demo clean fuzz compat compat-fast
 all: $(LIB)
 
 $(LIB): $(CORE_OBJS) $(HOOK_OBJS)
@@ -107,6 +107,13 @@ sanitize:
 
 unit-check: $(UNIT_ONLY)
 	@scripts/run-tests $(BUILD) $(UNIT_ONLY)
+
+# libFuzzer targets (tests/fuzz/*.c) for the configuration parsers and the
+# agent's readers of /proc text, built with clang, ASan and UBSan, each run
+# FUZZ_SECONDS (default 20); fails on any crash.  Installs clang when it
+# can, skips with a message when it cannot.
+fuzz:
+	@tests/fuzz/run $(BUILD)
 
 bench: $(LIB) $(BENCHES) $(PROGRAMS_C) $(PROGRAMS_CC)
 	@scripts/bench $(BUILD)

@@ -148,6 +148,11 @@ int tp_parse_dir(const char *s, char *out, size_t len)
     size_t n = strlen(s);
     if (n == 0 || n >= len || s[0] != '/')
         return -1;
+    /* A directory named with control characters would break the lines
+     * that name it (a newline could forge a line of its own): refused. */
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+            return -1;
     memcpy(out, s, n + 1);
     while (n > 1 && out[n - 1] == '/')  /* "/tmp/tp/" is "/tmp/tp" */
         out[--n] = '\0';
@@ -209,12 +214,38 @@ const char *tp_signal_name(int signo, char *buf, size_t len)
     return buf;
 }
 
+/* The value as it may be quoted in a warning: printable ASCII as it is,
+ * anything else (a newline, an escape sequence, a quote, non-ASCII bytes)
+ * as \xNN, so a hostile value can neither break the warning into several
+ * lines nor forge a line of its own; at most about 200 characters. */
+static void quote_value(const char *value, char *out, size_t len)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t o = 0;
+    for (const unsigned char *p = (const unsigned char *)value; *p; p++) {
+        if (*p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\') {
+            if (o + 1 >= len)
+                break;
+            out[o++] = (char)*p;
+        } else {
+            if (o + 4 >= len)
+                break;
+            out[o++] = '\\';
+            out[o++] = 'x';
+            out[o++] = hex[*p >> 4];
+            out[o++] = hex[*p & 15];
+        }
+    }
+    out[o] = '\0';
+}
+
 static void warn_value(tp_warn_fn *warn, const char *var, const char *value,
                        const char *expected, const char *fallback)
 {
-    char line[1024];
-    snprintf(line, sizeof line, "%s=\"%.200s\" is not %.200s; using %.300s",
-             var, value, expected, fallback);
+    char line[1024], quoted[201];
+    quote_value(value, quoted, sizeof quoted);
+    snprintf(line, sizeof line, "%s=\"%s\" is not %.200s; using %.300s",
+             var, quoted, expected, fallback);
     warn(line);
 }
 

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "agent/internal.h"
+#include "agent/procparse.h"
 
 static void format_addr(const struct sockaddr_storage *ss, socklen_t len,
                         char *out, size_t out_len)
@@ -95,25 +96,11 @@ void tp_fd_describe(int fd, char *kind, size_t kind_len, char *detail,
         return;
     }
     target[n] = '\0';
-    if (strncmp(target, "pipe:", 5) == 0) {
-        snprintf(kind, kind_len, "pipe");
-        snprintf(detail, detail_len, "fd %d: %s", fd, target);
-    } else if (strncmp(target, "socket:", 7) == 0) {
+    if (tp_fd_classify(target, kind, kind_len)) {
         char sock[400];
         describe_socket(fd, sock, sizeof sock);
-        snprintf(kind, kind_len, "socket");
         snprintf(detail, detail_len, "fd %d: %s", fd, sock);
-    } else if (strncmp(target, "anon_inode:", 11) == 0) {
-        const char *what = target + 11;
-        if (*what == '[')
-            what++;
-        snprintf(kind, kind_len, "%.*s", (int)strcspn(what, "]"), what);
-        snprintf(detail, detail_len, "fd %d: %s", fd, target);
-    } else if (strncmp(target, "/dev/", 5) == 0) {
-        snprintf(kind, kind_len, "device");
-        snprintf(detail, detail_len, "fd %d: %s", fd, target);
     } else {
-        snprintf(kind, kind_len, "file");
         snprintf(detail, detail_len, "fd %d: %s", fd, target);
     }
 }

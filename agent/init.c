@@ -56,6 +56,13 @@ static const char *env_lookup(const char *name)
     return secure_getenv(name);
 }
 
+/* Secure execution: not one THREADPROF_* variable is read. */
+static const char *env_none(const char *name)
+{
+    (void)name;
+    return NULL;
+}
+
 static void warn_line(const char *line)
 {
     tp_warn("%s", line);
@@ -91,13 +98,22 @@ __attribute__((constructor(101))) static void tp_init(void)
     tp_in_agent++;
     tp_start_ns = tp_now_ns();
     tp_log_init();
-    tp_config_load(&tp_config, env_lookup, warn_line, (unsigned)getuid());
-    if (getauxval(AT_SECURE)) {
+    /* A set-uid, set-gid or capability program (the loader runs it in
+     * secure mode; the agent is there through /etc/ld.so.preload or a
+     * set-uid library in a standard directory): the environment belongs
+     * to the invoking user, the privileges do not, so no setting is read
+     * (defaults only) and no dump of any kind is taken: no signal, no
+     * interval, no deadlock dump, no exit dump, hence no file. */
+    int secure = getauxval(AT_SECURE) != 0;
+    tp_config_load(&tp_config, secure ? env_none : env_lookup, warn_line,
+                   (unsigned)getuid());
+    if (secure) {
         tp_warn("secure-execution program (set-uid or capabilities): "
-                "threadprof writes no files here");
+                "threadprof reads no settings and writes no files here");
         tp_config.on_exit = 0;
         tp_config.signo = 0;
         tp_config.interval_ns = 0;
+        tp_config.deadlock_check = 0;
     }
     tp_lockprof_init();
     tp_lock_order_init();

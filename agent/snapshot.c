@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "agent/internal.h"
+#include "agent/procparse.h"
 #include "output/leaks.h"
 #include "output/outfile.h"
 #include "output/summary.h"
@@ -147,19 +148,16 @@ static void describe_epoll(tp_snap_thread_t *st, const char *call, int epfd)
     snprintf(st->group_text, sizeof st->group_text, "%s", call);
     snprintf(path, sizeof path, "/proc/self/fdinfo/%d", epfd);
     read_small_file(path, buf, sizeof buf);
-    int count = 0;
+    int tfds[POLL_FDS_SHOWN];
+    int count = tp_epoll_parse_tfds(buf, tfds, POLL_FDS_SHOWN);
     size_t used = 0;
-    for (char *p = strstr(buf, "tfd:"); p != NULL; p = strstr(p + 4, "tfd:")) {
-        int tfd = atoi(p + 4);
-        if (count < POLL_FDS_SHOWN) {
-            char kind[64], detail[8];
-            tp_fd_describe(tfd, kind, sizeof kind, detail, sizeof detail);
-            int w = snprintf(list + used, sizeof list - used, "%s%d (%s)",
-                             count ? ", " : "", tfd, kind);
-            if (w > 0 && (size_t)w < sizeof list - used)
-                used += (size_t)w;
-        }
-        count++;
+    for (int i = 0; i < count && i < POLL_FDS_SHOWN; i++) {
+        char kind[64], detail[8];
+        tp_fd_describe(tfds[i], kind, sizeof kind, detail, sizeof detail);
+        int w = snprintf(list + used, sizeof list - used, "%s%d (%s)",
+                         i ? ", " : "", tfds[i], kind);
+        if (w > 0 && (size_t)w < sizeof list - used)
+            used += (size_t)w;
     }
     add_detail(st, "epoll fd %d watches %d fd%s%s%s%s", epfd, count,
                count == 1 ? "" : "s", count ? ": " : "", list,
@@ -330,9 +328,8 @@ static void describe_running(tp_snap_thread_t *st)
     snprintf(st->state_text, sizeof st->state_text, "running");
     snprintf(st->group_text, sizeof st->group_text, "running");
     long nr;
-    unsigned long a[6], sp, pc;
-    if (sscanf(buf, "%ld %lx %lx %lx %lx %lx %lx %lx %lx", &nr, &a[0], &a[1],
-               &a[2], &a[3], &a[4], &a[5], &sp, &pc) == 9 && nr >= 0) {
+    unsigned long sp, pc;
+    if (tp_parse_task_syscall(buf, &nr, &sp, &pc)) {
         const char *name = syscall_name(nr);
         char nbuf[32];
         if (name == NULL) {
@@ -363,13 +360,8 @@ static void read_cmdline(tp_snapshot_t *snap)
         close(fd);
     if (n < 0)
         n = 0;
-    for (ssize_t i = 0; i < n; i++)
-        if (buf[i] == '\0' || buf[i] == '\n')
-            buf[i] = ' ';
-    while (n > 0 && buf[n - 1] == ' ')
-        n--;
-    buf[n] = '\0';
-    memcpy(snap->cmdline, buf, (size_t)n + 1);
+    size_t len = tp_cmdline_clean(buf, (size_t)n);
+    memcpy(snap->cmdline, buf, len + 1);
     ssize_t m = readlink("/proc/self/exe", snap->program, sizeof snap->program - 1);
     snap->program[m > 0 ? m : 0] = '\0';
 }

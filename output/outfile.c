@@ -23,8 +23,18 @@ static int make_dirs(const char *path)
             continue;
         char c = buf[i];
         buf[i] = '\0';
-        if (mkdir(buf, 0700) != 0 && errno != EEXIST)
+        if (mkdir(buf, 0700) == 0) {
+            /* Ours, just made: exactly 0700 whatever the umask (0777
+             * would leave even us out of it).  Opened without following
+             * a symlink in case someone replaced it meanwhile. */
+            int d = open(buf, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            if (d >= 0) {
+                (void)fchmod(d, 0700);
+                close(d);
+            }
+        } else if (errno != EEXIST) {
             return -errno;
+        }
         buf[i] = c;
     }
     return 0;
@@ -55,6 +65,15 @@ int tp_outdir_open(const char *path, int is_default, char *why, size_t why_len)
         snprintf(why, why_len, "%s", strerror(e));
         return -e;
     }
+    /* A directory we may not write in (mode, read-only mount) is refused
+     * here, so a THREADPROF_DIR like that falls back to the default
+     * instead of losing every dump. */
+    if (faccessat(fd, ".", W_OK | X_OK, AT_EACCESS) != 0) {
+        int e = errno;
+        close(fd);
+        snprintf(why, why_len, "cannot write in it: %s", strerror(e));
+        return -e;
+    }
     if (is_default && (st.st_uid != geteuid() || (st.st_mode & 077) != 0)) {
         close(fd);
         snprintf(why, why_len,
@@ -76,8 +95,12 @@ int tp_outfile_create(tp_outfile_t *f, int dirfd, const char *name)
         snprintf(f->tmp, sizeof f->tmp, ".%s.%u.tmp", name, attempt);
         f->fd = openat(dirfd, f->tmp,
                        O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-        if (f->fd >= 0)
+        if (f->fd >= 0) {
+            /* Exactly 0600 whatever the host's umask (0277 would make it
+             * 0400); the file is new and ours. */
+            (void)fchmod(f->fd, 0600);
             return 0;
+        }
         if (errno != EEXIST)
             return -errno;
     }

@@ -29,6 +29,7 @@
 
 #include "output/gzip.h"
 #include "output/protobuf.h"
+#include "agent/procparse.h"
 #include "symbolizer/symbolizer.h"
 
 /* profile.proto field numbers. */
@@ -482,35 +483,23 @@ static void derived_free(derived_t *w)
 
 /* One line of /proc/self/maps; executable, file-backed (or named, like
  * [vdso]) mappings are kept, as Go's parseProcSelfMaps keeps them. */
-static int parse_maps_line(tp_pprof_t *p, derived_t *w, char *line)
+static int parse_maps_line(void *arg, char *line)
 {
-    unsigned long long start, end, offset, inode;
-    char perms[8];
-    int pos = 0;
-    if (sscanf(line, "%llx-%llx %7s %llx %*x:%*x %llu %n", &start, &end, perms,
-               &offset, &inode, &pos) < 5 || pos == 0)
-        return 0;
-    if (strlen(perms) < 4 || perms[2] != 'x')
-        return 0;
-    char *file = line + pos;
-    size_t n = strlen(file);
-    static const char deleted[] = " (deleted)";
-    if (n >= sizeof deleted - 1 && strcmp(file + n - (sizeof deleted - 1), deleted) == 0)
-        n -= sizeof deleted - 1;
-    /* Huge-page text shows as inode 0 without a name: not a mapping of
-     * code a symbolizer could find (Go skips it too). */
-    if (inode == 0 && n == 0)
+    tp_pprof_t *p = ((void **)arg)[0];
+    derived_t *w = ((void **)arg)[1];
+    tp_maps_line_t ml;
+    if (!tp_maps_parse_line(line, &ml))
         return 0;
     if (GROW(w->maps, w->maps_cap, w->nmaps + 1) != 0)
         return -ENOMEM;
-    int64_t f = intern_n(p, file, n);
+    int64_t f = intern_n(p, ml.file, ml.file_len);
     if (f < 0)
         return (int)f;
     mapping_t *m = &w->maps[w->nmaps++];
     memset(m, 0, sizeof *m);
-    m->start = start;
-    m->limit = end;
-    m->offset = offset;
+    m->start = ml.start;
+    m->limit = ml.limit;
+    m->offset = ml.offset;
     m->file = f;
     return 0;
 }
@@ -523,42 +512,8 @@ static int read_maps(tp_pprof_t *p, derived_t *w)
     int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return 0;
-    char *buf = malloc(8192 + 1);
-    if (buf == NULL) {
-        close(fd);
-        return -ENOMEM;
-    }
-    size_t len = 0;
-    int skipping = 0, rc = 0;
-    for (;;) {
-        ssize_t r = read(fd, buf + len, 8192 - len);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            break;
-        len += (size_t)r;
-        char *line = buf, *nl;
-        while (rc == 0 && (nl = memchr(line, '\n', len - (size_t)(line - buf))) != NULL) {
-            *nl = '\0';
-            if (!skipping)
-                rc = parse_maps_line(p, w, line);
-            skipping = 0;
-            line = nl + 1;
-        }
-        if (rc != 0)
-            break;
-        len -= (size_t)(line - buf);
-        memmove(buf, line, len);
-        if (len == 8192) {              /* an overlong line: drop it */
-            len = 0;
-            skipping = 1;
-        }
-    }
-    if (rc == 0 && len > 0 && !skipping) {  /* a last line without newline */
-        buf[len] = '\0';
-        rc = parse_maps_line(p, w, buf);
-    }
-    free(buf);
+    void *arg[2] = {p, w};
+    int rc = tp_maps_each_line(fd, parse_maps_line, arg);
     close(fd);
     return rc;
 }
