@@ -532,6 +532,13 @@ void tp_thread_detached(pthread_t th);
 /* pipe2 called from inside the agent (libunwind): the pipe is moved to
  * high descriptor numbers (agent/privfd.c). */
 int tp_private_pipe2(int fds[2], int flags, int (*real_pipe2)(int[2], int));
+/* A read or close from inside the agent on one of those pipes: 1 when the
+ * program has since put its own file at either number (dup2, or closed it
+ * and opened another), so the call must not touch that descriptor. */
+int tp_private_fd_taken(int fd);
+/* close from inside the agent: forgets fd; 0 when it must not be closed
+ * (the number is the program's now). */
+int tp_private_fd_closing(int fd);
 
 /* main() is about to run (hooks/start.c). */
 void tp_main_starting(void);

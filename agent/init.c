@@ -15,6 +15,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "agent/forkguard.h"
 #include "agent/internal.h"
 #include "symbolizer/symbolizer.h"
 
@@ -71,17 +72,20 @@ static void warn_line(const char *line)
 static void fork_prepare(void)
 {
     tp_registry_lock();
+    tp_loader_fork_prepare();
     tp_heapprof_fork_prepare();
 }
 
 static void fork_parent(void)
 {
     tp_heapprof_fork_parent();
+    tp_loader_fork_parent();
     tp_registry_unlock();
 }
 
 static void fork_child(void)
 {
+    tp_loader_fork_child();
     tp_heapprof_fork_child();
     tp_registry_after_fork_child();
     tp_lockprof_after_fork_child();

@@ -10,9 +10,21 @@
  * to the top of the descriptor table, where programs do not allocate; if
  * the program closes them anyway, libunwind sees EBADF, treats the memory
  * as unreadable and reopens the pipe (through us again).
+ *
+ * A program may also dup2 its own files onto those numbers (or close
+ * them and get them back from open).  libunwind would then read a byte
+ * from the program's pipe or socket and write one into its file, or, on
+ * EBADF, close the program's descriptors before making a new pipe.  So
+ * each end is remembered with the file it refers to: a read from inside
+ * the agent on an end that is no longer that file (or whose partner end
+ * is not) fails with EBADF, and the close that follows leaves the
+ * program's descriptor alone; libunwind then makes a new pipe, moved up
+ * here again.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "agent/internal.h"
@@ -40,15 +52,89 @@ static int move_high(int fd, int base)
     return high;
 }
 
+/* The ends of the pipes made from inside the agent (libunwind keeps one;
+ * room for a second while it replaces it).  No lock: libunwind makes its
+ * pipe once and again only after the program took the old one, and a lock
+ * here could be left held across fork. */
+#define MAX_PRIVATE 4
+static struct private_fd {
+    int fd;        /* -1: free slot */
+    int partner;   /* the pipe's other end */
+    dev_t dev;
+    ino_t ino;
+} priv[MAX_PRIVATE] = {{-1, -1, 0, 0}, {-1, -1, 0, 0}, {-1, -1, 0, 0}, {-1, -1, 0, 0}};
+
+static struct private_fd *find(int fd)
+{
+    for (int i = 0; i < MAX_PRIVATE; i++)
+        if (priv[i].fd == fd && fd >= 0)
+            return &priv[i];
+    return NULL;
+}
+
+static void remember(int fd, int partner)
+{
+    struct stat st;
+    if (fstat(fd, &st) != 0)
+        return;
+    struct private_fd *slot = find(fd);
+    for (int i = 0; i < MAX_PRIVATE && slot == NULL; i++)
+        if (priv[i].fd < 0)
+            slot = &priv[i];
+    if (slot == NULL)
+        slot = &priv[0];
+    *slot = (struct private_fd){fd, partner, st.st_dev, st.st_ino};
+}
+
+/* 1 when the number no longer refers to the file we made there. */
+static int taken(const struct private_fd *p)
+{
+    struct stat st;
+    return fstat(p->fd, &st) != 0 || st.st_dev != p->dev || st.st_ino != p->ino;
+}
+
+int tp_private_fd_taken(int fd)
+{
+    int saved = errno, r = 0;
+    struct private_fd *p = find(fd);
+    if (p != NULL) {
+        struct private_fd *q = find(p->partner);
+        r = taken(p) || (q != NULL && taken(q));
+    }
+    errno = saved;
+    return r;
+}
+
+int tp_private_fd_closing(int fd)
+{
+    int saved = errno, r = 1;
+    struct private_fd *p = find(fd);
+    if (p != NULL) {
+        r = !taken(p);
+        /* A taken number stays refused until a new pipe replaces it (the
+         * one libunwind makes next may fail: a full table). */
+        if (r)
+            p->fd = -1;
+    }
+    errno = saved;
+    return r;
+}
+
 int tp_private_pipe2(int fds[2], int flags, int (*real_pipe2)(int[2], int))
 {
     int r = real_pipe2(fds, flags);
     if (r != 0)
         return r;
     int saved = errno;
+    /* This pipe replaces any whose numbers the program took. */
+    for (int i = 0; i < MAX_PRIVATE; i++)
+        if (priv[i].fd >= 0 && taken(&priv[i]))
+            priv[i].fd = -1;
     int base = high_base();
     fds[0] = move_high(fds[0], base);
     fds[1] = move_high(fds[1], base);
+    remember(fds[0], fds[1]);
+    remember(fds[1], fds[0]);
     errno = saved;
     return 0;
 }

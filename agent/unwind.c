@@ -23,6 +23,7 @@
 #define UNW_LOCAL_ONLY
 #include <libunwind.h>
 
+#include "agent/forkguard.h"
 #include "agent/internal.h"
 
 static int (*p_backtrace)(void **, int);
@@ -130,9 +131,12 @@ int tp_backtrace(uintptr_t *pcs, int max)
         return 0;
     int want = max + 16 > (int)(sizeof raw / sizeof *raw)
                    ? (int)(sizeof raw / sizeof *raw) : max + 16;
+    if (!tp_loader_enter())
+        return 0;      /* a fork is being prepared (agent/forkguard.c) */
     tp_in_agent++;
     int n = p_backtrace(raw, want);
     tp_in_agent--;
+    tp_loader_leave();
     int out = 0;
     for (int i = 0; i < n && out < max; i++) {
         uintptr_t pc = (uintptr_t)raw[i];
@@ -167,8 +171,12 @@ int tp_unwind_regs(const tp_regs_t *r, uintptr_t *pcs, int max)
     g[REG_R15] = (greg_t)r->r15;
 
     unw_cursor_t cursor;
-    if (p_init_local(&cursor, (unw_context_t *)&uc) < 0)
+    if (!tp_loader_enter())
+        return 0;      /* a fork is being prepared (agent/forkguard.c) */
+    if (p_init_local(&cursor, (unw_context_t *)&uc) < 0) {
+        tp_loader_leave();
         return 0;
+    }
     int n = 0;
     for (int guard = 0; n < max && guard < max + 16; guard++) {
         unw_word_t ip;
@@ -179,5 +187,6 @@ int tp_unwind_regs(const tp_regs_t *r, uintptr_t *pcs, int max)
         if (p_step(&cursor) <= 0)
             break;
     }
+    tp_loader_leave();
     return n;
 }

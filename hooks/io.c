@@ -6,6 +6,7 @@
  * time.  The _FORTIFY_SOURCE entry points (__read_chk…) are what
  * distribution binaries built with -D_FORTIFY_SOURCE actually call.
  */
+#include <errno.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -28,7 +29,19 @@ ssize_t __recvfrom_chk(int fd, void *buf, size_t n, size_t buflen, int flags,
         return TP_REAL(name) args;                                            \
     }
 
-FD_HOOK(ssize_t, read, "read", (int fd, void *buf, size_t n), (fd, buf, n), fd)
+TP_REAL_DECL(read);
+TP_HOOK ssize_t read(int fd, void *buf, size_t n)
+{
+    /* libunwind probing memory through its pipe, a byte at a time
+     * (agent/privfd.c): not through a descriptor the program has taken
+     * over. */
+    if (TP_UNLIKELY(tp_in_agent) && n == 1 && tp_private_fd_taken(fd)) {
+        errno = EBADF;
+        return -1;
+    }
+    TP_WAIT_SCOPE(TP_ST_FDIO, "read", NULL, NULL, fd);
+    return TP_REAL(read)(fd, buf, n);
+}
 FD_HOOK(ssize_t, write, "write", (int fd, const void *buf, size_t n), (fd, buf, n), fd)
 FD_HOOK(ssize_t, readv, "readv", (int fd, const struct iovec *iov, int cnt),
         (fd, iov, cnt), fd)

@@ -27,6 +27,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "agent/forkguard.h"
 #include "output/gzip.h"
 #include "output/protobuf.h"
 #include "agent/procparse.h"
@@ -586,7 +587,9 @@ static int add_build_ids(tp_pprof_t *p, derived_t *w)
 {
     if (w->nmaps == 0)
         return 0;
+    tp_loader_enter_wait(100);          /* no fork meanwhile (agent/forkguard.c) */
     dl_iterate_phdr(match_build_id, w);
+    tp_loader_leave();
     for (size_t i = 0; i < w->nmaps; i++) {
         mapping_t *m = &w->maps[i];
         if (m->bid_len == 0)

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent/forkguard.h"
 #include "symbolizer/symbolizer_internal.h"
 
 typedef char *cxa_demangle_fn_t(const char *mangled, char *buf, size_t *len,
@@ -24,6 +25,7 @@ static cxa_demangle_fn_t *get_demangler(void)
 {
     if (atomic_load_explicit(&demangler_searched, memory_order_acquire))
         return atomic_load_explicit(&demangler, memory_order_relaxed);
+    tp_loader_enter_wait(100);          /* no fork meanwhile (agent/forkguard.c) */
     cxa_demangle_fn_t *fn = (cxa_demangle_fn_t *)dlsym(RTLD_DEFAULT, "__cxa_demangle");
     if (fn == NULL) {
         /* Kept open for the life of the process. */
@@ -31,6 +33,7 @@ static cxa_demangle_fn_t *get_demangler(void)
         if (h != NULL)
             fn = (cxa_demangle_fn_t *)dlsym(h, "__cxa_demangle");
     }
+    tp_loader_leave();
     atomic_store_explicit(&demangler, fn, memory_order_relaxed);
     atomic_store_explicit(&demangler_searched, 1, memory_order_release);
     return fn;

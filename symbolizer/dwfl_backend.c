@@ -30,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "agent/forkguard.h"
 #include "symbolizer/symbolizer_internal.h"
 
 /* Every libdw function used, looked up with dlsym() into p_<name> (the
@@ -130,7 +131,9 @@ int tp__sym_dw_load(void)
     if (load_state != 0)
         return load_state > 0 ? 0 : -ENOENT;
     load_state = -1;
+    tp_loader_enter_wait(100);          /* no fork meanwhile (agent/forkguard.c) */
     void *h = dlopen("libdw.so.1", RTLD_NOW | RTLD_LOCAL);
+    tp_loader_leave();
     if (h == NULL)
         return -ENOENT;
 #define LOOKUP(name)                                                      \
@@ -177,8 +180,13 @@ static int read_dl_counts(struct dl_phdr_info *info, size_t size, void *data)
 /* Loads and unloads done by the dynamic linker so far. */
 static struct dl_counts dl_counts(void)
 {
+    static struct dl_counts last;
     struct dl_counts counts = { 0, 0 };
+    if (!tp_loader_enter())
+        return last;                    /* a fork is being prepared */
     dl_iterate_phdr(read_dl_counts, &counts);
+    tp_loader_leave();
+    last = counts;
     return counts;
 }
 

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "agent/forkguard.h"
 #include "symbolizer/symbolizer_internal.h"
 
 /* Path of the main program: its link map has the empty name. */
@@ -31,9 +32,12 @@ int tp__sym_dladdr_resolve(tp__sym_cache_t *c, uintptr_t pc, int is_return,
     uintptr_t addr = is_return ? pc - 1 : pc;
     Dl_info info;
     struct link_map *lm = NULL;
-    if (addr < TP_SYM_MIN_PC ||
-        dladdr1((void *)addr, &info, (void **)&lm, RTLD_DL_LINKMAP) == 0 ||
-        lm == NULL)
+    if (addr < TP_SYM_MIN_PC)
+        return 1;
+    tp_loader_enter_wait(100);          /* no fork meanwhile (agent/forkguard.c) */
+    int found = dladdr1((void *)addr, &info, (void **)&lm, RTLD_DL_LINKMAP);
+    tp_loader_leave();
+    if (found == 0 || lm == NULL)
         return 1;
     /* For the main program dladdr reports argv[0], which may be relative
      * or not a path at all; its link map has the empty name. */

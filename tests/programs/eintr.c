@@ -1,10 +1,12 @@
 /*
- * eintr SECONDS: threads blocked in calls that return EINTR when a signal
- * handler interrupts them even under SA_RESTART (poll, epoll_wait,
- * nanosleep, sem_timedwait, select, read on a pipe with a timeout via
- * poll), looping for SECONDS; prints "ready", then at the end "eintr N"
- * with the number of EINTR results seen.  Under the agent, dumps
- * triggered meanwhile must not cause any.
+ * eintr SECONDS [STOPFILE]: threads blocked in calls that return EINTR
+ * when a signal handler interrupts them even under SA_RESTART (poll,
+ * epoll_wait, nanosleep, sem_timedwait, select) and in a blocking read on
+ * a pipe and a blocking sem_wait (which would be restarted, but must not
+ * even see a handler run), looping for SECONDS or, with STOPFILE, until
+ * that file exists; prints "ready", then at the end "eintr N" with the
+ * number of EINTR results seen.  Under the agent, dumps triggered
+ * meanwhile must not cause any.
  */
 #include <errno.h>
 #include <poll.h>
@@ -20,7 +22,8 @@
 static volatile int stop;
 static int eintr_count;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static int pfd[2];
+static int pfd[2], rfd[2];
+static sem_t blocking_sem;
 
 static void count(int r)
 {
@@ -92,25 +95,51 @@ static void *selecter(void *arg)
     return NULL;
 }
 
+/* Blocks in read until main writes a byte at the end. */
+static void *pipe_reader(void *arg)
+{
+    (void)arg;
+    char c;
+    ssize_t r;
+    while ((r = read(rfd[0], &c, 1)) < 0)
+        count((int)r);
+    return NULL;
+}
+
+static void *blocking_sem_waiter(void *arg)
+{
+    (void)arg;
+    int r;
+    while ((r = sem_wait(&blocking_sem)) != 0)
+        count(r);
+    return NULL;
+}
+
 int main(int argc, char **argv)
 {
     int seconds = argc > 1 ? atoi(argv[1]) : 3;
-    if (pipe(pfd) != 0)
+    const char *stopfile = argc > 2 ? argv[2] : NULL;
+    if (pipe(pfd) != 0 || pipe(rfd) != 0)
         return 2;
-    void *(*fns[])(void *) = {poller, epoller, sleeper, sem_waiter, selecter};
-    pthread_t th[5];
-    for (int i = 0; i < 5; i++)
+    sem_init(&blocking_sem, 0, 0);
+    void *(*fns[])(void *) = {poller, epoller, sleeper, sem_waiter, selecter,
+                              pipe_reader, blocking_sem_waiter};
+    pthread_t th[7];
+    for (int i = 0; i < 7; i++)
         pthread_create(&th[i], NULL, fns[i], NULL);
     printf("ready\n");
     fflush(stdout);
     /* The main thread waits in pause-like sleeps too. */
-    for (int i = 0; i < seconds * 5; i++) {
-        struct timespec ts = {0, 200000000};
+    for (int i = 0; stopfile ? access(stopfile, F_OK) != 0 : i < seconds * 5; i++) {
+        struct timespec ts = {0, stopfile ? 20000000 : 200000000};
         while (nanosleep(&ts, &ts) != 0)
             count(-1);
     }
     stop = 1;
-    for (int i = 0; i < 5; i++)
+    if (write(rfd[1], "x", 1) != 1)
+        return 2;
+    sem_post(&blocking_sem);
+    for (int i = 0; i < 7; i++)
         pthread_join(th[i], NULL);
     printf("eintr %d\n", eintr_count);
     return 0;
