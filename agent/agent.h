@@ -482,7 +482,7 @@ void tp__heap_allocated(void *p, size_t n, uintptr_t site);
 int tp__heap_forget(const void *p, size_t *old_size);
 /* realloc failed after tp__heap_forget: p is live again, as before. */
 void tp__heap_restore(const void *p, size_t size, uintptr_t site);
-extern const uint8_t *_Atomic tp__heap_filter;
+extern const uint8_t *tp__heap_filter;   /* read and set with __atomic builtins */
 
 #define TP_HEAP_FILTER_BITS 16
 /* The hash of p's 512-byte neighbourhood: its top bits pick the filter

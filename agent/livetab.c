@@ -33,7 +33,7 @@ typedef struct stripe {
 
 static stripe_t stripes[NSTRIPES];
 static uint8_t filter[FILTER_SLOTS];
-const uint8_t *_Atomic tp__heap_filter;
+const uint8_t *tp__heap_filter;
 
 /* Chunks of 2^bits slots, recycled by size class under arena_lock. */
 static _Atomic int arena_lock;
