@@ -757,6 +757,13 @@ int tp_dump_write(unsigned reasons, unsigned seq, uint64_t lock_timeout_ns)
     int dirfd = open_output_dir(dir, sizeof dir);
     if (dirfd < 0)
         return dirfd;
+    /* Once per process image and directory use: temporary files an
+     * earlier image of this pid (exec) left when it went mid-dump. */
+    static pid_t swept;
+    if (swept != getpid()) {
+        swept = getpid();
+        tp_outdir_sweep(dirfd, (int)swept);
+    }
     char name[NAME_MAX + 1];
     for (int tries = 0; tries < 100000; tries++) {
         snprintf(name, sizeof name, "threadprof.%d.%u.threads.txt", (int)getpid(), seq);

@@ -3,6 +3,7 @@
  */
 #include "output/outfile.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -83,6 +84,31 @@ int tp_outdir_open(const char *path, int is_default, char *why, size_t why_len)
         return -EPERM;
     }
     return fd;
+}
+
+int tp_outdir_sweep(int dirfd, int pid)
+{
+    char prefix[32];
+    int n = snprintf(prefix, sizeof prefix, ".threadprof.%d.", pid);
+    int copy = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (copy < 0)
+        return 0;
+    DIR *d = fdopendir(copy);
+    if (d == NULL) {
+        close(copy);
+        return 0;
+    }
+    int removed = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        size_t len = strlen(e->d_name);
+        if (strncmp(e->d_name, prefix, (size_t)n) == 0 && len > 4 &&
+            strcmp(e->d_name + len - 4, ".tmp") == 0 &&
+            unlinkat(dirfd, e->d_name, 0) == 0)
+            removed++;
+    }
+    closedir(d);
+    return removed;
 }
 
 int tp_outfile_create(tp_outfile_t *f, int dirfd, const char *name)

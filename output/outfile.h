@@ -26,6 +26,11 @@ typedef struct tp_outfile {
     char name[NAME_MAX + 1];
 } tp_outfile_t;
 
+/* Removes the temporary files a process with this pid left in dirfd: an
+ * image that exec'd, or exited, while its dump was being written (the
+ * pid is ours now, so they are nobody's).  Returns how many it removed. */
+int tp_outdir_sweep(int dirfd, int pid);
+
 /* Creates the temporary file for final name `name` in dirfd: 0 or -errno. */
 int tp_outfile_create(tp_outfile_t *f, int dirfd, const char *name);
 /* Closes and renames into place (ok != 0) or removes it: 0 or -errno. */

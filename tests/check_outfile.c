@@ -236,6 +236,43 @@ START_TEST(outfile_dir_symlink_refused)
 }
 END_TEST
 
+/* Leftovers of an image of this pid that went mid-dump are removed;
+ * anything else (other pids, final files, look-alikes) stays. */
+START_TEST(outfile_sweep_removes_only_this_pids_temporaries)
+{
+    static const char *const gone[] = {
+        ".threadprof.4242.1.threads.txt.0.tmp", ".threadprof.4242.7.heap.pb.gz.3.tmp",
+    };
+    static const char *const kept[] = {
+        ".threadprof.42421.1.threads.txt.0.tmp", ".threadprof.424.1.threads.txt.0.tmp",
+        "threadprof.4242.1.threads.txt", ".threadprof.4242.1.threads.txt",
+        "threadprof.4242.1.threads.txt.0.tmp",
+    };
+    ck_assert_int_eq(mkdir(at("d"), 0700), 0);
+    char path[PATH_MAX];
+    for (size_t i = 0; i < 2; i++) {
+        snprintf(path, sizeof path, "%s/%s", at("d"), gone[i]);
+        close(open(path, O_CREAT | O_WRONLY, 0600));
+    }
+    for (size_t i = 0; i < 5; i++) {
+        snprintf(path, sizeof path, "%s/%s", at("d"), kept[i]);
+        close(open(path, O_CREAT | O_WRONLY, 0600));
+    }
+    int dirfd = open(at("d"), O_RDONLY | O_DIRECTORY);
+    ck_assert_int_ge(dirfd, 0);
+    ck_assert_int_eq(tp_outdir_sweep(dirfd, 4242), 2);
+    close(dirfd);
+    for (size_t i = 0; i < 2; i++) {
+        snprintf(path, sizeof path, "%s/%s", at("d"), gone[i]);
+        ck_assert_msg(access(path, F_OK) != 0, "%s still there", gone[i]);
+    }
+    for (size_t i = 0; i < 5; i++) {
+        snprintf(path, sizeof path, "%s/%s", at("d"), kept[i]);
+        ck_assert_msg(access(path, F_OK) == 0, "%s removed", kept[i]);
+    }
+}
+END_TEST
+
 START_TEST(outfile_dir_regular_file_refused)
 {
     write_file(at("plain"), "data", 0600);
@@ -766,6 +803,7 @@ static Suite *outfile_suite(void)
     tcase_add_test(tc, sink_flush_twice_writes_once);
     tcase_add_test(tc, sink_mem_empty_text);
     tcase_add_test(tc, sink_mem_large_roundtrip);
+    tcase_add_test(tc, outfile_sweep_removes_only_this_pids_temporaries);
     tcase_add_test(tc, sink_mem_text_between_writes);
     tcase_add_test(tc, sink_printf_long_line_whole);
     suite_add_tcase(s, tc);
