@@ -102,9 +102,13 @@ int tp_outdir_sweep(int dirfd, int pid)
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
         size_t len = strlen(e->d_name);
+        struct stat st;
+        /* Only regular files, as the agent makes them: anything else at
+         * such a name was planted, and is left as it is. */
         if (strncmp(e->d_name, prefix, (size_t)n) == 0 && len > 4 &&
             strcmp(e->d_name + len - 4, ".tmp") == 0 &&
-            unlinkat(dirfd, e->d_name, 0) == 0)
+            fstatat(dirfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+            S_ISREG(st.st_mode) && unlinkat(dirfd, e->d_name, 0) == 0)
             removed++;
     }
     closedir(d);

@@ -28,7 +28,8 @@ typedef struct tp_outfile {
 
 /* Removes the temporary files a process with this pid left in dirfd: an
  * image that exec'd, or exited, while its dump was being written (the
- * pid is ours now, so they are nobody's).  Returns how many it removed. */
+ * pid is ours now, so they are nobody's).  Regular files only: a symlink
+ * at such a name was planted and stays.  Returns how many it removed. */
 int tp_outdir_sweep(int dirfd, int pid);
 
 /* Creates the temporary file for final name `name` in dirfd: 0 or -errno. */

@@ -258,9 +258,15 @@ START_TEST(outfile_sweep_removes_only_this_pids_temporaries)
         snprintf(path, sizeof path, "%s/%s", at("d"), kept[i]);
         close(open(path, O_CREAT | O_WRONLY, 0600));
     }
+    /* Planted, not ours: a symlink at one of our temporary names. */
+    snprintf(path, sizeof path, "%s/.threadprof.4242.2.threads.txt.0.tmp", at("d"));
+    ck_assert_int_eq(symlink("/etc/passwd", path), 0);
     int dirfd = open(at("d"), O_RDONLY | O_DIRECTORY);
     ck_assert_int_ge(dirfd, 0);
     ck_assert_int_eq(tp_outdir_sweep(dirfd, 4242), 2);
+    struct stat st;
+    ck_assert_int_eq(lstat(path, &st), 0);
+    ck_assert(S_ISLNK(st.st_mode));
     close(dirfd);
     for (size_t i = 0; i < 2; i++) {
         snprintf(path, sizeof path, "%s/%s", at("d"), gone[i]);
