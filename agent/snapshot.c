@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -757,6 +758,11 @@ int tp_dump_write(unsigned reasons, unsigned seq, uint64_t lock_timeout_ns)
     int dirfd = open_output_dir(dir, sizeof dir);
     if (dirfd < 0)
         return dirfd;
+    /* What dirfd is, so that it is closed only while it still is: the
+     * host may dup2 onto its number meanwhile (tp_close_own). */
+    struct stat dir_st;
+    if (fstat(dirfd, &dir_st) != 0)
+        dir_st.st_ino = 0;
     /* Once per process image and directory use: temporary files an
      * earlier image of this pid (exec) left when it went mid-dump. */
     static pid_t swept;
@@ -773,7 +779,7 @@ int tp_dump_write(unsigned reasons, unsigned seq, uint64_t lock_timeout_ns)
     }
     int r = tp_snapshot_take(&snap, lock_timeout_ns, 0);
     if (r != 0) {
-        close(dirfd);
+        tp_close_own(dirfd, dir_st.st_dev, dir_st.st_ino);
         tp_warn("dump %u skipped: %s", seq, strerror(-r));
         return r;
     }
@@ -801,7 +807,7 @@ int tp_dump_write(unsigned reasons, unsigned seq, uint64_t lock_timeout_ns)
     write_summary(dirfd, dir, &snap, r == 0, profiles, heap, reasons, r == 0);
     tp_snapshot_free(&snap);
     tp_sym_release_files();
-    close(dirfd);
+    tp_close_own(dirfd, dir_st.st_dev, dir_st.st_ino);
     if (r != 0) {
         tp_warn("dump %u lost: cannot write %s in %s: %s", seq, name, dir,
                 strerror(-r));

@@ -129,6 +129,9 @@ int tp_outfile_create(tp_outfile_t *f, int dirfd, const char *name)
             /* Exactly 0600 whatever the host's umask (0277 would make it
              * 0400); the file is new and ours. */
             (void)fchmod(f->fd, 0600);
+            struct stat st;
+            f->dev = fstat(f->fd, &st) == 0 ? st.st_dev : 0;
+            f->ino = f->dev != 0 ? st.st_ino : 0;
             return 0;
         }
         if (errno != EEXIST)
@@ -137,11 +140,24 @@ int tp_outfile_create(tp_outfile_t *f, int dirfd, const char *name)
     return -EEXIST;
 }
 
+int tp_close_own(int fd, dev_t dev, ino_t ino)
+{
+    struct stat st;
+    if (ino != 0 && (fstat(fd, &st) != 0 || st.st_dev != dev || st.st_ino != ino))
+        return -EBADF;
+    return close(fd) == 0 ? 0 : -errno;
+}
+
 int tp_outfile_finish(tp_outfile_t *f, int ok)
 {
     int r = 0;
-    if (f->fd >= 0 && close(f->fd) != 0 && ok)
-        r = -errno;
+    if (f->fd >= 0) {
+        int c = tp_close_own(f->fd, f->dev, f->ino);
+        if (c == -EBADF)
+            ok = 0, r = -EBADF;     /* the file is not whole: dropped */
+        else if (c != 0 && ok)
+            r = c;
+    }
     f->fd = -1;
     if (ok && r == 0 && renameat(f->dirfd, f->tmp, f->dirfd, f->name) != 0)
         r = -errno;

@@ -13,6 +13,7 @@
 #define TP_OUTFILE_H
 
 #include <limits.h>
+#include <sys/types.h>
 #include <stddef.h>
 
 /* Opens (creating it if missing) the output directory.  Returns a
@@ -22,9 +23,18 @@ int tp_outdir_open(const char *path, int is_default, char *why, size_t why_len);
 typedef struct tp_outfile {
     int dirfd;
     int fd;
+    dev_t dev;              /* the temporary file fd was opened on */
+    ino_t ino;
     char tmp[NAME_MAX + 1];
     char name[NAME_MAX + 1];
 } tp_outfile_t;
+
+/* Closes fd only if it still refers to the file (dev, ino) it was opened
+ * on: a host may dup2 onto the agent's descriptor numbers while a dump is
+ * written, and the number then belongs to the host.  0 when closed (or
+ * close's -errno), -EBADF when the number was not ours any more and was
+ * left open. */
+int tp_close_own(int fd, dev_t dev, ino_t ino);
 
 /* Removes the temporary files a process with this pid left in dirfd: an
  * image that exec'd, or exited, while its dump was being written (the

@@ -279,6 +279,34 @@ START_TEST(outfile_sweep_removes_only_this_pids_temporaries)
 }
 END_TEST
 
+/* A host that dup2's onto the temporary file's number before the file is
+ * finished keeps its own descriptor: the agent neither closes it nor
+ * renames half a file into place. */
+START_TEST(outfile_finish_leaves_a_reused_number_alone)
+{
+    ck_assert_int_eq(mkdir(at("d"), 0700), 0);
+    int dirfd = open(at("d"), O_RDONLY | O_DIRECTORY);
+    ck_assert_int_ge(dirfd, 0);
+    tp_outfile_t f;
+    ck_assert_int_eq(tp_outfile_create(&f, dirfd, "threadprof.1.1.threads.txt"), 0);
+    int p[2];
+    ck_assert_int_eq(pipe(p), 0);
+    int number = f.fd;
+    ck_assert_int_eq(dup2(p[0], number), number);   /* the host's now */
+    ck_assert_int_eq(tp_outfile_finish(&f, 1), -EBADF);
+    ck_assert_int_ne(fcntl(number, F_GETFD), -1);   /* still open */
+    ck_assert_int_eq(write(p[1], "x", 1), 1);
+    char c = 0;
+    ck_assert_int_eq(read(number, &c, 1), 1);
+    ck_assert_int_eq(c, 'x');
+    ck_assert_int_eq(count_entries(at("d"), NULL), 0);   /* nothing left */
+    close(number);
+    close(p[0]);
+    close(p[1]);
+    close(dirfd);
+}
+END_TEST
+
 START_TEST(outfile_dir_regular_file_refused)
 {
     write_file(at("plain"), "data", 0600);
@@ -810,6 +838,7 @@ static Suite *outfile_suite(void)
     tcase_add_test(tc, sink_mem_empty_text);
     tcase_add_test(tc, sink_mem_large_roundtrip);
     tcase_add_test(tc, outfile_sweep_removes_only_this_pids_temporaries);
+    tcase_add_test(tc, outfile_finish_leaves_a_reused_number_alone);
     tcase_add_test(tc, sink_mem_text_between_writes);
     tcase_add_test(tc, sink_printf_long_line_whole);
     suite_add_tcase(s, tc);
