@@ -240,11 +240,6 @@ void tp_heapprof_fork_child(void)
 
 /* --- dump ------------------------------------------------------------------ */
 
-int tp_heapprof_enabled(void)
-{
-    return heap_rate != 0;
-}
-
 /* What is in use, per stack slot: objects (1/OBJ_UNIT) and bytes. */
 typedef struct inuse {
     uint64_t objects, bytes;
@@ -354,7 +349,14 @@ int tp_heapprof_write(int dirfd, const char *dir, pid_t pid, unsigned seq, int r
     return r == 0;
 }
 
-void tp_heapprof_stats(tp_heap_stats_t *st)
+typedef struct tp_heap_stats {
+    uint64_t rate;                  /* bytes; 0 off, 1 every allocation */
+    uint64_t live_samples, dropped;
+    uint32_t stacks, stack_cap;
+    size_t table_bytes;             /* reserved by the profiler's tables */
+} tp_heap_stats_t;
+
+static void heap_stats(tp_heap_stats_t *st)
 {
     memset(st, 0, sizeof *st);
     st->rate = heap_rate;
@@ -376,7 +378,7 @@ void tp_heapprof_summary(tp_summary_heap_t *h, int at_exit)
     if (heap_rate == 0)
         return;
     tp_heap_stats_t st;
-    tp_heapprof_stats(&st);
+    heap_stats(&st);
     h->live_samples = st.live_samples;
     h->dropped = st.dropped;
     h->stacks = st.stacks;

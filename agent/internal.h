@@ -112,21 +112,13 @@ void tp_lockprof_summary(struct tp_summary *sum, struct tp_summary_lock *locks,
 typedef struct tp_heap_values {     /* one stack's figures, scaled back */
     uint64_t alloc_objects, alloc_bytes, inuse_objects, inuse_bytes;
 } tp_heap_values_t;
-typedef struct tp_heap_stats {
-    uint64_t rate;                  /* bytes; 0 off, 1 every allocation */
-    uint64_t live_samples, dropped;
-    uint32_t stacks, stack_cap;
-    size_t table_bytes;             /* reserved by the profiler's tables */
-} tp_heap_stats_t;
 void tp_heapprof_init(void);                     /* constructor: config */
 void tp_heapprof_fork_prepare(void);
 void tp_heapprof_fork_parent(void);
 void tp_heapprof_fork_child(void);               /* keeps the parent's samples */
-int tp_heapprof_enabled(void);
 /* Writes threadprof.<pid>.<seq>.heap.pb.gz; 1 when written, else 0 (a
  * failure reported once when report is set).  Dump thread. */
 int tp_heapprof_write(int dirfd, const char *dir, pid_t pid, unsigned seq, int report);
-void tp_heapprof_stats(tp_heap_stats_t *st);
 struct tp_summary_heap;
 void tp_heapprof_summary(struct tp_summary_heap *h, int at_exit);
 
