@@ -164,10 +164,19 @@ int tp_parse_fraction(const char *s, long *out)
     return parse_uint(s, out, 1000000000L);
 }
 
-int tp_parse_rate_ns(const char *s, uint64_t *ns)
+/* A whole number with an optional unit from units (a suffix and its
+ * multiplier each; "" for none), at most max after scaling, or
+ * "off" (0).  The parsers of rates and sizes below. */
+typedef struct unit {
+    const char *suffix;
+    unsigned long long scale;
+} unit_t;
+
+static int parse_scaled(const char *s, const unit_t *units, size_t nunits,
+                        unsigned long long max, uint64_t *out)
 {
     if (strcasecmp(s, "off") == 0) {
-        *ns = 0;
+        *out = 0;
         return 0;
     }
     if (!isdigit((unsigned char)*s))
@@ -177,22 +186,25 @@ int tp_parse_rate_ns(const char *s, uint64_t *ns)
     unsigned long long v = strtoull(s, &end, 10);
     if (errno != 0)
         return -1;
-    unsigned long long unit;
-    if (strcmp(end, "") == 0 || strcmp(end, "ns") == 0)
-        unit = 1;
-    else if (strcmp(end, "us") == 0)
-        unit = 1000;
-    else if (strcmp(end, "ms") == 0)
-        unit = 1000000;
-    else if (strcmp(end, "s") == 0)
-        unit = 1000000000;
-    else
-        return -1;
+    for (size_t i = 0; i < nunits; i++) {
+        if (strcmp(end, units[i].suffix) != 0)
+            continue;
+        if (v > max / units[i].scale)
+            return -1;
+        *out = v * units[i].scale;
+        return 0;
+    }
+    return -1;
+}
+
+int tp_parse_rate_ns(const char *s, uint64_t *ns)
+{
+    static const unit_t units[] = {
+        {"", 1}, {"ns", 1}, {"us", 1000}, {"ms", 1000000}, {"s", 1000000000},
+    };
     /* A rate above an hour would keep nothing worth having: a typo. */
-    if (v > 3600ull * 1000000000ull / unit)
-        return -1;
-    *ns = v * unit;
-    return 0;
+    return parse_scaled(s, units, sizeof units / sizeof *units,
+                        3600ull * 1000000000ull, ns);
 }
 
 const char *tp_signal_name(int signo, char *buf, size_t len)
@@ -251,33 +263,14 @@ static void warn_value(tp_warn_fn *warn, const char *var, const char *value,
 
 int tp_parse_bytes(const char *s, uint64_t *out)
 {
-    if (strcasecmp(s, "off") == 0) {
-        *out = 0;
-        return 0;
-    }
-    if (!isdigit((unsigned char)*s))
-        return -1;
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno != 0)
-        return -1;
-    unsigned long long unit;
-    if (*end == '\0')
-        unit = 1;
-    else if (strcasecmp(end, "k") == 0 || strcmp(end, "KiB") == 0)
-        unit = 1024;
-    else if (strcasecmp(end, "m") == 0 || strcmp(end, "MiB") == 0)
-        unit = 1024 * 1024;
-    else if (strcasecmp(end, "g") == 0 || strcmp(end, "GiB") == 0)
-        unit = 1024 * 1024 * 1024;
-    else
-        return -1;
+    static const unit_t units[] = {
+        {"", 1},
+        {"k", 1ull << 10}, {"K", 1ull << 10}, {"KiB", 1ull << 10},
+        {"m", 1ull << 20}, {"M", 1ull << 20}, {"MiB", 1ull << 20},
+        {"g", 1ull << 30}, {"G", 1ull << 30}, {"GiB", 1ull << 30},
+    };
     /* Above 1 GiB between samples a profile would be empty: a typo. */
-    if (v > (1ull << 30) / unit)
-        return -1;
-    *out = v * unit;
-    return 0;
+    return parse_scaled(s, units, sizeof units / sizeof *units, 1ull << 30, out);
 }
 
 void tp_config_load(tp_config_t *c, tp_getenv_fn *get, tp_warn_fn *warn,
