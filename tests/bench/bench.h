@@ -8,6 +8,7 @@
 #ifndef TP_BENCH_H
 #define TP_BENCH_H
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -110,5 +111,46 @@ static inline int bench_cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
+}
+
+/* libc's own definition of name, looked up in libc.so.6 itself, so that
+ * no interposer (the agent) stands in between. */
+static inline void *bench_libc_symbol(const char *name)
+{
+    void *libc = dlopen("libc.so.6", RTLD_NOW | RTLD_NOLOAD);
+    void *sym = libc != NULL ? dlsym(libc, name) : NULL;
+    if (sym == NULL) {
+        fprintf(stderr, "%s: no %s in libc.so.6\n", program_invocation_short_name, name);
+        exit(1);
+    }
+    return sym;
+}
+
+/* The paired measurement: block(linked) times one block of operations
+ * through the symbols the program links to (linked = 1: the PLT, hence
+ * the agent's hooks when it is preloaded) or through libc's own functions
+ * (linked = 0), in ns per operation.  Returns the median over
+ * BENCH_PAIRED_BLOCKS alternating blocks of the difference: ~0 natively,
+ * the hooks' cost under the agent, free of the drift between processes
+ * on a shared VM. */
+#define BENCH_PAIRED_BLOCKS 41
+static inline double bench_paired_median(double (*block)(int linked))
+{
+    double diff[BENCH_PAIRED_BLOCKS];
+    for (int b = 0; b < BENCH_PAIRED_BLOCKS; b++) {
+        double own = block(0);
+        diff[b] = block(1) - own;
+    }
+    qsort(diff, BENCH_PAIRED_BLOCKS, sizeof diff[0], bench_cmp_double);
+    return diff[BENCH_PAIRED_BLOCKS / 2];
+}
+
+/* Prints the usual line with the paired median as paired=. */
+static inline void bench_run_paired(void (*op)(long), long iters,
+                                    double (*block)(int linked))
+{
+    char extra[64];
+    snprintf(extra, sizeof extra, "paired=%.2f", bench_paired_median(block));
+    bench_run_extra(op, iters, 1, "ns", extra);
 }
 #endif
