@@ -470,8 +470,9 @@ void tp__held_mark_last(void);
  * exhausts it goes out of line, where it is sampled (Go's rule: gaps
  * exponentially distributed with mean THREADPROF_HEAP_RATE bytes) and
  * remembered in the live table until freed.  A free looks at one byte of
- * a filter indexed by the pointer's hash, nonzero only where some sampled
- * block hashes; before the first sample it is one load of a NULL pointer. */
+ * filter indexed by the pointer's 512-byte granule, nonzero only where
+ * some sampled block lies; before the first sample it is one load of a
+ * NULL pointer. */
 
 /* The real allocation of n bytes at p just succeeded; out of line when
  * the countdown ran out.  site: the host's call site. */
@@ -485,12 +486,13 @@ void tp__heap_restore(const void *p, size_t size, uintptr_t site);
 extern const uint8_t *tp__heap_filter;   /* read and set with __atomic builtins */
 
 #define TP_HEAP_FILTER_BITS 16
-/* The hash of p's 512-byte neighbourhood: its top bits pick the filter
- * byte and the live table's stripe (agent/livetab.c), so blocks freed one
- * after another, mostly neighbours, find both in cache. */
-TP_INLINE uint64_t tp_heap_hash(const void *p)
+/* The filter byte of p: its 512-byte granule, direct-mapped (the heap
+ * wraps around the filter every 32 MiB).  Not hashed, so frees of blocks
+ * near each other read the same filter line: a hash scattered them over
+ * 1,024 lines, and that load was most of free()'s cost in the agent. */
+TP_INLINE uint32_t tp_heap_filter_slot(const void *p)
 {
-    return ((uint64_t)(uintptr_t)p >> 9) * 0x9e3779b97f4a7c15ull;
+    return (uint32_t)((uintptr_t)p >> 9) & ((1u << TP_HEAP_FILTER_BITS) - 1);
 }
 
 TP_INLINE void tp_heap_allocated(void *p, size_t n, uintptr_t site)
@@ -507,7 +509,7 @@ TP_INLINE int tp_heap_maybe_sampled(const void *p)
     const uint8_t *f = __atomic_load_n(&tp__heap_filter, __ATOMIC_RELAXED);
     if (TP_LIKELY(f == NULL) || p == NULL)
         return 0;
-    return f[tp_heap_hash(p) >> (64 - TP_HEAP_FILTER_BITS)] != 0;
+    return f[tp_heap_filter_slot(p)] != 0;
 }
 
 /* --- thread lifecycle (hooks/threads.c) -------------------------------- */

@@ -114,13 +114,13 @@ static void chunk_put(slot_t *c, uint32_t bits)
 }
 
 /* A block's first slot: its 512-byte neighbourhood lands at a random
- * place in the stripe's table (bits of the neighbourhood's hash below
- * those that picked the stripe), and the block at its 16-byte offset
+ * place in the stripe's table (a hash of the neighbourhood), and the
+ * block at its 16-byte offset
  * within: blocks freed one after another, mostly neighbours, then touch
  * the same few cache lines of the table instead of one each. */
 static uint32_t home(const stripe_t *s, uintptr_t p)
 {
-    uint64_t h = tp_heap_hash((const void *)p);
+    uint64_t h = (uint64_t)(p >> 9) * 0x9e3779b97f4a7c15ull;
     return ((uint32_t)(h >> 20) + (uint32_t)((p >> 4) & 31)) & ((1u << s->bits) - 1);
 }
 
@@ -151,11 +151,18 @@ static int grow(stripe_t *s)
     return 0;
 }
 
+/* A filter byte is read-modify-written under its stripe's lock, so each
+ * byte must belong to one stripe: the stripe is a hash of the filter
+ * slot (neighbouring granules still spread over the stripes). */
+static stripe_t *stripe_of(uint32_t filter_slot)
+{
+    return &stripes[(filter_slot * 0x9e3779b1u) >> (32 - STRIPE_BITS)];
+}
+
 int tp_live_insert(uintptr_t p, uint64_t size, uint32_t stack)
 {
-    uint64_t h = tp_heap_hash((const void *)p);
-    stripe_t *s = &stripes[h >> (64 - STRIPE_BITS)];
-    uint32_t f = (uint32_t)(h >> (64 - TP_HEAP_FILTER_BITS));
+    uint32_t f = tp_heap_filter_slot((const void *)p);
+    stripe_t *s = stripe_of(f);
     int r = 0;
     spin_lock(&s->lock);
     /* At most three quarters full: linear probing's runs stay short, and
@@ -185,9 +192,8 @@ int tp_live_insert(uintptr_t p, uint64_t size, uint32_t stack)
 
 int tp_live_remove(uintptr_t p, uint64_t *size, uint32_t *stack)
 {
-    uint64_t h = tp_heap_hash((const void *)p);
-    stripe_t *s = &stripes[h >> (64 - STRIPE_BITS)];
-    uint32_t f = (uint32_t)(h >> (64 - TP_HEAP_FILTER_BITS));
+    uint32_t f = tp_heap_filter_slot((const void *)p);
+    stripe_t *s = stripe_of(f);
     int found = 0;
     spin_lock(&s->lock);
     if (s->bits != 0) {

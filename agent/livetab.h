@@ -8,13 +8,14 @@
  * lookup touches one slot run, usually one cache line: chained nodes
  * cost a second cache miss per free, which dominated full tracking.
  * Storage is mmap'd: small chunks recycled by size class, large ones
- * unmapped when a table outgrows them; never malloc.  A byte per hash prefix
- * (the filter, agent.h) counts the live blocks hashing there, saturating
- * at 255, so that free() of an unsampled block normally takes no lock.
- * The stripe and the filter slot are the top bits of one hash of the
- * block's 512-byte neighbourhood (agent.h: successive frees mostly touch
- * neighbours, so both stay in cache); the slot comes from a hash of the
- * whole pointer.
+ * unmapped when a table outgrows them; never malloc.  A byte per 512-byte
+ * granule of the address space, direct-mapped (the filter, agent.h),
+ * counts the live blocks there, saturating at 255, so that free() of an
+ * unsampled block normally takes no lock.  The stripe is a hash of the
+ * filter byte's index, so each byte is updated under one stripe's lock;
+ * the slot comes from a hash of the block's 512-byte neighbourhood plus
+ * its offset in it (successive frees mostly touch neighbours, so the
+ * table lines they need stay in cache).
  */
 #ifndef TP_LIVETAB_H
 #define TP_LIVETAB_H
