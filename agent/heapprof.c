@@ -335,7 +335,7 @@ int tp_heapprof_write(int dirfd, const char *dir, pid_t pid, unsigned seq, int r
         r = tp_outfile_create(&f, dirfd, name);
         if (r == 0) {
             static tp_sink_t sink;
-            tp_sink_init_fd(&sink, f.fd);
+            tp_sink_init_file(&sink, f.fd, f.dev, f.ino);
             int err = tp_pprof_write(p, &sink);
             r = tp_outfile_finish(&f, err == 0);
             if (err != 0)

@@ -522,7 +522,7 @@ static int write_one(tp_pprof_t *p, int dirfd, const char *name)
     if (r != 0)
         return r;
     static tp_sink_t sink;
-    tp_sink_init_fd(&sink, f.fd);
+    tp_sink_init_file(&sink, f.fd, f.dev, f.ino);
     int err = tp_pprof_write(p, &sink);
     r = tp_outfile_finish(&f, err == 0);
     return err != 0 ? -err : r;

@@ -28,29 +28,7 @@
 #include <unistd.h>
 
 #include "agent/internal.h"
-
-/* The lowest number to move to: just under the soft descriptor limit
- * (1024 by default), at least 256. */
-static int high_base(void)
-{
-    struct rlimit rl;
-    long base = 1000;
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
-        base = (long)rl.rlim_cur - 24;
-    if (base > 1000000)
-        base = 1000000;
-    return base < 256 ? 256 : (int)base;
-}
-
-static int move_high(int fd, int base)
-{
-    int cloexec = fcntl(fd, F_GETFD);
-    int high = fcntl(fd, cloexec >= 0 && (cloexec & FD_CLOEXEC) ? F_DUPFD_CLOEXEC : F_DUPFD, base);
-    if (high < 0)
-        return fd;   /* no room up there: keep the original */
-    close(fd);
-    return high;
-}
+#include "output/outfile.h"
 
 /* The ends of the pipes made from inside the agent (libunwind keeps one;
  * room for a second while it replaces it).  No lock: libunwind makes its
@@ -130,9 +108,8 @@ int tp_private_pipe2(int fds[2], int flags, int (*real_pipe2)(int[2], int))
     for (int i = 0; i < MAX_PRIVATE; i++)
         if (priv[i].fd >= 0 && taken(&priv[i]))
             priv[i].fd = -1;
-    int base = high_base();
-    fds[0] = move_high(fds[0], base);
-    fds[1] = move_high(fds[1], base);
+    fds[0] = tp_fd_move_high(fds[0]);
+    fds[1] = tp_fd_move_high(fds[1]);
     remember(fds[0], fds[1]);
     remember(fds[1], fds[0]);
     errno = saved;

@@ -738,7 +738,7 @@ static void write_summary(int dirfd, const char *dir, const tp_snapshot_t *snap,
     tp_outfile_t f;
     int r = tp_outfile_create(&f, dirfd, name);
     if (r == 0) {
-        tp_sink_init_fd(&sink, f.fd);
+        tp_sink_init_file(&sink, f.fd, f.dev, f.ino);
         int err = tp_summary_write(&sink, &sum);
         r = tp_outfile_finish(&f, err == 0);
         if (err != 0)
@@ -790,7 +790,7 @@ int tp_dump_write(unsigned reasons, unsigned seq, uint64_t lock_timeout_ns)
     r = tp_outfile_create(&f, dirfd, name);
     if (r == 0) {
         static tp_sink_t sink;
-        tp_sink_init_fd(&sink, f.fd);
+        tp_sink_init_file(&sink, f.fd, f.dev, f.ino);
         int err = tp_threaddump_write(&sink, &snap);
         r = tp_outfile_finish(&f, err == 0);
         if (err != 0)

@@ -11,9 +11,12 @@
 #define TP_SINK_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 typedef struct tp_sink {
     int fd;            /* -1: memory sink */
+    dev_t dev;         /* the file fd must still be (ino 0: not checked) */
+    ino_t ino;
     int err;           /* 0, or the first errno */
     size_t len;        /* bytes buffered */
     size_t total;      /* bytes accepted so far */
@@ -23,6 +26,11 @@ typedef struct tp_sink {
 } tp_sink_t;
 
 void tp_sink_init_fd(tp_sink_t *s, int fd);
+/* A sink on the agent's own file (dev, ino): before each write it checks
+ * that fd is still that file.  A host may close the number or dup2 its
+ * own file onto it while a dump is written; the rest of the output then
+ * fails with EBADF instead of landing in the host's file. */
+void tp_sink_init_file(tp_sink_t *s, int fd, dev_t dev, ino_t ino);
 void tp_sink_init_mem(tp_sink_t *s);
 void tp_sink_write(tp_sink_t *s, const void *data, size_t n);
 void tp_sink_puts(tp_sink_t *s, const char *str);

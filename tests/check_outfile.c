@@ -307,6 +307,41 @@ START_TEST(outfile_finish_leaves_a_reused_number_alone)
 }
 END_TEST
 
+/* A host that dup2's its own file onto the number while the agent still
+ * writes: what the sink had written stays in the agent's file, nothing
+ * reaches the host's file, and the flush reports EBADF. */
+START_TEST(sink_stops_when_its_number_is_reused)
+{
+    ck_assert_int_eq(mkdir(at("d"), 0700), 0);
+    int dirfd = open(at("d"), O_RDONLY | O_DIRECTORY);
+    ck_assert_int_ge(dirfd, 0);
+    tp_outfile_t f;
+    ck_assert_int_eq(tp_outfile_create(&f, dirfd, "threadprof.1.1.threads.txt"), 0);
+    tp_sink_t *s = malloc(sizeof *s);
+    ck_assert_ptr_nonnull(s);
+    tp_sink_init_file(s, f.fd, f.dev, f.ino);
+    tp_sink_puts(s, "before\n");
+    ck_assert_int_eq(tp_sink_flush(s), 0);
+
+    write_file(at("host"), "", 0600);
+    int host = open(at("host"), O_WRONLY | O_APPEND);
+    ck_assert_int_ge(host, 0);
+    int number = f.fd;
+    ck_assert_int_eq(dup2(host, number), number);   /* the host's now */
+    tp_sink_puts(s, "after\n");
+    ck_assert_int_eq(tp_sink_flush(s), EBADF);
+    tp_sink_puts(s, "later\n");                   /* a no-op from now on */
+    ck_assert_int_eq(tp_sink_flush(s), EBADF);
+    assert_file_is(at("host"), "");
+    ck_assert_int_eq(tp_outfile_finish(&f, 1), -EBADF);
+    ck_assert_int_eq(count_entries(at("d"), NULL), 0);
+    free(s);
+    close(number);
+    close(host);
+    close(dirfd);
+}
+END_TEST
+
 START_TEST(outfile_dir_regular_file_refused)
 {
     write_file(at("plain"), "data", 0600);
@@ -839,6 +874,7 @@ static Suite *outfile_suite(void)
     tcase_add_test(tc, sink_mem_large_roundtrip);
     tcase_add_test(tc, outfile_sweep_removes_only_this_pids_temporaries);
     tcase_add_test(tc, outfile_finish_leaves_a_reused_number_alone);
+    tcase_add_test(tc, sink_stops_when_its_number_is_reused);
     tcase_add_test(tc, sink_mem_text_between_writes);
     tcase_add_test(tc, sink_printf_long_line_whole);
     suite_add_tcase(s, tc);
