@@ -304,10 +304,13 @@ void tp_config_load(tp_config_t *c, tp_getenv_fn *get, tp_warn_fn *warn,
         warn_value(warn, "THREADPROF_SIGNAL", v,
                    "a catchable signal name or number (e.g. SIGUSR2, 12, "
                    "SIGRTMIN+3, none)", "SIGUSR2");
-    if ((v = get("THREADPROF_ON_EXIT")) != NULL &&
-        tp_parse_bool(v, &c->on_exit) != 0)
-        warn_value(warn, "THREADPROF_ON_EXIT", v, "a boolean (1/0, yes/no)",
-                   "1 (dump at exit)");
+    if ((v = get("THREADPROF_ON_EXIT")) != NULL) {
+        if (strcasecmp(v, "all") == 0)
+            c->on_exit = TP_ON_EXIT_ALL;
+        else if (tp_parse_bool(v, &c->on_exit) != 0)
+            warn_value(warn, "THREADPROF_ON_EXIT", v,
+                       "a boolean (1/0, yes/no) or all", "1 (dump at exit)");
+    }
     if ((v = get("THREADPROF_INTERVAL")) != NULL &&
         tp_parse_duration(v, &c->interval_ns) != 0)
         warn_value(warn, "THREADPROF_INTERVAL", v,

@@ -16,7 +16,7 @@ typedef struct tp_config {
     char dir[PATH_MAX];     /* output directory */
     int dir_is_default;     /* dir is the private per-user default */
     int signo;              /* trigger signal, 0 = none */
-    int on_exit;            /* dump at normal exit */
+    int on_exit;            /* dump at normal exit: TP_ON_EXIT_* */
     uint64_t interval_ns;   /* periodic dumps, 0 = off */
     int quiet;              /* no informational stderr lines */
     int deadlock_check;     /* look for wait-for cycles every few seconds */
@@ -25,6 +25,12 @@ typedef struct tp_config {
     int lock_order;         /* record lock-order edges, report inversions */
     uint64_t heap_rate;     /* bytes between heap samples on average, 0 = off */
 } tp_config_t;
+
+/* THREADPROF_ON_EXIT: off; on (a forked child that has not exec'd only
+ * when it lived at least a second, made a thread or dumped before: a
+ * process forking many short-lived children would pay a symbolizer start
+ * and five files per child); all (every forked child too). */
+enum { TP_ON_EXIT_OFF = 0, TP_ON_EXIT_ON = 1, TP_ON_EXIT_ALL = 2 };
 
 /* Go's MemProfileRate: one sample per 512 KiB allocated, on average. */
 #define TP_DEFAULT_HEAP_RATE 524288u

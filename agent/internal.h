@@ -43,6 +43,7 @@ tp_thread_t *tp_registry_find_tid(pid_t tid);    /* lock held, live only */
 tp_thread_t *tp_registry_lookup_tid(pid_t tid);  /* lock-free; NULL if unsure */
 void tp_registry_register_self(tp_thread_t *t);  /* key destructor + tp_self */
 void tp_registry_after_fork_child(void);
+int tp_registry_ever_had_threads(void);       /* more than one linked since start/fork */
 void tp_registry_adopt_existing(void);           /* /proc/self/task at start */
 
 /* unwind.c: libunwind, loaded privately (RTLD_LOCAL) so its exported

@@ -148,10 +148,20 @@ void tp_registry_free(tp_thread_t *t)
     free_list = t;
 }
 
+/* Threads linked since start (or fork): more than one means the process
+ * has made threads of its own at some point. */
+static unsigned long links;
+
 void tp_registry_link(tp_thread_t *t)
 {
     push(&live, t);
     index_tid(t);
+    links++;
+}
+
+int tp_registry_ever_had_threads(void)
+{
+    return __atomic_load_n(&links, __ATOMIC_RELAXED) > 1;
 }
 
 tp_thread_t *tp_registry_first(void)
@@ -310,6 +320,7 @@ void tp_registry_after_fork_child(void)
         tp_registry_free(t);
     }
     exited_count = 0;
+    links = me != NULL;
     if (me != NULL) {
         me->tid = tp_gettid();
         index_tid(me);

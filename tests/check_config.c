@@ -496,6 +496,24 @@ START_TEST(config_load_good_values_applied)
 }
 END_TEST
 
+/* THREADPROF_ON_EXIT=all also dumps short-lived forked children. */
+START_TEST(config_on_exit_all)
+{
+    static const char *const spellings[] = {"all", "ALL", "All"};
+    for (size_t i = 0; i < sizeof spellings / sizeof *spellings; i++) {
+        set_env("THREADPROF_ON_EXIT", spellings[i]);
+        tp_config_t c;
+        load(&c);
+        ck_assert_int_eq(nwarnings, 0);
+        ck_assert_int_eq(c.on_exit, TP_ON_EXIT_ALL);
+    }
+    set_env("THREADPROF_ON_EXIT", "yes");
+    tp_config_t c;
+    load(&c);
+    ck_assert_int_eq(c.on_exit, TP_ON_EXIT_ON);
+}
+END_TEST
+
 /* Each good value alone changes its field and nothing else. */
 START_TEST(config_load_each_good_value_alone)
 {
@@ -683,6 +701,7 @@ static Suite *config_suite(void)
     tcase_add_test(tc, config_load_defaults);
     tcase_add_test(tc, config_load_default_dir_names_uid);
     tcase_add_test(tc, config_load_good_values_applied);
+    tcase_add_test(tc, config_on_exit_all);
     tcase_add_loop_test(tc, config_load_each_good_value_alone, 0, NVARS);
     tcase_add_test(tc, config_parse_fraction);
     tcase_add_test(tc, config_parse_rate_ns);

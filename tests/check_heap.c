@@ -227,7 +227,9 @@ END_TEST
 START_TEST(heap_fork_child_inherits_samples)
 {
     tu_proc_t p;
-    run_heap(&p, "fork", full);
+    /* The child lives for milliseconds: only "all" gives it an exit dump. */
+    const char *env[] = {"THREADPROF_HEAP_RATE=1", "THREADPROF_ON_EXIT=all", NULL};
+    run_heap(&p, "fork", env);
     char cap[32];
     ck_assert_msg(tu_match(p.out, "^child ([0-9]+) exited 0$", cap, sizeof cap), "%s", p.out);
     pid_t child = (pid_t)atoi(cap);

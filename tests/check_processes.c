@@ -202,18 +202,30 @@ START_TEST(proc_fork_200_heap_rate_1)
 }
 END_TEST
 
-/* Forked children that exit() write their exit dump under their pid. */
+/* Forked children that exit() write their exit dump under their pid when
+ * they lived a second or more (child 0 here), or always with
+ * THREADPROF_ON_EXIT=all; the short-lived others skip it. */
 START_TEST(proc_fork_children_dump_at_exit)
 {
-    tu_proc_t p;
-    const char *args[] = {"10", NULL};
-    const char *env[] = {"THREADPROF_QUIET=1", "THREADPROF_HEAP_RATE=1", NULL};
-    int status = run_prog(&p, "proc_fork", 1, env, args, 60000);
-    ck_assert_int_eq(status, 0);
-    tu_assert_match(p.out, "^forked 10 ok 10$");
-    /* 5 children exit() (the others _exit), and the parent. */
-    ck_assert_int_eq(check_all_dumps_complete(p.dir), 6);
-    tu_cleanup(&p);
+    static const struct {
+        const char *on_exit;
+        int dumps;      /* exit dumps: the parent's and the children's */
+    } cases[] = {
+        {"THREADPROF_ON_EXIT=1", 2},      /* the parent, child 0 */
+        {"THREADPROF_ON_EXIT=all", 6},    /* 5 children exit(), the others _exit */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        tu_proc_t p;
+        const char *args[] = {"10", "1100", NULL};
+        const char *env[] = {"THREADPROF_QUIET=1", "THREADPROF_HEAP_RATE=1",
+                             cases[i].on_exit, NULL};
+        int status = run_prog(&p, "proc_fork", 1, env, args, 60000);
+        ck_assert_int_eq(status, 0);
+        tu_assert_match(p.out, "^forked 10 ok 10$");
+        ck_assert_msg(check_all_dumps_complete(p.dir) == cases[i].dumps,
+                      "%s: %d dumps", cases[i].on_exit, check_all_dumps_complete(p.dir));
+        tu_cleanup(&p);
+    }
 }
 END_TEST
 

@@ -2,8 +2,9 @@
  * proc_fork N: a threaded program forks N times while other threads hold
  * mutexes and allocate (malloc/free in loops).  Each child allocates,
  * takes a mutex, prints "child <i>" and ends with exit(0) (even i) or
- * fflush + _exit(0) (odd i).  The parent prints "forked N ok M" with M
- * the children that exited with status 0, and exits 0.
+ * fflush + _exit(0) (odd i).  With LIVE_MS given, child 0 first sleeps
+ * that long.  The parent prints "forked N ok M" with M the children that
+ * exited with status 0, and exits 0.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -49,6 +50,7 @@ int main(int argc, char **argv)
 {
     alarm(120);
     int n = argc > 1 ? atoi(argv[1]) : 200;
+    int live_ms = argc > 2 ? atoi(argv[2]) : 0;
     pthread_t th[4];
     pthread_create(&th[0], NULL, allocator, (void *)1L);
     pthread_create(&th[1], NULL, allocator, (void *)2L);
@@ -69,6 +71,8 @@ int main(int argc, char **argv)
             printf("%s\n", p);
             pthread_mutex_unlock(&child_lock);
             free(p);
+            if (i == 0 && live_ms > 0)
+                usleep((useconds_t)live_ms * 1000);
             if (i % 2 == 0)
                 exit(0);
             fflush(stdout);
