@@ -115,7 +115,7 @@ unit-check: $(UNIT_ONLY)
 fuzz:
 	@tests/fuzz/run $(BUILD)
 
-bench: $(LIB) $(BENCHES) $(PROGRAMS_C) $(PROGRAMS_CC)
+bench: $(LIB) $(BENCHES) $(PROGRAMS_C) $(PROGRAMS_CC) $(PRELOADS)
 	@scripts/bench $(BUILD)
 
 demo: $(LIB) $(PROGRAMS_C)
