@@ -20,6 +20,11 @@
  * is not) fails with EBADF, and the close that follows leaves the
  * program's descriptor alone; libunwind then makes a new pipe, moved up
  * here again.
+ *
+ * Files opened from inside the agent (libdw's ELF and debug files, the
+ * dump's /proc reads) are moved up and remembered the same way, so that
+ * ending a libdw session never closes a descriptor the program has put at
+ * one of its numbers meanwhile.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -30,22 +35,23 @@
 #include "agent/internal.h"
 #include "output/outfile.h"
 
-/* The ends of the pipes made from inside the agent (libunwind keeps one;
- * room for a second while it replaces it).  No lock: libunwind makes its
- * pipe once and again only after the program took the old one, and a lock
- * here could be left held across fork. */
-#define MAX_PRIVATE 4
+/* The descriptors opened and the pipe ends made from inside the agent.
+ * Slots are claimed with a compare-and-swap, not under a lock: pipes come
+ * from libunwind on any thread, files from the dump, and a lock here
+ * could be left held across fork.  A table that is full remembers
+ * nothing more: such a descriptor is closed unchecked, as before. */
+#define MAX_PRIVATE 256
 static struct private_fd {
     int fd;        /* -1: free slot */
-    int partner;   /* the pipe's other end */
+    int partner;   /* the pipe's other end, -1 for a file */
     dev_t dev;
     ino_t ino;
-} priv[MAX_PRIVATE] = {{-1, -1, 0, 0}, {-1, -1, 0, 0}, {-1, -1, 0, 0}, {-1, -1, 0, 0}};
+} priv[MAX_PRIVATE] = {[0 ... MAX_PRIVATE - 1] = {-1, -1, 0, 0}};
 
 static struct private_fd *find(int fd)
 {
     for (int i = 0; i < MAX_PRIVATE; i++)
-        if (priv[i].fd == fd && fd >= 0)
+        if (__atomic_load_n(&priv[i].fd, __ATOMIC_ACQUIRE) == fd && fd >= 0)
             return &priv[i];
     return NULL;
 }
@@ -53,15 +59,20 @@ static struct private_fd *find(int fd)
 static void remember(int fd, int partner)
 {
     struct stat st;
-    if (fstat(fd, &st) != 0)
+    if (fd < 0 || fstat(fd, &st) != 0)
         return;
     struct private_fd *slot = find(fd);
-    for (int i = 0; i < MAX_PRIVATE && slot == NULL; i++)
-        if (priv[i].fd < 0)
+    for (int i = 0; i < MAX_PRIVATE && slot == NULL; i++) {
+        int free_slot = -1;
+        if (__atomic_compare_exchange_n(&priv[i].fd, &free_slot, fd, 0,
+                                        __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
             slot = &priv[i];
+    }
     if (slot == NULL)
-        slot = &priv[0];
-    *slot = (struct private_fd){fd, partner, st.st_dev, st.st_ino};
+        return;
+    slot->partner = partner;
+    slot->dev = st.st_dev;
+    slot->ino = st.st_ino;
 }
 
 /* 1 when the number no longer refers to the file we made there. */
@@ -89,13 +100,29 @@ int tp_private_fd_closing(int fd)
     struct private_fd *p = find(fd);
     if (p != NULL) {
         r = !taken(p);
-        /* A taken number stays refused until a new pipe replaces it (the
-         * one libunwind makes next may fail: a full table). */
-        if (r)
-            p->fd = -1;
+        /* A taken pipe end stays refused until a new pipe replaces it
+         * (the one libunwind makes next may fail: a full table); a taken
+         * file is simply no longer the agent's. */
+        if (r || p->partner < 0)
+            __atomic_store_n(&p->fd, -1, __ATOMIC_RELEASE);
     }
     errno = saved;
     return r;
+}
+
+int tp_private_fd_opened(int fd, int flags)
+{
+    if (fd < 0)
+        return fd;
+    int saved = errno;
+    /* Never inherited by a program the host execs while a dump runs
+     * (libdw opens its files without O_CLOEXEC). */
+    if (!(flags & O_CLOEXEC))
+        (void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+    fd = tp_fd_move_high(fd);
+    remember(fd, -1);
+    errno = saved;
+    return fd;
 }
 
 int tp_private_pipe2(int fds[2], int flags, int (*real_pipe2)(int[2], int))
@@ -106,8 +133,8 @@ int tp_private_pipe2(int fds[2], int flags, int (*real_pipe2)(int[2], int))
     int saved = errno;
     /* This pipe replaces any whose numbers the program took. */
     for (int i = 0; i < MAX_PRIVATE; i++)
-        if (priv[i].fd >= 0 && taken(&priv[i]))
-            priv[i].fd = -1;
+        if (priv[i].fd >= 0 && priv[i].partner >= 0 && taken(&priv[i]))
+            __atomic_store_n(&priv[i].fd, -1, __ATOMIC_RELEASE);
     fds[0] = tp_fd_move_high(fds[0]);
     fds[1] = tp_fd_move_high(fds[1]);
     remember(fds[0], fds[1]);

@@ -25,7 +25,7 @@ static int high_base(void)
 
 int tp_fd_move_high(int fd)
 {
-    if (fd < 0)
+    if (fd < 0 || fd >= high_base())
         return fd;
     int saved = errno;
     int flags = fcntl(fd, F_GETFD);
