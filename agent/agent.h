@@ -542,8 +542,8 @@ int tp_private_fd_taken(int fd);
  * (the number is the program's now). */
 int tp_private_fd_closing(int fd);
 /* open from inside the agent, with flags, returned fd: made close-on-exec
- * (if flags lack O_CLOEXEC), moved to a high number and remembered (as
- * the pipes above); returns the number to use. */
+ * (if flags lack O_CLOEXEC) and remembered (as the pipes above); returns
+ * the number to use. */
 int tp_private_fd_opened(int fd, int flags);
 
 /* main() is about to run (hooks/start.c). */

@@ -22,9 +22,10 @@
  * here again.
  *
  * Files opened from inside the agent (libdw's ELF and debug files, the
- * dump's /proc reads) are moved up and remembered the same way, so that
+ * dump's own files and /proc reads) are remembered the same way, so that
  * ending a libdw session never closes a descriptor the program has put at
- * one of its numbers meanwhile.
+ * one of its numbers meanwhile.  They stay where open put them (see
+ * tp_private_fd_opened).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -33,7 +34,36 @@
 #include <unistd.h>
 
 #include "agent/internal.h"
-#include "output/outfile.h"
+
+/* The lowest number to move to: just under the soft descriptor limit
+ * (1024 by default), at least 256. */
+static int high_base(void)
+{
+    struct rlimit rl;
+    long base = 1000;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+        base = (long)rl.rlim_cur - 24;
+    if (base > 1000000)
+        base = 1000000;
+    return base < 256 ? 256 : (int)base;
+}
+
+static int move_high(int fd)
+{
+    if (fd < 0 || fd >= high_base())
+        return fd;
+    int saved = errno;
+    int flags = fcntl(fd, F_GETFD);
+    int high = fcntl(fd, flags >= 0 && (flags & FD_CLOEXEC) ? F_DUPFD_CLOEXEC : F_DUPFD,
+                     high_base());
+    if (high < 0) {
+        errno = saved;
+        return fd;   /* no room up there: keep the original */
+    }
+    close(fd);
+    errno = saved;
+    return high;
+}
 
 /* The descriptors opened and the pipe ends made from inside the agent.
  * Slots are claimed with a compare-and-swap, not under a lock: pipes come
@@ -116,10 +146,12 @@ int tp_private_fd_opened(int fd, int flags)
         return fd;
     int saved = errno;
     /* Never inherited by a program the host execs while a dump runs
-     * (libdw opens its files without O_CLOEXEC). */
+     * (libdw opens its files without O_CLOEXEC).  Not moved up: the top
+     * numbers are libunwind's, which keeps using its pipe's numbers after
+     * a daemon closed them; a file of ours there would get its probe
+     * bytes. */
     if (!(flags & O_CLOEXEC))
         (void)fcntl(fd, F_SETFD, FD_CLOEXEC);
-    fd = tp_fd_move_high(fd);
     remember(fd, -1);
     errno = saved;
     return fd;
@@ -135,8 +167,8 @@ int tp_private_pipe2(int fds[2], int flags, int (*real_pipe2)(int[2], int))
     for (int i = 0; i < MAX_PRIVATE; i++)
         if (priv[i].fd >= 0 && priv[i].partner >= 0 && taken(&priv[i]))
             __atomic_store_n(&priv[i].fd, -1, __ATOMIC_RELEASE);
-    fds[0] = tp_fd_move_high(fds[0]);
-    fds[1] = tp_fd_move_high(fds[1]);
+    fds[0] = move_high(fds[0]);
+    fds[1] = move_high(fds[1]);
     remember(fds[0], fds[1]);
     remember(fds[1], fds[0]);
     errno = saved;

@@ -8,37 +8,8 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-static int high_base(void)
-{
-    struct rlimit rl;
-    long base = 1000;
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
-        base = (long)rl.rlim_cur - 24;
-    if (base > 1000000)
-        base = 1000000;
-    return base < 256 ? 256 : (int)base;
-}
-
-int tp_fd_move_high(int fd)
-{
-    if (fd < 0 || fd >= high_base())
-        return fd;
-    int saved = errno;
-    int flags = fcntl(fd, F_GETFD);
-    int high = fcntl(fd, flags >= 0 && (flags & FD_CLOEXEC) ? F_DUPFD_CLOEXEC : F_DUPFD,
-                     high_base());
-    if (high < 0) {
-        errno = saved;
-        return fd;   /* no room up there: keep the original */
-    }
-    close(fd);
-    errno = saved;
-    return high;
-}
 
 /* mkdir -p with mode 0700 for the components that are missing. */
 static int make_dirs(const char *path)
@@ -112,7 +83,7 @@ int tp_outdir_open(const char *path, int is_default, char *why, size_t why_len)
                  (unsigned)geteuid());
         return -EPERM;
     }
-    return tp_fd_move_high(fd);
+    return fd;
 }
 
 int tp_outdir_sweep(int dirfd, int pid)
@@ -155,7 +126,6 @@ int tp_outfile_create(tp_outfile_t *f, int dirfd, const char *name)
         f->fd = openat(dirfd, f->tmp,
                        O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
         if (f->fd >= 0) {
-            f->fd = tp_fd_move_high(f->fd);
             /* Exactly 0600 whatever the host's umask (0277 would make it
              * 0400); the file is new and ours. */
             (void)fchmod(f->fd, 0600);

@@ -7,7 +7,7 @@
  * temporary name created O_CREAT|O_EXCL|O_NOFOLLOW|O_CLOEXEC with mode
  * 0600 and renamed into place when complete, so readers never see half a
  * file and no planted symlink is ever followed.  No descriptor outlives
- * the dump, and while it lives it sits at the top of the table.
+ * the dump.
  */
 #ifndef TP_OUTFILE_H
 #define TP_OUTFILE_H
@@ -15,13 +15,6 @@
 #include <limits.h>
 #include <sys/types.h>
 #include <stddef.h>
-
-/* Moves fd to the top of the descriptor table (just under the soft
- * limit, at least 256), keeping FD_CLOEXEC: programs allocate from the
- * bottom, so the agent's descriptors neither shift the numbers the
- * program's open() calls get nor sit where it dup2's its own files.
- * Returns the new number, or fd itself when there is no room up there. */
-int tp_fd_move_high(int fd);
 
 /* Opens (creating it if missing) the output directory.  Returns a
  * directory fd, or -errno with a reason in why. */

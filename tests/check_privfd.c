@@ -1,9 +1,10 @@
 /*
- * Check suite for agent/privfd.c: descriptors opened from inside the agent
- * are moved to the top of the table and remembered with the file they
- * refer to; a close from inside the agent leaves a number alone once the
- * program has put its own file there (dup2), and libunwind's pipe reads
- * as taken then.
+ * Check suite for agent/privfd.c: libunwind's pipe goes to the top of the
+ * descriptor table, files opened from inside the agent stay where open
+ * put them (made close-on-exec); both are remembered with the file they
+ * refer to, so a close from inside the agent leaves a number alone once
+ * the program has put its own file there (dup2), and the pipe reads as
+ * taken then.
  */
 #include <check.h>
 #include <errno.h>
@@ -29,16 +30,20 @@ static int open_agent_file(void)
 {
     /* Opened without O_CLOEXEC, as libdw does: the agent adds it. */
     int fd = tp_private_fd_opened(open("/proc/self/stat", O_RDONLY), O_RDONLY);
-    ck_assert_int_ge(fd, high_floor());
+    ck_assert_int_ge(fd, 0);
+    /* Not at the top: libunwind keeps writing probe bytes to its pipe's
+     * numbers even after a daemon closed them (proc_daemon close_range
+     * caught a dump file taking one). */
+    ck_assert_int_lt(fd, high_floor());
     ck_assert_int_eq(fcntl(fd, F_GETFD), FD_CLOEXEC);
     return fd;
 }
 
-START_TEST(privfd_file_moved_high_and_closed)
+START_TEST(privfd_file_stays_and_closes)
 {
     int low = open("/dev/null", O_RDONLY);
     int fd = open_agent_file();
-    ck_assert_int_eq(fcntl(low + 1, F_GETFD), -1);   /* nothing left below */
+    ck_assert_int_eq(fd, low + 1);
     errno = EILSEQ;
     ck_assert_int_eq(tp_private_fd_closing(fd), 1);
     ck_assert_int_eq(errno, EILSEQ);
@@ -94,20 +99,18 @@ START_TEST(privfd_pipe_taken_stays_refused)
 }
 END_TEST
 
-/* More files than fit up there (24 numbers) or than the table remembers
- * (256): the rest stay where open put them, and all close. */
+/* More files than the table remembers (256): all close, and the table
+ * has room again afterwards. */
 START_TEST(privfd_many_files)
 {
     enum { N = 300 };
     struct rlimit rl = {2048, 2048};
     ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
-    int fds[N], high = 0;
+    int fds[N];
     for (int i = 0; i < N; i++) {
         fds[i] = tp_private_fd_opened(open("/proc/self/stat", O_RDONLY | O_CLOEXEC), O_RDONLY | O_CLOEXEC);
         ck_assert_int_ge(fds[i], 0);
-        high += fds[i] >= high_floor();
     }
-    ck_assert_int_eq(high, 24);
     for (int i = 0; i < N; i++) {
         ck_assert_int_eq(tp_private_fd_closing(fds[i]), 1);
         ck_assert_int_eq(close(fds[i]), 0);
@@ -129,7 +132,7 @@ static Suite *privfd_suite(void)
     Suite *s = suite_create("privfd");
     TCase *tc = tcase_create("privfd");
     tcase_set_timeout(tc, 20);
-    tcase_add_test(tc, privfd_file_moved_high_and_closed);
+    tcase_add_test(tc, privfd_file_stays_and_closes);
     tcase_add_test(tc, privfd_file_taken_by_dup2_is_left_alone);
     tcase_add_test(tc, privfd_pipe_taken_stays_refused);
     tcase_add_test(tc, privfd_many_files);
