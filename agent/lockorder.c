@@ -73,6 +73,7 @@
 #include <sys/prctl.h>
 
 #include "agent/internal.h"
+#include "agent/procparse.h"
 #include "output/summary.h"
 
 #define FRAMES 24
@@ -519,7 +520,7 @@ void tp_lock_order_summary(tp_summary_t *sum, tp_summary_inversion_t *out,
             tp_summary_site_at(e->site_from, oe->site_a, sizeof oe->site_a);
             tp_summary_site_at(e->site_to, oe->site_b, sizeof oe->site_b);
             oe->tid = (int)e->tid;
-            memcpy(oe->name, e->name, sizeof oe->name);
+            tp_thread_name_clean(e->name, sizeof e->name, oe->name, sizeof oe->name);
             oe->nframes = 0;
             for (uint32_t f = 0; f < e->npcs && f < TP_SUMMARY_EDGE_FRAMES; f++)
                 tp_summary_site(e->pcs[f], oe->frames[oe->nframes++],

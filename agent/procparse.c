@@ -63,6 +63,31 @@ size_t tp_cmdline_clean(char *buf, size_t n)
     return n;
 }
 
+size_t tp_thread_name_clean(const char *raw, size_t n, char *out, size_t outlen)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t used = 0;
+    if (outlen == 0)
+        return 0;
+    for (size_t i = 0; i < n && raw[i] != '\0'; i++) {
+        unsigned char c = (unsigned char)raw[i];
+        int plain = c >= 0x20 && c != 0x7f && c != '"' && c != '\\';
+        size_t need = plain ? 1 : 4;
+        if (used + need >= outlen)
+            break;
+        if (plain) {
+            out[used++] = (char)c;
+        } else {
+            out[used++] = '\\';
+            out[used++] = 'x';
+            out[used++] = hex[c >> 4];
+            out[used++] = hex[c & 15];
+        }
+    }
+    out[used] = '\0';
+    return used;
+}
+
 int tp_maps_parse_line(const char *line, tp_maps_line_t *out)
 {
     unsigned long long start, end, offset, inode;

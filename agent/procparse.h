@@ -27,6 +27,15 @@ int tp_parse_task_syscall(const char *text, long *nr, unsigned long *sp,
  * the NUL-terminated text left in buf. */
 size_t tp_cmdline_clean(char *buf, size_t n);
 
+/* A thread's name (up to 15 bytes the program chose, any but NUL; read
+ * from /proc/<pid>/task/<tid>/comm without the newline the kernel adds,
+ * or from PR_GET_NAME) as a dump prints it between quotes: up to the
+ * first NUL or n bytes, with control bytes (newlines too), DEL, '"' and
+ * '\\' written as \xNN so that no name can end its line or its quotes.
+ * out gets at most outlen - 1 bytes and a NUL (an escape is never cut);
+ * returns its length. */
+size_t tp_thread_name_clean(const char *raw, size_t n, char *out, size_t outlen);
+
 /* One line of /proc/self/maps, as a profile lists it. */
 typedef struct tp_maps_line {
     unsigned long long start, limit, offset;

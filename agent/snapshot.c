@@ -64,10 +64,15 @@ static void read_small_file(const char *path, char *buf, size_t len)
 
 static void thread_name(pid_t tid, char *buf, size_t len)
 {
-    char path[64];
+    char path[64], raw[32];
     snprintf(path, sizeof path, "/proc/self/task/%d/comm", (int)tid);
-    read_small_file(path, buf, len);
-    buf[strcspn(buf, "\n")] = '\0';
+    read_small_file(path, raw, sizeof raw);
+    /* The kernel ends the name with a newline; one inside is the
+     * program's and gets escaped. */
+    size_t n = strlen(raw);
+    if (n > 0 && raw[n - 1] == '\n')
+        n--;
+    tp_thread_name_clean(raw, n, buf, len);
 }
 
 /* Reads, while the waiter is parked, what it waits on.  The layouts used

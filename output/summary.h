@@ -48,7 +48,7 @@ typedef struct tp_summary_edge {
     char site_a[256];                /* where a was taken, "f at file:line" */
     char site_b[256];                /* where b was taken */
     int tid;
-    char name[16];                   /* thread name then, "" unknown */
+    char name[64];                   /* thread name then (escaped), "" unknown */
     int nframes;                     /* the stack of b's acquisition */
     char frames[TP_SUMMARY_EDGE_FRAMES][200];
 } tp_summary_edge_t;

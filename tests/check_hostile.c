@@ -685,6 +685,30 @@ START_TEST(hostile_two_processes_one_dir)
 }
 END_TEST
 
+/* A thread name is the program's text: one that tries to end its line
+ * and forge a thread of its own is printed escaped, on its own line. */
+START_TEST(hostile_thread_name_cannot_forge_lines)
+{
+    tu_proc_t p;
+    memset(&p, 0, sizeof p);
+    make_dir(&p);
+    const char *args[] = {"name", NULL};
+    tu_start_full(&p, "hostile_probe", 1, NULL, args);
+    tu_finish(&p, 0, WAIT_MS);
+    ck_assert_msg(WIFEXITED(p.status) && WEXITSTATUS(p.status) == 0,
+                  "status %#x, stderr:\n%s", p.status, p.err);
+    ck_assert_str_eq(p.out, "done\n");
+    char path[PATH_MAX + 64];
+    snprintf(path, sizeof path, "%s/threadprof.%d.1.threads.txt", p.dir, (int)p.pid);
+    char *dump = tu_read_file(path);
+    ck_assert_msg(dump != NULL, "no exit dump at %s", path);
+    tu_assert_match(dump, "^thread [0-9]+ \"x\\\\x22\\\\x0athread 1 \\\\x22y\" \\[cond wait");
+    ck_assert_msg(strstr(dump, "\nthread 1 ") == NULL, "a forged line:\n%s", dump);
+    free(dump);
+    tu_cleanup(&p);
+}
+END_TEST
+
 /* ---- settings ---- */
 
 /* Garbage in every variable at once, including a value that tries to
@@ -835,6 +859,7 @@ static Suite *hostile_suite(void)
     tcase_add_test(tc, hostile_default_dir_planted);
     tcase_add_test(tc, hostile_planted_symlinks_not_followed);
     tcase_add_test(tc, hostile_two_processes_one_dir);
+    tcase_add_test(tc, hostile_thread_name_cannot_forge_lines);
     tcase_add_test(tc, hostile_garbage_in_every_setting);
     tcase_add_test(tc, hostile_secure_execution_writes_nothing);
     suite_add_tcase(s, tc);

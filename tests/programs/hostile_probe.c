@@ -10,6 +10,10 @@
  *   hostile_probe busy <ms>       four threads contend for a mutex and
  *                                 allocate for <ms> milliseconds, prints
  *                                 "done", exits 0
+ *   hostile_probe name            a thread parked in a condition wait,
+ *                                 named to forge a dump line of its own
+ *                                 (a quote, a newline, "thread 1"),
+ *                                 prints "done", exits 0
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -102,6 +106,14 @@ int main(int argc, char **argv)
         printf("done\n");
         return 0;
     }
-    fprintf(stderr, "usage: hostile_probe maps | wait <file> | busy <ms>\n");
+    if (strcmp(mode, "name") == 0) {
+        pthread_t a;
+        pthread_create(&a, NULL, parked, NULL);
+        pthread_setname_np(a, "x\"\nthread 1 \"y");   /* 15 bytes, the limit */
+        usleep(100000);
+        printf("done\n");
+        return 0;
+    }
+    fprintf(stderr, "usage: hostile_probe maps | wait <file> | busy <ms> | name\n");
     return 2;
 }
