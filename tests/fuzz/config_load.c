@@ -77,7 +77,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fuzz_check(strcmp(c.dir, want) == 0);
     }
     fuzz_check(c.signo >= 0 && c.signo < NSIG);
-    fuzz_check(c.on_exit == 0 || c.on_exit == 1);
+    fuzz_check(c.on_exit == TP_ON_EXIT_OFF || c.on_exit == TP_ON_EXIT_ON ||
+               c.on_exit == TP_ON_EXIT_ALL);
     fuzz_check(c.quiet == 0 || c.quiet == 1);
     fuzz_check(c.deadlock_check == 0 || c.deadlock_check == 1);
     fuzz_check(c.lock_order == 0 || c.lock_order == 1);
