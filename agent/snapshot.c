@@ -474,7 +474,7 @@ static void add_readers(tp_snapshot_t *snap, int light)
                 if (r->held[k].lock == w->wait_obj && r->held[k].kind == want &&
                     j != i) {
                     w->holders[w->nholders++] = r->tid;
-                    int m = snprintf(names + used, sizeof names - used, "%sthread %d \"%.40s\"",
+                    int m = snprintf(names + used, sizeof names - used, "%sthread %d \"%.60s\"",
                                      used ? ", " : "", (int)r->tid, r->name);
                     if (m > 0 && (size_t)m < sizeof names - used)
                         used += (size_t)m;
