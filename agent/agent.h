@@ -504,6 +504,20 @@ TP_INLINE void tp_heap_allocated(void *p, size_t n, uintptr_t site)
         tp__heap_allocated(p, n, site);
 }
 
+/* The countdown taken before the real call, so that the hook can then
+ * tail-call it: 1 when n bytes do not reach the next sample (the
+ * countdown went down by n), 0 when they do (nothing changed: the hook
+ * calls the real function and then tp_heap_allocated). */
+TP_INLINE int tp_heap_unsampled(size_t n)
+{
+    uint64_t left = tp_tls.heap_left;
+    if (TP_LIKELY(n < left)) {
+        tp_tls.heap_left = left - n;
+        return 1;
+    }
+    return 0;
+}
+
 TP_INLINE int tp_heap_maybe_sampled(const void *p)
 {
     const uint8_t *f = __atomic_load_n(&tp__heap_filter, __ATOMIC_RELAXED);

@@ -1,9 +1,12 @@
 /*
  * hooks/malloc: the allocator entry points, for the heap profile.
  *
- * Each hook calls the real function and, on success, runs the sampling
- * countdown (agent.h: a compare, a subtraction, a store); a free asks
- * the filter whether the block may be sampled before it goes.  Results
+ * Each hook runs the sampling countdown first (agent.h: a compare, a
+ * subtraction, a store) and, when the bytes are not the sampled ones,
+ * tail-calls the real function: the real allocator returns straight to
+ * the program, the hook adds no frame.  The sampled call goes out of
+ * line.  A free asks the filter whether the block may be sampled before
+ * it goes.  Results
  * and errno are the real allocator's, edge cases included (malloc(0),
  * free(NULL), realloc(p, 0), calloc overflow, bad alignments).
  *
@@ -78,12 +81,26 @@ static TP_COLD int resolve(void)
 #define READY(fn) \
     (TP_LIKELY(__atomic_load_n(&real_##fn, __ATOMIC_RELAXED) != NULL) || resolve())
 
+static TP_COLD void *malloc_sampled(size_t n, uintptr_t site)
+{
+    void *p = real_malloc(n);
+    tp_heap_allocated(p, n, site);
+    return p;
+}
+
 TP_HOOK void *malloc(size_t n)
 {
     if (!READY(malloc))
         return boot_alloc(n);
-    void *p = real_malloc(n);
-    tp_heap_allocated(p, n, SITE());
+    if (TP_LIKELY(tp_heap_unsampled(n)))
+        return real_malloc(n);
+    return malloc_sampled(n, SITE());
+}
+
+static TP_COLD void *calloc_sampled(size_t n, size_t size, size_t total, uintptr_t site)
+{
+    void *p = real_calloc(n, size);
+    tp_heap_allocated(p, total, site);
     return p;
 }
 
@@ -95,10 +112,9 @@ TP_HOOK void *calloc(size_t n, size_t size)
             return NULL;
         return boot_alloc(total);
     }
-    void *p = real_calloc(n, size);
-    if (!__builtin_mul_overflow(n, size, &total))
-        tp_heap_allocated(p, total, SITE());
-    return p;
+    if (__builtin_mul_overflow(n, size, &total) || TP_LIKELY(tp_heap_unsampled(total)))
+        return real_calloc(n, size);   /* an overflow: its ENOMEM */
+    return calloc_sampled(n, size, total, SITE());
 }
 
 /* The block's old self is forgotten first (see above); when the real
@@ -115,20 +131,26 @@ static void *realloc_tracked(void *p, size_t n, uintptr_t site)
     return q;
 }
 
+/* A bootstrap block moves to the real heap; its old size is not
+ * recorded, so copy what can be in the arena after it. */
+static TP_COLD void *realloc_from_boot(void *p, size_t n)
+{
+    void *q = malloc(n);
+    if (q != NULL) {
+        size_t avail = (size_t)(boot_arena + BOOT_ARENA_SIZE - (char *)p);
+        memcpy(q, p, n < avail ? n : avail);
+    }
+    return q;
+}
+
 TP_HOOK void *realloc(void *p, size_t n)
 {
-    if (TP_UNLIKELY(from_boot(p))) {
-        /* A bootstrap block moves to the real heap; its old size is not
-         * recorded, so copy what can be in the arena after it. */
-        void *q = malloc(n);
-        if (q != NULL) {
-            size_t avail = (size_t)(boot_arena + BOOT_ARENA_SIZE - (char *)p);
-            memcpy(q, p, n < avail ? n : avail);
-        }
-        return q;
-    }
+    if (TP_UNLIKELY(from_boot(p)))
+        return realloc_from_boot(p, n);
     if (!READY(realloc))
         return p == NULL ? boot_alloc(n) : NULL;
+    if (TP_LIKELY(!tp_heap_maybe_sampled(p)) && TP_LIKELY(tp_heap_unsampled(n)))
+        return real_realloc(p, n);
     return realloc_tracked(p, n, SITE());
 }
 
