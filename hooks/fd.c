@@ -48,7 +48,7 @@ TP_HOOK int close(int fd)
         OPEN_MODE(flags, mode);                                            \
         int fd = TP_REAL(name) args;                                       \
         if (TP_UNLIKELY(tp_in_agent))                                      \
-            fd = tp_private_fd_opened(fd, flags);                                 \
+            fd = tp_private_fd_opened(fd, flags);                          \
         return fd;                                                         \
     }
 
