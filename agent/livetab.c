@@ -115,9 +115,9 @@ static void chunk_put(slot_t *c, uint32_t bits)
 
 /* A block's first slot: its 512-byte neighbourhood lands at a random
  * place in the stripe's table (a hash of the neighbourhood), and the
- * block at its 16-byte offset
- * within: blocks freed one after another, mostly neighbours, then touch
- * the same few cache lines of the table instead of one each. */
+ * block at its 16-byte offset within: blocks freed one after another,
+ * mostly neighbours, then touch the same few cache lines of the table
+ * instead of one each. */
 static uint32_t home(const stripe_t *s, uintptr_t p)
 {
     uint64_t h = (uint64_t)(p >> 9) * 0x9e3779b97f4a7c15ull;

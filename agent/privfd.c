@@ -48,20 +48,13 @@ static int high_base(void)
     return base < 256 ? 256 : (int)base;
 }
 
-static int move_high(int fd)
+static int move_high(int fd, int base)
 {
-    if (fd < 0 || fd >= high_base())
-        return fd;
-    int saved = errno;
-    int flags = fcntl(fd, F_GETFD);
-    int high = fcntl(fd, flags >= 0 && (flags & FD_CLOEXEC) ? F_DUPFD_CLOEXEC : F_DUPFD,
-                     high_base());
-    if (high < 0) {
-        errno = saved;
+    int cloexec = fcntl(fd, F_GETFD);
+    int high = fcntl(fd, cloexec >= 0 && (cloexec & FD_CLOEXEC) ? F_DUPFD_CLOEXEC : F_DUPFD, base);
+    if (high < 0)
         return fd;   /* no room up there: keep the original */
-    }
     close(fd);
-    errno = saved;
     return high;
 }
 
@@ -167,8 +160,9 @@ int tp_private_pipe2(int fds[2], int flags, int (*real_pipe2)(int[2], int))
     for (int i = 0; i < MAX_PRIVATE; i++)
         if (priv[i].fd >= 0 && priv[i].partner >= 0 && taken(&priv[i]))
             __atomic_store_n(&priv[i].fd, -1, __ATOMIC_RELEASE);
-    fds[0] = move_high(fds[0]);
-    fds[1] = move_high(fds[1]);
+    int base = high_base();
+    fds[0] = move_high(fds[0], base);
+    fds[1] = move_high(fds[1], base);
     remember(fds[0], fds[1]);
     remember(fds[1], fds[0]);
     errno = saved;

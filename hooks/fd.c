@@ -1,9 +1,9 @@
 /*
- * hooks/fd: pipe2 and open, only to place the descriptors the agent and
- * its libraries create out of the program's way, and close, so that they
- * never close a descriptor the program has since put at the same number
- * (agent/privfd.c; the read side is in hooks/io.c).  The program's calls
- * pass straight through.
+ * hooks/fd: pipe2, open and close, only for the descriptors the agent and
+ * its libraries create (agent/privfd.c; the read side is in hooks/io.c):
+ * their pipes go out of the program's way, their files become
+ * close-on-exec, and neither is closed once the program has put its own
+ * file at the same number.  The program's calls pass straight through.
  */
 #include <fcntl.h>
 #include <stdarg.h>
