@@ -559,6 +559,12 @@ int tp_private_fd_closing(int fd);
  * (if flags lack O_CLOEXEC) and remembered (as the pipes above); returns
  * the number to use. */
 int tp_private_fd_opened(int fd, int flags);
+/* In a snapshot child: closes the child's copies of libunwind's pipe (the
+ * program still uses the pipe; libunwind makes itself a new one). */
+void tp_private_fds_drop(void);
+/* In a snapshot child: malloc and friends serve from a private arena
+ * that never frees (hooks/malloc.c); the program's heap is not touched. */
+void tp_malloc_private_arena(void);
 
 /* main() is about to run (hooks/start.c). */
 void tp_main_starting(void);

@@ -288,6 +288,7 @@ void tp_config_load(tp_config_t *c, tp_getenv_fn *get, tp_warn_fn *warn,
     c->mutex_fraction = TP_DEFAULT_MUTEX_FRACTION;
     c->block_rate_ns = TP_DEFAULT_BLOCK_RATE_NS;
     c->lock_order = TP_DEFAULT_LOCK_ORDER;
+    c->lazy_dump_thread = 0;
     c->heap_rate = TP_DEFAULT_HEAP_RATE;
 
     if ((v = get("THREADPROF_DIR")) != NULL) {
@@ -330,6 +331,15 @@ void tp_config_load(tp_config_t *c, tp_getenv_fn *get, tp_warn_fn *warn,
         warn_value(warn, "THREADPROF_BLOCK_RATE", v,
                    "nanoseconds up to 1 hour (e.g. 10000, 50us, 1ms, 0 = off)",
                    "10000 (10 us)");
+    if ((v = get("THREADPROF_DUMP_THREAD")) != NULL) {
+        if (strcasecmp(v, "lazy") == 0)
+            c->lazy_dump_thread = 1;
+        else if (strcasecmp(v, "always") == 0)
+            c->lazy_dump_thread = 0;
+        else
+            warn_value(warn, "THREADPROF_DUMP_THREAD", v, "always or lazy",
+                       "always");
+    }
     if ((v = get("THREADPROF_LOCK_ORDER")) != NULL &&
         tp_parse_bool(v, &c->lock_order) != 0)
         warn_value(warn, "THREADPROF_LOCK_ORDER", v, "a boolean (1/0, yes/no)",

@@ -24,6 +24,7 @@ typedef struct tp_config {
     uint64_t block_rate_ns; /* block profile sampling rate (Go's), 0 = off */
     int lock_order;         /* record lock-order edges, report inversions */
     uint64_t heap_rate;     /* bytes between heap samples on average, 0 = off */
+    int lazy_dump_thread;   /* no dump thread while single-threaded (watcher.c) */
 } tp_config_t;
 
 /* THREADPROF_ON_EXIT: off; on (a forked child that has not exec'd only

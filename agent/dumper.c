@@ -170,6 +170,7 @@ static void *dump_thread_main(void *arg)
                 next_interval = now + interval;
         }
         tp_trigger_dump_thread_poll();
+        tp_watcher_reap_orphan();
         if (exiting)
             continue;
         if (tp_config.deadlock_check && now >= next_check) {
@@ -184,6 +185,16 @@ static void *dump_thread_main(void *arg)
         pthread_mutex_unlock(&dump_lock);
     }
     return NULL;
+}
+
+/* THREADPROF_DUMP_THREAD=lazy and the watcher runs in place of the dump
+ * thread (watcher.c); the first pthread_create replaces it. */
+static volatile int watching;
+static pid_t dump_pid;   /* a snapshot child's program, else 0 */
+
+pid_t tp_dump_pid(void)
+{
+    return dump_pid != 0 ? dump_pid : getpid();
 }
 
 static void start_dump_thread(void)
@@ -242,13 +253,64 @@ static int dump_thread_wanted(void)
     return tp_config.signo != 0 || tp_config.interval_ns != 0;
 }
 
+/* The watcher can stand in for the dump thread only while the program
+ * has this one thread, the trigger is the agent's alone and nothing
+ * else (an interval, the deadlock check's clock) needs a thread. */
+static int watcher_can_serve(void)
+{
+    return tp_config.lazy_dump_thread && tp_config.signo != 0 &&
+           tp_config.interval_ns == 0 && !tp_registry_ever_had_threads() &&
+           tp_trigger_owned();
+}
+
+/* 0 when the watcher now stands in for the dump thread. */
+static int start_watcher(void)
+{
+    tp_in_agent++;
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);   /* no program signal lands in it */
+    int r = tp_watcher_start();
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    tp_in_agent--;
+    if (r != 0) {
+        tp_warn("cannot start the watcher; the dump thread serves instead");
+        return -1;
+    }
+    watching = 1;
+    return 0;
+}
+
 void tp_dumper_init(void)
 {
     post_wake = (int (*)(sem_t *))tp__real("sem_post", NULL);
     sem_init(&wake_sem, 0, 0);
     atexit(on_exit_dump);
-    if (dump_thread_wanted())
+    if (!dump_thread_wanted())
+        return;
+    if (watcher_can_serve() && start_watcher() == 0)
+        return;
+    start_dump_thread();
+}
+
+/* The program makes a thread, or takes the trigger signal for itself:
+ * the dump thread takes over from the watcher. */
+void tp_dumper_leave_lazy(void)
+{
+    if (__atomic_exchange_n(&watching, 0, __ATOMIC_ACQ_REL)) {
+        tp_watcher_stop();
         start_dump_thread();
+    }
+}
+
+void tp_snapshot_child_dump(pid_t host, unsigned seq)
+{
+    tp_in_agent = 1;
+    tp_tls.heap_left = UINT64_MAX;        /* nothing here is sampled */
+    tp_malloc_private_arena();            /* the program may be inside malloc */
+    tp_private_fds_drop();                /* libunwind's pipe is the program's copy */
+    dump_pid = host;
+    tp_dump_write(TP_REASON_SIGNAL, seq, 1000000000ull);
 }
 
 void tp_main_starting(void)
@@ -260,8 +322,15 @@ void tp_main_starting(void)
 
 void tp__start_dump_thread_lazily(void)
 {
-    if (__atomic_exchange_n(&tp__need_dump_thread, 0, __ATOMIC_ACQ_REL))
+    if (watching)
+        tp_dumper_leave_lazy();
+    else if (__atomic_exchange_n(&tp__need_dump_thread, 0, __ATOMIC_ACQ_REL))
         start_dump_thread();
+}
+
+int tp__dumper_watching(void)
+{
+    return watching;
 }
 
 void tp_dumper_after_fork_child(void)
@@ -272,6 +341,13 @@ void tp_dumper_after_fork_child(void)
     atomic_store(&dump_seq, 0);
     dump_tid = 0;
     exiting = 0;
-    tp__need_dump_thread = dump_thread_wanted();
     forked_at_ns = tp_now_ns();
+    watching = 0;
+    dump_pid = 0;
+    tp_watcher_after_fork_child();
+    /* The child has one thread: with THREADPROF_DUMP_THREAD=lazy the
+     * watcher serves it at once (a busy child would otherwise get no
+     * dump until it waits or makes a thread); else the dump thread
+     * starts at its first wait or thread. */
+    tp__need_dump_thread = dump_thread_wanted() && !(watcher_can_serve() && start_watcher() == 0);
 }

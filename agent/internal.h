@@ -62,6 +62,7 @@ int tp_addr_in_agent(uintptr_t addr);            /* in our module's memory */
 void tp_trigger_init(void);
 void tp_trigger_dump_thread_setup(void);  /* in the dump thread */
 void tp_trigger_dump_thread_poll(void);   /* dump thread: apply a release */
+int tp_trigger_owned(void);               /* blocked in every program thread */
 /* The host's belief about the trigger in this thread's mask; a new
  * thread inherits its creator's. */
 int tp__trigger_host_view(void);
@@ -80,6 +81,23 @@ void tp_request_dump(unsigned reason);           /* async-signal-safe */
 void tp_dumper_after_fork_child(void);
 pid_t tp_dumper_tid(void);
 unsigned tp_dump_next_seq(void);
+/* The pid dumps are written for: getpid(), or the program's in a
+ * snapshot child (watcher.c). */
+pid_t tp_dump_pid(void);
+/* In a snapshot child, as the program's thread: writes dump seq of the
+ * program host (dumper.c). */
+void tp_snapshot_child_dump(pid_t host, unsigned seq);
+
+/* watcher.c: THREADPROF_DUMP_THREAD=lazy, dumps of a single-threaded
+ * program without a dump thread. */
+int tp_watcher_start(void);                      /* 0, or -1: not started */
+int tp_watcher_running(void);
+void tp_watcher_stop(void);                      /* bounded wait */
+pid_t tp_watcher_tid(void);
+void tp_watcher_reap_orphan(void);               /* dump thread, each tick */
+void tp_watcher_after_fork_child(void);
+int tp__dumper_watching(void);
+void tp_dumper_leave_lazy(void);                 /* the dump thread takes over */
 
 /* snapshot.c: registry -> output/threaddump.h data, and the files. */
 struct tp_snapshot;

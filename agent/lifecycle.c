@@ -15,7 +15,7 @@ tp_start_t *tp_thread_prepare(void *(*fn)(void *), void *arg, int detached)
 {
     if (!tp_ready || tp_in_agent || tp_thread_dead)
         return NULL;
-    if (TP_UNLIKELY(tp__need_dump_thread))
+    if (TP_UNLIKELY(tp__need_dump_thread) || TP_UNLIKELY(tp__dumper_watching()))
         tp__start_dump_thread_lazily();
     tp_thread_t *t = tp_registry_alloc();
     if (t == NULL)

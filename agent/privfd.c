@@ -168,3 +168,14 @@ int tp_private_pipe2(int fds[2], int flags, int (*real_pipe2)(int[2], int))
     errno = saved;
     return 0;
 }
+
+void tp_private_fds_drop(void)
+{
+    for (int i = 0; i < MAX_PRIVATE; i++) {
+        int fd = priv[i].fd;
+        if (fd >= 0 && priv[i].partner >= 0) {
+            priv[i].fd = -1;
+            close(fd);
+        }
+    }
+}

@@ -65,7 +65,7 @@ static void read_small_file(const char *path, char *buf, size_t len)
 static void thread_name(pid_t tid, char *buf, size_t len)
 {
     char path[64], raw[32];
-    snprintf(path, sizeof path, "/proc/self/task/%d/comm", (int)tid);
+    snprintf(path, sizeof path, "/proc/%d/task/%d/comm", (int)tp_dump_pid(), (int)tid);
     read_small_file(path, raw, sizeof raw);
     /* The kernel ends the name with a newline; one inside is the
      * program's and gets escaped. */
@@ -329,7 +329,7 @@ static const char *syscall_name(long nr)
 static void describe_running(tp_snap_thread_t *st)
 {
     char path[64], buf[256];
-    snprintf(path, sizeof path, "/proc/self/task/%d/syscall", (int)st->tid);
+    snprintf(path, sizeof path, "/proc/%d/task/%d/syscall", (int)tp_dump_pid(), (int)st->tid);
     read_small_file(path, buf, sizeof buf);
     snprintf(st->state_text, sizeof st->state_text, "running");
     snprintf(st->group_text, sizeof st->group_text, "running");
@@ -387,10 +387,10 @@ static size_t count_unknown(const tp_snapshot_t *snap)
     if (d == NULL)
         return 0;
     struct dirent *e;
-    pid_t dumper = tp_dumper_tid(), self = tp_gettid();
+    pid_t dumper = tp_dumper_tid(), self = tp_gettid(), watcher = tp_watcher_tid();
     while ((e = readdir(d)) != NULL) {
         pid_t tid = (pid_t)atoi(e->d_name);
-        if (tid <= 0 || tid == dumper || tid == self)
+        if (tid <= 0 || tid == dumper || tid == self || tid == watcher)
             continue;
         int found = 0;
         for (size_t i = 0; i < snap->nthreads && !found; i++)
@@ -553,7 +553,7 @@ static size_t copy_lock_waiters(tp_snap_thread_t *threads, raw_wait_t *raw,
 int tp_snapshot_take(tp_snapshot_t *snap, uint64_t lock_timeout_ns, int light)
 {
     memset(snap, 0, sizeof *snap);
-    snap->pid = getpid();
+    snap->pid = tp_dump_pid();
     clock_gettime(CLOCK_REALTIME, &snap->wall);
     snap->uptime_ns = tp_now_ns() - tp_start_ns;
     if (!light)
@@ -771,13 +771,13 @@ int tp_dump_write(unsigned reasons, unsigned seq, uint64_t lock_timeout_ns)
     /* Once per process image and directory use: temporary files an
      * earlier image of this pid (exec) left when it went mid-dump. */
     static pid_t swept;
-    if (swept != getpid()) {
-        swept = getpid();
+    if (swept != tp_dump_pid()) {
+        swept = tp_dump_pid();
         tp_outdir_sweep(dirfd, (int)swept);
     }
     char name[NAME_MAX + 1];
     for (int tries = 0; tries < 100000; tries++) {
-        snprintf(name, sizeof name, "threadprof.%d.%u.threads.txt", (int)getpid(), seq);
+        snprintf(name, sizeof name, "threadprof.%d.%u.threads.txt", (int)tp_dump_pid(), seq);
         if (faccessat(dirfd, name, F_OK, AT_SYMLINK_NOFOLLOW) != 0)
             break;
         seq = tp_dump_next_seq();   /* an earlier image of this pid wrote it */

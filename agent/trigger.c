@@ -146,6 +146,9 @@ int tp_trigger_sigaction(int sig, const struct sigaction *act,
         if (install(takes_it ? act : NULL) != 0)
             return -1;
         if (takes_it && owned) {
+            /* Its handler must run in its own thread: the watcher, which
+             * takes the signal without one, gives way first. */
+            tp_dumper_leave_lazy();
             char name[32];
             tp_info("the program handles %s itself; its handler and the "
                     "dump both run", tp_signal_name(sig, name, sizeof name));
@@ -228,6 +231,7 @@ void tp_trigger_host_waits_for(const sigset_t *set)
     tp_warn("the program waits for %s itself (sigwait/signalfd); the agent "
             "leaves that signal to it, so set THREADPROF_SIGNAL to another "
             "signal to get dumps", tp_signal_name(sig, name, sizeof name));
+    tp_dumper_leave_lazy();    /* the watcher would take its signals */
     release_requested = 1;
     owned = 0;
     tp_request_dump(TP_REASON_WAKE);
@@ -262,5 +266,6 @@ int tp_trigger_child_mask(sigset_t *mask)
     return 1;
 }
 
+int tp_trigger_owned(void) { return owned; }
 int tp__trigger_host_view(void) { return host_blocks_trigger; }
 void tp__trigger_set_host_view(int v) { host_blocks_trigger = v; }

@@ -20,9 +20,11 @@
  * same address and sample it.
  */
 #include <dlfcn.h>
+#include <errno.h>
 #include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "agent/agent.h"
 
@@ -76,6 +78,79 @@ static TP_COLD int resolve(void)
     resolving = 0;
     return real_malloc != NULL && real_calloc != NULL && real_realloc != NULL &&
            real_free != NULL;
+}
+
+/* --- a snapshot child's allocator (agent/watcher.c) ----------------------
+ * The child is a copy of the program taken at any instant, possibly in
+ * the middle of malloc: it must not touch the program's heap.  Bump
+ * allocation from a large reservation; free does nothing (the child
+ * lives for one dump); realloc of one of the program's blocks copies
+ * what malloc_usable_size says it holds. */
+#define PRIVATE_ARENA_SIZE (4ull << 30)
+#define PRIVATE_HEADER 16
+
+static char *private_base;
+static size_t private_used;
+
+static void *private_malloc(size_t n)
+{
+    size_t need = ((n + 15) & ~(size_t)15) + PRIVATE_HEADER;
+    if (need < n || need > PRIVATE_ARENA_SIZE - private_used) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    char *p = private_base + private_used;
+    private_used += need;
+    *(size_t *)(void *)p = n;
+    return p + PRIVATE_HEADER;    /* fresh pages: already zero */
+}
+
+static void *private_calloc(size_t n, size_t size)
+{
+    size_t total;
+    if (__builtin_mul_overflow(n, size, &total)) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    return private_malloc(total);
+}
+
+static int in_private(const void *p)
+{
+    return (const char *)p >= private_base &&
+           (const char *)p < private_base + PRIVATE_ARENA_SIZE;
+}
+
+static void *private_realloc(void *p, size_t n)
+{
+    if (p == NULL)
+        return private_malloc(n);
+    size_t old = in_private(p) ? *(size_t *)(void *)((char *)p - PRIVATE_HEADER)
+                               : TP_REAL(malloc_usable_size)(p);
+    void *q = private_malloc(n);
+    if (q != NULL)
+        memcpy(q, p, old < n ? old : n);
+    return q;
+}
+
+static void private_free(void *p)
+{
+    (void)p;
+}
+
+void tp_malloc_private_arena(void)
+{
+    (void)TP_REAL(malloc_usable_size);   /* resolved before the switch */
+    void *m = mmap(NULL, PRIVATE_ARENA_SIZE, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (m == MAP_FAILED)
+        return;   /* then the program's heap it is */
+    private_base = m;
+    private_used = 0;
+    real_malloc = private_malloc;
+    real_calloc = private_calloc;
+    real_realloc = private_realloc;
+    real_free = private_free;
 }
 
 #define READY(fn) \

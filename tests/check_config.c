@@ -28,12 +28,12 @@
 
 /* ---- fake environment and warning collector ---- */
 
-#define NVARS 10
+#define NVARS 11
 static const char *const var_names[NVARS] = {
     "THREADPROF_DIR", "THREADPROF_SIGNAL", "THREADPROF_ON_EXIT",
     "THREADPROF_INTERVAL", "THREADPROF_QUIET", "THREADPROF_DEADLOCK_CHECK",
     "THREADPROF_MUTEX_FRACTION", "THREADPROF_BLOCK_RATE",
-    "THREADPROF_LOCK_ORDER", "THREADPROF_HEAP_RATE",
+    "THREADPROF_LOCK_ORDER", "THREADPROF_HEAP_RATE", "THREADPROF_DUMP_THREAD",
 };
 static const char *env_values[NVARS];   /* NULL: unset */
 static int env_lookups[NVARS];          /* times each variable was read */
@@ -105,6 +105,7 @@ static void assert_defaults(const tp_config_t *c)
     ck_assert_uint_eq(c->block_rate_ns, 10000);
     ck_assert_int_eq(c->lock_order, 0);
     ck_assert_uint_eq(c->heap_rate, 524288);
+    ck_assert_int_eq(c->lazy_dump_thread, 0);
 }
 
 static int starts_with(const char *s, const char *prefix)
@@ -519,7 +520,7 @@ START_TEST(config_load_each_good_value_alone)
 {
     static const char *const good[NVARS] = {"/srv/dumps", "none", "0", "5m",
                                             "1", "off", "100", "1ms",
-                                            "yes", "64k"};
+                                            "yes", "64k", "LAZY"};
     set_env(var_names[_i], good[_i]);
     tp_config_t c;
     load(&c);
@@ -535,6 +536,7 @@ START_TEST(config_load_each_good_value_alone)
     ck_assert_uint_eq(c.block_rate_ns, _i == 7 ? NS_PER_MS : 10000);
     ck_assert_int_eq(c.lock_order, _i == 8 ? 1 : 0);
     ck_assert_uint_eq(c.heap_rate, _i == 9 ? 65536 : 524288);
+    ck_assert_int_eq(c.lazy_dump_thread, _i == 10 ? 1 : 0);
 }
 END_TEST
 
@@ -555,6 +557,7 @@ static const struct {
     {"THREADPROF_BLOCK_RATE", {"fast", "10 us", "2h"}, "using 10000 (10 us)"},
     {"THREADPROF_LOCK_ORDER", {"always", "2", ""}, "using 0 (no lock-order checking)"},
     {"THREADPROF_HEAP_RATE", {"lots", "-1", "2GiB"}, "using 524288 (512 KiB)"},
+    {"THREADPROF_DUMP_THREAD", {"sometimes", "1", ""}, "using always"},
 };
 
 START_TEST(config_bad_value_warns_once)

@@ -325,6 +325,122 @@ START_TEST(trigger_dumps_survive_cancellation)
 }
 END_TEST
 
+/* Creates path (an empty file). */
+static void touch(const char *path)
+{
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fclose(f);
+}
+
+/* THREADPROF_DUMP_THREAD=lazy: a single-threaded program stays in glibc's
+ * single-threaded mode and gets its dumps (from a snapshot child, under
+ * its own pid), with no EINTR and no child it could see; once it makes a
+ * thread the dump thread takes over.  By default the dump thread is there
+ * from the start. */
+START_TEST(trigger_lazy_dump_thread_keeps_single_threaded)
+{
+    tu_proc_t p;
+    memset(&p, 0, sizeof p);
+    tu_make_dir(&p);
+    char file[PATH_MAX + 16], second[PATH_MAX + 16];
+    snprintf(file, sizeof file, "%.3000s/go", p.dir);
+    snprintf(second, sizeof second, "%.3000s/go.2", p.dir);
+    const char *args[] = {file, NULL};
+    const char *env[] = {"THREADPROF_DUMP_THREAD=lazy", "THREADPROF_QUIET=1", NULL};
+    tu_start_full(&p, "lazy", 1, env, args);
+    tu_wait_output(&p, "ready", WAIT_MS);
+    tu_assert_match(p.out, "^single 1$");
+    for (int i = 0; i < 5; i++) {
+        kill(p.pid, SIGUSR2);
+        usleep(100000);
+    }
+    char *dump = tu_wait_dump(&p, p.pid, 1, WAIT_MS);
+    tu_assert_match(dump, "^reason: signal SIGUSR2$");
+    tu_assert_match(dump, "^threads: 1 live");
+    tu_assert_match(dump, "^thread [0-9]+ \"lazy\" \\[");
+    tu_assert_match(dump, "^main\\(\\.\\.\\.\\)$");
+    free(dump);
+    touch(file);
+    tu_wait_output(&p, "thread", WAIT_MS);
+    tu_assert_match(p.out, "^phase1 single 1 eintr 0$");
+    int before = count_dumps(p.dir, p.pid);
+    ck_assert_int_ge(before, 1);
+    kill(p.pid, SIGUSR2);
+    dump = tu_wait_dump(&p, p.pid, (unsigned)before + 1, WAIT_MS);
+    tu_assert_match(dump, "^threads: 2 live");
+    tu_assert_match(dump, "^thread [0-9]+ \"worker\" \\[cond wait");
+    free(dump);
+    touch(second);
+    int status = tu_finish(&p, 0, WAIT_MS);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x: %s", status, p.err);
+    tu_assert_match(p.out, "^phase2 single 0 children -1 errno 10$");   /* ECHILD */
+    ck_assert_str_eq(p.err, "");
+    tu_cleanup(&p);
+
+    /* A program that stays single-threaded to its end: its exit dump does
+     * not count the watcher among its threads. */
+    tu_proc_t s1;
+    memset(&s1, 0, sizeof s1);
+    tu_make_dir(&s1);
+    snprintf(file, sizeof file, "%.3000s/go", s1.dir);
+    const char *sargs[] = {file, "single", NULL};
+    tu_start_full(&s1, "lazy", 1, env, sargs);
+    tu_wait_output(&s1, "ready", WAIT_MS);
+    kill(s1.pid, SIGUSR2);
+    free(tu_wait_dump(&s1, s1.pid, 1, WAIT_MS));
+    touch(file);
+    status = tu_finish(&s1, 0, WAIT_MS);
+    ck_assert_int_eq(WEXITSTATUS(status), 0);
+    tu_assert_match(s1.out, "^phase1 single 1 eintr 0$");
+    dump = tu_wait_dump(&s1, s1.pid, 2, WAIT_MS);
+    tu_assert_match(dump, "^reason: exit$");
+    tu_assert_match(dump, "^threads: 1 live \\(1 running, 0 waiting\\), 0 exited but not joined$");
+    free(dump);
+    tu_cleanup(&s1);
+
+    /* A forked child is served at once, busy as it is, under its pid. */
+    tu_proc_t f;
+    memset(&f, 0, sizeof f);
+    tu_make_dir(&f);
+    snprintf(file, sizeof file, "%.3000s/go", f.dir);
+    const char *fargs[] = {file, "fork", NULL};
+    tu_start_full(&f, "lazy", 1, env, fargs);
+    tu_wait_output(&f, "ready", WAIT_MS);
+    tu_wait_output(&f, "child ", WAIT_MS);
+    char cap[32];
+    ck_assert(tu_match(f.out, "^child ([0-9]+)$", cap, sizeof cap));
+    pid_t kid = (pid_t)atoi(cap);
+    kill(kid, SIGUSR2);
+    dump = tu_wait_dump(&f, kid, 1, WAIT_MS);
+    tu_assert_match(dump, "^reason: signal SIGUSR2$");
+    tu_assert_match(dump, "^threads: 1 live");
+    free(dump);
+    touch(file);
+    status = tu_finish(&f, 0, WAIT_MS);
+    ck_assert_int_eq(WEXITSTATUS(status), 0);
+    tu_assert_match(f.out, "^child status 0$");
+    tu_cleanup(&f);
+
+    /* The default: the dump thread from the start. */
+    tu_proc_t d;
+    memset(&d, 0, sizeof d);
+    tu_make_dir(&d);
+    snprintf(file, sizeof file, "%.3000s/go", d.dir);
+    snprintf(second, sizeof second, "%.3000s/go.2", d.dir);
+    const char *dargs[] = {file, NULL};
+    const char *denv[] = {"THREADPROF_QUIET=1", NULL};
+    tu_start_full(&d, "lazy", 1, denv, dargs);
+    tu_wait_output(&d, "ready", WAIT_MS);
+    tu_assert_match(d.out, "^single 0$");
+    touch(file);
+    touch(second);
+    status = tu_finish(&d, 0, WAIT_MS);
+    ck_assert_int_eq(WEXITSTATUS(status), 0);
+    tu_cleanup(&d);
+}
+END_TEST
+
 static Suite *triggers_suite(void)
 {
     Suite *s = suite_create("triggers");
@@ -343,6 +459,7 @@ static Suite *triggers_suite(void)
     tcase_add_test(tc, trigger_children_inherit_host_mask);
     tcase_add_test(tc, trigger_dumps_race_busy_threads);
     tcase_add_test(tc, trigger_dumps_survive_cancellation);
+    tcase_add_test(tc, trigger_lazy_dump_thread_keeps_single_threaded);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -16,7 +16,7 @@ static const char *const names[] = {
     "THREADPROF_DIR", "THREADPROF_SIGNAL", "THREADPROF_ON_EXIT",
     "THREADPROF_INTERVAL", "THREADPROF_QUIET", "THREADPROF_DEADLOCK_CHECK",
     "THREADPROF_MUTEX_FRACTION", "THREADPROF_BLOCK_RATE",
-    "THREADPROF_LOCK_ORDER", "THREADPROF_HEAP_RATE",
+    "THREADPROF_LOCK_ORDER", "THREADPROF_HEAP_RATE", "THREADPROF_DUMP_THREAD",
 };
 #define NNAMES (sizeof names / sizeof *names)
 
@@ -82,6 +82,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fuzz_check(c.quiet == 0 || c.quiet == 1);
     fuzz_check(c.deadlock_check == 0 || c.deadlock_check == 1);
     fuzz_check(c.lock_order == 0 || c.lock_order == 1);
+    fuzz_check(c.lazy_dump_thread == 0 || c.lazy_dump_thread == 1);
     fuzz_check(c.mutex_fraction >= 0 && c.mutex_fraction <= 1000000000L);
     fuzz_check(c.block_rate_ns <= 3600ull * 1000000000ull);
     fuzz_check(c.heap_rate <= (1ull << 30));
