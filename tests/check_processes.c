@@ -15,21 +15,6 @@
 
 #define WAIT_MS 10000
 
-static int count_dumps(const char *dir, pid_t pid)
-{
-    char prefix[64];
-    snprintf(prefix, sizeof prefix, "threadprof.%d.", (int)pid);
-    DIR *d = opendir(dir);
-    ck_assert(d != NULL);
-    int n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL)
-        n += strncmp(e->d_name, prefix, strlen(prefix)) == 0 &&
-             strstr(e->d_name, ".threads.txt") != NULL;
-    closedir(d);
-    return n;
-}
-
 /* Every dump file in dir (any pid) ends complete; returns how many.
  * Temporary files (".threadprof.…tmp") of a dump that was being written
  * when its process ended or exec'd are not dumps: the agent does not hold
@@ -91,7 +76,7 @@ START_TEST(proc_signal_burst_of_1000)
     int status = tu_finish(&p, 0, WAIT_MS);
     ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x", status);
     ck_assert_str_eq(p.out, "ready\neintr 0\n");
-    int n = count_dumps(p.dir, p.pid);
+    int n = tu_count_dumps(p.dir, p.pid);
     ck_assert_msg(n >= 1 && n <= 5, "%d dumps for a burst of 1000 signals", n);
     fprintf(stderr, "proc_signal_burst_of_1000: %d dumps\n", n);
     ck_assert_int_eq(check_all_dumps_complete(p.dir), n);
@@ -123,7 +108,7 @@ START_TEST(proc_signal_100_dumps_no_eintr)
     int status = tu_finish(&p, 0, WAIT_MS);
     ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x", status);
     ck_assert_str_eq(p.out, "ready\neintr 0\n");
-    ck_assert_int_eq(count_dumps(p.dir, p.pid), 100);
+    ck_assert_int_eq(tu_count_dumps(p.dir, p.pid), 100);
     tu_cleanup(&p);
 }
 END_TEST
@@ -272,7 +257,7 @@ static void daemon_case(const char *how)
     free(dump);
     /* The exit dump may still be being written when the parent ends. */
     free(tu_wait_dump(&p, g, 2, WAIT_MS));
-    ck_assert_int_eq(count_dumps(p.dir, g), 2);
+    ck_assert_int_eq(tu_count_dumps(p.dir, g), 2);
     char re[128];
     snprintf(re, sizeof re, "threadprof\\.%d\\.", (int)g);
     tu_assert_no_match(p.err, re);
@@ -393,7 +378,7 @@ START_TEST(proc_scale_20000_short_lived_threads)
     long n = vmhwm(native.out), a = vmhwm(agent.out), b = vmhwm(busy.out);
     fprintf(stderr, "proc_scale_20000_short_lived_threads: VmHWM native %ld kB, agent %ld kB, "
             "agent with 20 ms dumps and heap rate 1 %ld kB (%d dumps)\n", n, a, b,
-            count_dumps(busy.dir, busy.pid));
+            tu_count_dumps(busy.dir, busy.pid));
     ck_assert_msg(a - n < 64 * 1024, "agent peak RSS %ld kB, native %ld kB", a, n);
     ck_assert_msg(b - n < 64 * 1024, "agent (busy) peak RSS %ld kB, native %ld kB", b, n);
     /* Threads exited while those dumps were written: all complete. */

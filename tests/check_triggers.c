@@ -10,21 +10,6 @@
 
 #define WAIT_MS 10000
 
-static int count_dumps(const char *dir, pid_t pid)
-{
-    char prefix[64];
-    snprintf(prefix, sizeof prefix, "threadprof.%d.", (int)pid);
-    DIR *d = opendir(dir);
-    ck_assert(d != NULL);
-    int n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL)
-        n += strncmp(e->d_name, prefix, strlen(prefix)) == 0 &&
-             strstr(e->d_name, ".threads.txt") != NULL;
-    closedir(d);
-    return n;
-}
-
 static void own_handler_case(const char *how)
 {
     tu_proc_t p;
@@ -73,7 +58,7 @@ START_TEST(trigger_host_thread_signals_are_not_dumps)
     int status = tu_finish(&p, 0, WAIT_MS);
     ck_assert_int_eq(WEXITSTATUS(status), 0);
     ck_assert_str_eq(p.out, "self-sent 3\nready\nhandled 4\n");
-    ck_assert_int_eq(count_dumps(p.dir, p.pid), 1);
+    ck_assert_int_eq(tu_count_dumps(p.dir, p.pid), 1);
     char *dump = tu_wait_dump(&p, p.pid, 1, 1000);
     tu_assert_match(dump, "^reason: signal SIGUSR2$");
     free(dump);
@@ -109,7 +94,7 @@ START_TEST(trigger_none_leaves_signal_alone)
     /* As without the agent: SIGUSR2's default action ends the process. */
     ck_assert(WIFSIGNALED(status));
     ck_assert_int_eq(WTERMSIG(status), SIGUSR2);
-    ck_assert_int_eq(count_dumps(p.dir, p.pid), 0);
+    ck_assert_int_eq(tu_count_dumps(p.dir, p.pid), 0);
     tu_cleanup(&p);
 }
 END_TEST
@@ -227,7 +212,7 @@ START_TEST(trigger_no_eintr_in_host)
     int status = tu_finish(&p, 0, WAIT_MS);
     ck_assert_int_eq(WEXITSTATUS(status), 0);
     tu_assert_match(p.out, "^eintr 0$");
-    ck_assert_int_ge(count_dumps(p.dir, p.pid), 10);
+    ck_assert_int_ge(tu_count_dumps(p.dir, p.pid), 10);
     tu_cleanup(&p);
 }
 END_TEST
@@ -244,7 +229,7 @@ START_TEST(trigger_burst_coalesces)
     char *dump = tu_wait_dump(&p, p.pid, 1, WAIT_MS);
     free(dump);
     usleep(1500000);
-    int n = count_dumps(p.dir, p.pid);
+    int n = tu_count_dumps(p.dir, p.pid);
     ck_assert_msg(n >= 1 && n <= 5, "%d dumps for a burst of 1000 signals", n);
     ck_assert_int_eq(kill(p.pid, 0), 0);   /* still alive */
     tu_finish(&p, SIGKILL, WAIT_MS);
@@ -290,7 +275,7 @@ START_TEST(trigger_dumps_race_busy_threads)
     ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
                   "status %d, stderr: %s", status, p.err);
     ck_assert_str_eq(p.out, "ready\ndone\n");
-    int n = count_dumps(p.dir, p.pid);
+    int n = tu_count_dumps(p.dir, p.pid);
     ck_assert_msg(n >= 20, "only %d dumps in 3 s at a 10 ms interval", n);
     /* Every dump is complete. */
     for (int seq = 1; seq <= n; seq++) {
@@ -314,7 +299,7 @@ START_TEST(trigger_dumps_survive_cancellation)
     ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
                   "status %d, stderr: %s", status, p.err);
     ck_assert_str_eq(p.out, "cancelled 450\n");
-    int n = count_dumps(p.dir, p.pid);
+    int n = tu_count_dumps(p.dir, p.pid);
     ck_assert_msg(n >= 10, "only %d dumps", n);
     /* At exit every cancelled thread is gone: only main is left. */
     char *last = tu_wait_dump(&p, p.pid, (unsigned)n, 1000);
@@ -333,23 +318,32 @@ static void touch(const char *path)
     fclose(f);
 }
 
+static const char *const lazy_env[] = {"THREADPROF_DUMP_THREAD=lazy",
+                                        "THREADPROF_QUIET=1", NULL};
+
+/* Starts tests/programs/lazy with its go file in p's directory (written
+ * to file) and "how" (NULL: none), and waits for "ready". */
+static void start_lazy(tu_proc_t *p, const char *const *env, const char *how,
+                       char *file, size_t len)
+{
+    memset(p, 0, sizeof *p);
+    tu_make_dir(p);
+    snprintf(file, len, "%.3000s/go", p->dir);
+    const char *args[] = {file, how, NULL};
+    tu_start_full(p, "lazy", 1, env, args);
+    tu_wait_output(p, "ready", WAIT_MS);
+}
+
 /* THREADPROF_DUMP_THREAD=lazy: a single-threaded program stays in glibc's
  * single-threaded mode and gets its dumps (from a snapshot child, under
  * its own pid), with no EINTR and no child it could see; once it makes a
- * thread the dump thread takes over.  By default the dump thread is there
- * from the start. */
+ * thread the dump thread takes over. */
 START_TEST(trigger_lazy_dump_thread_keeps_single_threaded)
 {
     tu_proc_t p;
-    memset(&p, 0, sizeof p);
-    tu_make_dir(&p);
     char file[PATH_MAX + 16], second[PATH_MAX + 16];
-    snprintf(file, sizeof file, "%.3000s/go", p.dir);
-    snprintf(second, sizeof second, "%.3000s/go.2", p.dir);
-    const char *args[] = {file, NULL};
-    const char *env[] = {"THREADPROF_DUMP_THREAD=lazy", "THREADPROF_QUIET=1", NULL};
-    tu_start_full(&p, "lazy", 1, env, args);
-    tu_wait_output(&p, "ready", WAIT_MS);
+    start_lazy(&p, lazy_env, NULL, file, sizeof file);
+    snprintf(second, sizeof second, "%.3100s.2", file);
     tu_assert_match(p.out, "^single 1$");
     for (int i = 0; i < 5; i++) {
         kill(p.pid, SIGUSR2);
@@ -364,7 +358,7 @@ START_TEST(trigger_lazy_dump_thread_keeps_single_threaded)
     touch(file);
     tu_wait_output(&p, "thread", WAIT_MS);
     tu_assert_match(p.out, "^phase1 single 1 eintr 0$");
-    int before = count_dumps(p.dir, p.pid);
+    int before = tu_count_dumps(p.dir, p.pid);
     ck_assert_int_ge(before, 1);
     kill(p.pid, SIGUSR2);
     dump = tu_wait_dump(&p, p.pid, (unsigned)before + 1, WAIT_MS);
@@ -377,67 +371,67 @@ START_TEST(trigger_lazy_dump_thread_keeps_single_threaded)
     tu_assert_match(p.out, "^phase2 single 0 children -1 errno 10$");   /* ECHILD */
     ck_assert_str_eq(p.err, "");
     tu_cleanup(&p);
+}
+END_TEST
 
-    /* A program that stays single-threaded to its end: its exit dump does
-     * not count the watcher among its threads. */
-    tu_proc_t s1;
-    memset(&s1, 0, sizeof s1);
-    tu_make_dir(&s1);
-    snprintf(file, sizeof file, "%.3000s/go", s1.dir);
-    const char *sargs[] = {file, "single", NULL};
-    tu_start_full(&s1, "lazy", 1, env, sargs);
-    tu_wait_output(&s1, "ready", WAIT_MS);
-    kill(s1.pid, SIGUSR2);
-    free(tu_wait_dump(&s1, s1.pid, 1, WAIT_MS));
+/* A program that stays single-threaded to its end: its exit dump does
+ * not count the watcher among its threads. */
+START_TEST(trigger_lazy_exit_dump_omits_the_watcher)
+{
+    tu_proc_t p;
+    char file[PATH_MAX + 16];
+    start_lazy(&p, lazy_env, "single", file, sizeof file);
+    kill(p.pid, SIGUSR2);
+    free(tu_wait_dump(&p, p.pid, 1, WAIT_MS));
     touch(file);
-    status = tu_finish(&s1, 0, WAIT_MS);
+    int status = tu_finish(&p, 0, WAIT_MS);
     ck_assert_int_eq(WEXITSTATUS(status), 0);
-    tu_assert_match(s1.out, "^phase1 single 1 eintr 0$");
-    dump = tu_wait_dump(&s1, s1.pid, 2, WAIT_MS);
+    tu_assert_match(p.out, "^phase1 single 1 eintr 0$");
+    char *dump = tu_wait_dump(&p, p.pid, 2, WAIT_MS);
     tu_assert_match(dump, "^reason: exit$");
     tu_assert_match(dump, "^threads: 1 live \\(1 running, 0 waiting\\), 0 exited but not joined$");
     free(dump);
-    tu_cleanup(&s1);
+    tu_cleanup(&p);
+}
+END_TEST
 
-    /* A forked child is served at once, busy as it is, under its pid. */
-    tu_proc_t f;
-    memset(&f, 0, sizeof f);
-    tu_make_dir(&f);
-    snprintf(file, sizeof file, "%.3000s/go", f.dir);
-    const char *fargs[] = {file, "fork", NULL};
-    tu_start_full(&f, "lazy", 1, env, fargs);
-    tu_wait_output(&f, "ready", WAIT_MS);
-    tu_wait_output(&f, "child ", WAIT_MS);
+/* A forked child is served at once, busy as it is, under its pid. */
+START_TEST(trigger_lazy_forked_child_dumped)
+{
+    tu_proc_t p;
+    char file[PATH_MAX + 16];
+    start_lazy(&p, lazy_env, "fork", file, sizeof file);
+    tu_wait_output(&p, "child ", WAIT_MS);
     char cap[32];
-    ck_assert(tu_match(f.out, "^child ([0-9]+)$", cap, sizeof cap));
+    ck_assert(tu_match(p.out, "^child ([0-9]+)$", cap, sizeof cap));
     pid_t kid = (pid_t)atoi(cap);
     kill(kid, SIGUSR2);
-    dump = tu_wait_dump(&f, kid, 1, WAIT_MS);
+    char *dump = tu_wait_dump(&p, kid, 1, WAIT_MS);
     tu_assert_match(dump, "^reason: signal SIGUSR2$");
     tu_assert_match(dump, "^threads: 1 live");
     free(dump);
     touch(file);
-    status = tu_finish(&f, 0, WAIT_MS);
+    int status = tu_finish(&p, 0, WAIT_MS);
     ck_assert_int_eq(WEXITSTATUS(status), 0);
-    tu_assert_match(f.out, "^child status 0$");
-    tu_cleanup(&f);
+    tu_assert_match(p.out, "^child status 0$");
+    tu_cleanup(&p);
+}
+END_TEST
 
-    /* The default: the dump thread from the start. */
-    tu_proc_t d;
-    memset(&d, 0, sizeof d);
-    tu_make_dir(&d);
-    snprintf(file, sizeof file, "%.3000s/go", d.dir);
-    snprintf(second, sizeof second, "%.3000s/go.2", d.dir);
-    const char *dargs[] = {file, NULL};
-    const char *denv[] = {"THREADPROF_QUIET=1", NULL};
-    tu_start_full(&d, "lazy", 1, denv, dargs);
-    tu_wait_output(&d, "ready", WAIT_MS);
-    tu_assert_match(d.out, "^single 0$");
+/* By default the dump thread is there from the start. */
+START_TEST(trigger_default_has_the_dump_thread_from_the_start)
+{
+    tu_proc_t p;
+    char file[PATH_MAX + 16], second[PATH_MAX + 16];
+    const char *env[] = {"THREADPROF_QUIET=1", NULL};
+    start_lazy(&p, env, NULL, file, sizeof file);
+    snprintf(second, sizeof second, "%.3100s.2", file);
+    tu_assert_match(p.out, "^single 0$");
     touch(file);
     touch(second);
-    status = tu_finish(&d, 0, WAIT_MS);
+    int status = tu_finish(&p, 0, WAIT_MS);
     ck_assert_int_eq(WEXITSTATUS(status), 0);
-    tu_cleanup(&d);
+    tu_cleanup(&p);
 }
 END_TEST
 
@@ -460,6 +454,9 @@ static Suite *triggers_suite(void)
     tcase_add_test(tc, trigger_dumps_race_busy_threads);
     tcase_add_test(tc, trigger_dumps_survive_cancellation);
     tcase_add_test(tc, trigger_lazy_dump_thread_keeps_single_threaded);
+    tcase_add_test(tc, trigger_lazy_exit_dump_omits_the_watcher);
+    tcase_add_test(tc, trigger_lazy_forked_child_dumped);
+    tcase_add_test(tc, trigger_default_has_the_dump_thread_from_the_start);
     suite_add_tcase(s, tc);
     return s;
 }

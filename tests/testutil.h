@@ -11,6 +11,7 @@
 #define TP_TESTUTIL_H
 
 #include <check.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -223,6 +224,22 @@ static inline char *tu_wait_dump(tu_proc_t *p, pid_t pid, unsigned seq,
         usleep(10000);
     }
     return tu_read_file(path);
+}
+
+/* How many thread dumps of pid are in dir. */
+static inline int tu_count_dumps(const char *dir, pid_t pid)
+{
+    char prefix[64];
+    snprintf(prefix, sizeof prefix, "threadprof.%d.", (int)pid);
+    DIR *d = opendir(dir);
+    ck_assert(d != NULL);
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+        n += strncmp(e->d_name, prefix, strlen(prefix)) == 0 &&
+             strstr(e->d_name, ".threads.txt") != NULL;
+    closedir(d);
+    return n;
 }
 
 /* Sends sig (0: none, just wait), waits for exit, collects the output. */
