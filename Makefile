@@ -24,7 +24,7 @@ ifneq ($(SANITIZER),)
 SAN_FLAGS = -fsanitize=$(SANITIZER) -fno-omit-frame-pointer -fno-sanitize-recover=all
 endif
 
-CORE_SRCS  := $(wildcard agent/*.c symbolizer/*.c output/*.c)
+CORE_SRCS  := $(wildcard base/*.c agent/*.c symbolizer/*.c output/*.c)
 HOOK_SRCS  := $(wildcard hooks/*.c)
 CORE_OBJS  := $(CORE_SRCS:%.c=$(BUILD)/obj/%.o)
 HOOK_OBJS  := $(HOOK_SRCS:%.c=$(BUILD)/obj/%.o)

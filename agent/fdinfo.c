@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "agent/internal.h"
-#include "agent/procparse.h"
+#include "base/procparse.h"
 
 static void format_addr(const struct sockaddr_storage *ss, socklen_t len,
                         char *out, size_t out_len)

@@ -315,10 +315,13 @@ int tp_heapprof_write(int dirfd, const char *dir, pid_t pid, unsigned seq, int r
         tp_pprof_comment(p, note);
     }
     inuse_t *u = sum_inuse();
-    for (uint32_t i = 0; r == 0 && i < stacks.slots; i++) {
-        tp_stack_t *e = tp_stacktab_slot(&stacks, i);
+    uint32_t nstacks = tp_stacktab_used(&stacks);
+    for (uint32_t k = 0; r == 0 && k < nstacks; k++) {
+        uint32_t id = tp_stacktab_nth(&stacks, k);
+        tp_stack_t *e = tp_stacktab_get(&stacks, id);
         if (e == NULL)
             continue;
+        uint32_t i = id - 1;
         tp_heap_values_t hv;
         values_of(e, u, i, &hv);
         if (hv.alloc_objects == 0 && hv.inuse_bytes == 0)
@@ -388,10 +391,13 @@ void tp_heapprof_summary(tp_summary_heap_t *h, int at_exit)
     tp_heap_values_t topv[TP_SUMMARY_HEAP_SITES];
     int n = 0;
     inuse_t *u = sum_inuse();
-    for (uint32_t i = 0; i < stacks.slots; i++) {
-        const tp_stack_t *e = tp_stacktab_slot(&stacks, i);
+    uint32_t nstacks = tp_stacktab_used(&stacks);
+    for (uint32_t k = 0; k < nstacks; k++) {
+        uint32_t id = tp_stacktab_nth(&stacks, k);
+        const tp_stack_t *e = tp_stacktab_get(&stacks, id);
         if (e == NULL)
             continue;
+        uint32_t i = id - 1;
         tp_heap_values_t v;
         values_of(e, u, i, &v);
         h->inuse_bytes += v.inuse_bytes;

@@ -15,7 +15,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "agent/forkguard.h"
+#include "base/forkguard.h"
 #include "agent/internal.h"
 #include "symbolizer/symbolizer.h"
 

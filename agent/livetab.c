@@ -7,6 +7,7 @@
 
 #include "agent/agent.h"
 #include "agent/livetab.h"
+#include "agent/tablemap.h"
 
 #define STRIPE_BITS 10
 #define NSTRIPES (1u << STRIPE_BITS)
@@ -74,9 +75,8 @@ static slot_t *chunk_get(uint32_t bits)
     }
     if (bytes < REGION / 16) {
         if (region == NULL || (size_t)(region_end - region) < bytes) {
-            void *m = mmap(NULL, REGION, PROT_READ | PROT_WRITE,
-                           MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-            if (m == MAP_FAILED) {
+            void *m = tp_table_map(REGION, 0);
+            if (m == NULL) {
                 spin_unlock(&arena_lock);
                 return NULL;
             }
@@ -90,8 +90,8 @@ static slot_t *chunk_get(uint32_t bits)
         return c;
     }
     spin_unlock(&arena_lock);
-    void *m = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (m == MAP_FAILED)
+    void *m = tp_table_map(bytes, 0);
+    if (m == NULL)
         return NULL;
     atomic_fetch_add(&reserved, bytes);
     return m;
@@ -103,7 +103,7 @@ static void chunk_put(slot_t *c, uint32_t bits)
     if (bytes >= REGION / 16) {
         /* Mapped for itself: given back, not kept for a table that may
          * never need that size again. */
-        munmap(c, bytes);
+        tp_table_unmap(c, bytes);
         atomic_fetch_sub(&reserved, bytes);
         return;
     }

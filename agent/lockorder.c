@@ -73,7 +73,8 @@
 #include <sys/prctl.h>
 
 #include "agent/internal.h"
-#include "agent/procparse.h"
+#include "agent/tablemap.h"
+#include "base/procparse.h"
 #include "output/summary.h"
 
 #define FRAMES 24
@@ -119,7 +120,7 @@ typedef struct graph {
 } graph_t;
 
 int tp__lock_order_on;
-static _Atomic(graph_t *) graph;
+static void *_Atomic graph;                     /* graph_t, mapped on first use */
 static pthread_mutex_t graph_lock = PTHREAD_MUTEX_INITIALIZER;
 static _Atomic uint32_t epoch = 1;               /* bumped by a destroy */
 static _Atomic uint64_t dropped_edges;           /* table full */
@@ -132,28 +133,14 @@ void tp_lock_order_init(void)
 
 static graph_t *get_graph(void)
 {
-    graph_t *g = atomic_load_explicit(&graph, memory_order_acquire);
-    if (TP_LIKELY(g != NULL))
-        return g;
-    void *m = mmap(NULL, sizeof(graph_t), PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (m == MAP_FAILED)
-        return NULL;
-    graph_t *expected = NULL;
-    if (!atomic_compare_exchange_strong(&graph, &expected, (graph_t *)m)) {
-        munmap(m, sizeof(graph_t));
-        return expected;
-    }
-    return (graph_t *)m;
+    return tp_table_lazy(&graph, sizeof(graph_t));
 }
 
 void tp_lock_order_after_fork_child(void)
 {
     /* The child is a new process: its graph starts empty, and the lock
      * is reset whatever state the vanished threads left it in. */
-    graph_t *g = atomic_exchange(&graph, NULL);
-    if (g != NULL)
-        munmap(g, sizeof(graph_t));
+    tp_table_drop(&graph, sizeof(graph_t));
     pthread_mutex_init(&graph_lock, NULL);
     atomic_store(&dropped_edges, 0);
     atomic_store(&inversions_found, 0);

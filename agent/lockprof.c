@@ -62,6 +62,7 @@
 #include <unistd.h>
 
 #include "agent/internal.h"
+#include "agent/tablemap.h"
 #include "output/outfile.h"
 #include "output/pprof.h"
 #include "output/summary.h"
@@ -109,7 +110,7 @@ typedef struct tables {
     lock_entry_t locks[LOCK_SLOTS];
 } tables_t;
 
-static _Atomic(tables_t *) tables;
+static void *_Atomic tables;   /* tables_t, mapped on first use */
 static pthread_mutex_t insert_lock = PTHREAD_MUTEX_INITIALIZER;
 static uint32_t nstacks;                   /* under insert_lock */
 static _Atomic uint64_t dropped_events;    /* no room for their stack */
@@ -142,20 +143,7 @@ void tp_lockprof_init(void)
 
 static tables_t *get_tables(void)
 {
-    tables_t *t = atomic_load_explicit(&tables, memory_order_acquire);
-    if (TP_LIKELY(t != NULL))
-        return t;
-    /* Zero pages, touched only as entries are used. */
-    void *m = mmap(NULL, sizeof(tables_t), PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (m == MAP_FAILED)
-        return NULL;
-    tables_t *expected = NULL;
-    if (!atomic_compare_exchange_strong(&tables, &expected, (tables_t *)m)) {
-        munmap(m, sizeof(tables_t));
-        return expected;
-    }
-    return (tables_t *)m;
+    return tp_table_lazy(&tables, sizeof(tables_t));
 }
 
 void tp_lockprof_after_fork_child(void)
@@ -163,9 +151,7 @@ void tp_lockprof_after_fork_child(void)
     /* Only this thread survives; whatever the others were doing to the
      * tables (or to insert_lock) is dropped with them.  The parent's
      * counts are not the child's: unmap, and map afresh on first use. */
-    tables_t *t = atomic_exchange(&tables, NULL);
-    if (t != NULL)
-        munmap(t, sizeof(tables_t));
+    tp_table_drop(&tables, sizeof(tables_t));
     pthread_mutex_init(&insert_lock, NULL);
     nstacks = 0;
     atomic_store(&dropped_events, 0);

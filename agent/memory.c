@@ -14,9 +14,16 @@
  * 63 and 56), the zero page is never exclusive.  mincore() is the fallback
  * when pagemap cannot be read (some sandboxes); a page shared with a forked
  * child that has written neither copy counts for neither process.
+ *
+ * Newer kernels (seen on 6.18) report a read-only zero page as present
+ * and exclusive in pagemap too.  There the PAGEMAP_SCAN ioctl (Linux 6.7)
+ * answers exactly: present pages that are not the zero page
+ * (PAGE_IS_PFNZERO).  It is tried first; the bits, then mincore(), are
+ * the fallbacks.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -26,6 +33,46 @@
 #define PM_PRESENT (1ull << 63)
 #define PM_EXCLUSIVE (1ull << 56)
 
+/* PAGEMAP_SCAN's ABI (linux/fs.h since 6.7; Debian 12's headers are
+ * older). */
+#define TP_PAGE_IS_PRESENT (1u << 3)
+#define TP_PAGE_IS_PFNZERO (1u << 5)
+struct tp_page_region {
+    uint64_t start, end, categories;
+};
+struct tp_pm_scan_arg {
+    uint64_t size, flags, start, end, walk_end, vec, vec_len, max_pages;
+    uint64_t category_inverted, category_mask, category_anyof_mask, return_mask;
+};
+#define TP_PAGEMAP_SCAN _IOWR('f', 16, struct tp_pm_scan_arg)
+
+/* Present pages of [start, start + n pages) that are not the zero page,
+ * or -1 when the kernel has no PAGEMAP_SCAN. */
+static long from_pagemap_scan(int fd, uintptr_t start, size_t n, size_t page)
+{
+    struct tp_page_region vec[32];
+    uint64_t at = start, end = start + n * page;
+    long count = 0;
+    while (at < end) {
+        struct tp_pm_scan_arg a = {
+            .size = sizeof a, .start = at, .end = end,
+            .vec = (uintptr_t)vec, .vec_len = sizeof vec / sizeof *vec,
+            .category_inverted = TP_PAGE_IS_PFNZERO,
+            .category_mask = TP_PAGE_IS_PRESENT | TP_PAGE_IS_PFNZERO,
+            .return_mask = TP_PAGE_IS_PRESENT,
+        };
+        long r = ioctl(fd, TP_PAGEMAP_SCAN, &a);
+        if (r < 0)
+            return -1;
+        for (long i = 0; i < r; i++)
+            count += (long)((vec[i].end - vec[i].start) / page);
+        if (a.walk_end <= at)
+            return -1;   /* no progress: do not loop */
+        at = a.walk_end;
+    }
+    return count;
+}
+
 /* Pages of [start, start + n pages) written by this process, or -1 when
  * pagemap cannot say. */
 static long from_pagemap(uintptr_t start, size_t n, size_t page)
@@ -33,7 +80,12 @@ static long from_pagemap(uintptr_t start, size_t n, size_t page)
     int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return -1;
-    long count = 0;
+    long count = from_pagemap_scan(fd, start, n, page);
+    if (count >= 0) {
+        close(fd);
+        return count;
+    }
+    count = 0;
     uint64_t e[CHUNK];
     for (size_t i = 0; i < n;) {
         size_t k = n - i < CHUNK ? n - i : CHUNK;

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "agent/internal.h"
+#include "agent/tablemap.h"
 
 #define POOL_CHUNK (64 * 1024)
 
@@ -117,9 +118,8 @@ tp_thread_t *tp_registry_alloc(void)
     tp_thread_t *t;
     tp_registry_lock();
     if (free_list == NULL) {
-        char *chunk = mmap(NULL, POOL_CHUNK, PROT_READ | PROT_WRITE,
-                           MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (chunk == MAP_FAILED) {
+        char *chunk = tp_table_map(POOL_CHUNK, 0);
+        if (chunk == NULL) {
             tp_registry_unlock();
             return NULL;
         }

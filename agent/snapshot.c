@@ -22,7 +22,7 @@
 #include <unistd.h>
 
 #include "agent/internal.h"
-#include "agent/procparse.h"
+#include "base/procparse.h"
 #include "output/leaks.h"
 #include "output/outfile.h"
 #include "output/summary.h"
@@ -30,10 +30,6 @@
 #include "symbolizer/symbolizer.h"
 
 #define POLL_FDS_SHOWN 6
-
-_Static_assert((int)TP_LOCK_MUTEX == (int)TP_LOCK_MUTEX_KIND &&
-               (int)TP_LOCK_READ == (int)TP_LOCK_READ_KIND &&
-               (int)TP_LOCK_WRITE == (int)TP_LOCK_WRITE_KIND, "held-lock kinds differ");
 
 /* What is copied while a thread is held parked. */
 typedef struct raw_wait {
@@ -414,7 +410,7 @@ static void copy_held(const tp_thread_t *t, tp_snap_thread_t *st, uint32_t tick)
         uint32_t when = TP_HELD_TICK(&h);
         st->held[out].lock = h.lock;
         st->held[out].site = h.site;
-        st->held[out].kind = (int)TP_HELD_KIND(&h);
+        st->held[out].kind = (tp_lock_kind_t)TP_HELD_KIND(&h);
         st->held[out].held_s = tick > when ? tick - when : 0;
         out++;
     }
@@ -465,7 +461,7 @@ static void add_readers(tp_snapshot_t *snap, int light)
         int spin = strcmp(w->wait_kind, "spinlock") == 0;
         if (!spin && strcmp(w->wait_kind, "rwlock") != 0)
             continue;
-        int want = spin ? TP_LOCK_SPIN : TP_LOCK_READ;
+        tp_lock_kind_t want = spin ? TP_LOCK_SPIN : TP_LOCK_READ;
         char names[sizeof w->details[0]] = "";
         size_t used = 0;
         for (size_t j = 0; j < snap->nthreads && w->nholders < TP_SNAP_HOLDERS; j++) {

@@ -7,26 +7,24 @@
 
 #include "agent/internal.h"
 #include "agent/stacktab.h"
+#include "agent/tablemap.h"
 
 #define REFRESH_HITS 256
 
+static size_t table_bytes(const tp_stacktab_t *t)
+{
+    return (size_t)t->slots * sizeof(tp_stack_t) + (size_t)(t->slots / 2) * sizeof(uint32_t);
+}
+
 static tp_stack_t *table_of(tp_stacktab_t *t)
 {
-    tp_stack_t *s = __atomic_load_n(&t->table, __ATOMIC_ACQUIRE);
-    if (s != NULL)
-        return s;
-    /* Zero pages, touched only as entries are used. */
-    void *m = mmap(NULL, (size_t)t->slots * sizeof *s, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (m == MAP_FAILED)
-        return NULL;
-    tp_stack_t *expected = NULL;
-    if (!__atomic_compare_exchange_n(&t->table, &expected, (tp_stack_t *)m, 0,
-                                     __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-        munmap(m, (size_t)t->slots * sizeof *s);
-        return expected;
-    }
-    return (tp_stack_t *)m;
+    return tp_table_lazy(&t->table, table_bytes(t));
+}
+
+/* The dense list of ids, behind the slots. */
+static uint32_t *ids_of(tp_stack_t *s, const tp_stacktab_t *t)
+{
+    return (uint32_t *)(void *)(s + t->slots);
 }
 
 static uint64_t hash_pcs(const uintptr_t *pcs, int n)
@@ -53,14 +51,16 @@ static uint32_t intern(tp_stacktab_t *t, tp_stack_t *s, const uintptr_t *pcs, in
             if (eh == 0) {
                 if (!locked)
                     break;    /* not there: insert under the lock */
-                if (t->used >= t->slots / 2) {
+                uint32_t used = atomic_load_explicit(&t->used, memory_order_relaxed);
+                if (used >= t->slots / 2) {
                     pthread_mutex_unlock(&t->insert_lock);
                     return 0;
                 }
                 e->npcs = (uint32_t)n;
                 memcpy(e->pcs, pcs, (size_t)n * sizeof *pcs);
                 atomic_store_explicit(&e->hash, h, memory_order_release);
-                t->used++;
+                ids_of(s, t)[used] = i + 1;
+                atomic_store_explicit(&t->used, used + 1, memory_order_release);
                 pthread_mutex_unlock(&t->insert_lock);
                 return i + 1;
             }
@@ -127,27 +127,40 @@ tp_stack_t *tp_stacktab_get(tp_stacktab_t *t, uint32_t id)
     return &s[id - 1];
 }
 
-tp_stack_t *tp_stacktab_slot(tp_stacktab_t *t, uint32_t i)
+uint32_t tp_stacktab_nth(tp_stacktab_t *t, uint32_t k)
 {
     tp_stack_t *s = __atomic_load_n(&t->table, __ATOMIC_ACQUIRE);
-    if (s == NULL || i >= t->slots ||
-        atomic_load_explicit(&s[i].hash, memory_order_acquire) == 0)
-        return NULL;
-    return &s[i];
+    if (s == NULL || k >= atomic_load_explicit(&t->used, memory_order_acquire))
+        return 0;
+    return ids_of(s, t)[k];
 }
 
 uint32_t tp_stacktab_used(const tp_stacktab_t *t)
 {
-    return __atomic_load_n(&t->used, __ATOMIC_RELAXED);
+    return atomic_load_explicit(&t->used, memory_order_acquire);
 }
 
 size_t tp_stacktab_bytes(const tp_stacktab_t *t)
 {
-    return __atomic_load_n(&t->table, __ATOMIC_ACQUIRE) == NULL
-               ? 0 : (size_t)t->slots * sizeof(tp_stack_t);
+    return __atomic_load_n(&t->table, __ATOMIC_ACQUIRE) == NULL ? 0 : table_bytes(t);
+}
+
+size_t tp_stacktab_resident(const tp_stacktab_t *t)
+{
+    void *s = __atomic_load_n(&t->table, __ATOMIC_ACQUIRE);
+    return s == NULL ? 0 : tp_resident_bytes(s, table_bytes(t));
 }
 
 void tp_stacktab_after_fork_child(tp_stacktab_t *t)
 {
     pthread_mutex_init(&t->insert_lock, NULL);
+}
+
+void tp_stacktab_reset(tp_stacktab_t *t)
+{
+    tp_table_drop(&t->table, table_bytes(t));
+    pthread_mutex_init(&t->insert_lock, NULL);
+    atomic_store(&t->used, 0);
+    atomic_store(&t->dropped, 0);
+    atomic_store(&t->unstacked, 0);
 }

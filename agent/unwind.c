@@ -23,7 +23,7 @@
 #define UNW_LOCAL_ONLY
 #include <libunwind.h>
 
-#include "agent/forkguard.h"
+#include "base/forkguard.h"
 #include "agent/internal.h"
 
 static int (*p_backtrace)(void **, int);
@@ -132,7 +132,7 @@ int tp_backtrace(uintptr_t *pcs, int max)
     int want = max + 16 > (int)(sizeof raw / sizeof *raw)
                    ? (int)(sizeof raw / sizeof *raw) : max + 16;
     if (!tp_loader_enter())
-        return 0;      /* a fork is being prepared (agent/forkguard.c) */
+        return 0;      /* a fork is being prepared (base/forkguard.c) */
     tp_in_agent++;
     int n = p_backtrace(raw, want);
     tp_in_agent--;
@@ -172,7 +172,7 @@ int tp_unwind_regs(const tp_regs_t *r, uintptr_t *pcs, int max)
 
     unw_cursor_t cursor;
     if (!tp_loader_enter())
-        return 0;      /* a fork is being prepared (agent/forkguard.c) */
+        return 0;      /* a fork is being prepared (base/forkguard.c) */
     if (p_init_local(&cursor, (unw_context_t *)&uc) < 0) {
         tp_loader_leave();
         return 0;

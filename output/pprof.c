@@ -27,10 +27,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "agent/forkguard.h"
+#include "base/forkguard.h"
 #include "output/gzip.h"
 #include "output/protobuf.h"
-#include "agent/procparse.h"
+#include "base/procparse.h"
 #include "symbolizer/symbolizer.h"
 
 /* profile.proto field numbers. */
@@ -587,7 +587,7 @@ static int add_build_ids(tp_pprof_t *p, derived_t *w)
 {
     if (w->nmaps == 0)
         return 0;
-    tp_loader_enter_wait(100);          /* no fork meanwhile (agent/forkguard.c) */
+    tp_loader_enter_wait(100);          /* no fork meanwhile (base/forkguard.c) */
     dl_iterate_phdr(match_build_id, w);
     tp_loader_leave();
     for (size_t i = 0; i < w->nmaps; i++) {

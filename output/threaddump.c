@@ -165,12 +165,12 @@ static void write_site(tp_sink_t *s, uintptr_t site)
     tp_sink_puts(s, text);
 }
 
-static const char *lock_kind_name(int kind)
+static const char *lock_kind_name(tp_lock_kind_t kind)
 {
     switch (kind) {
-    case TP_LOCK_READ_KIND: return "rwlock (read)";
-    case TP_LOCK_WRITE_KIND: return "rwlock (write)";
-    case TP_LOCK_SPIN_KIND: return "spinlock";
+    case TP_LOCK_READ: return "rwlock (read)";
+    case TP_LOCK_WRITE: return "rwlock (write)";
+    case TP_LOCK_SPIN: return "spinlock";
     default: return "mutex";
     }
 }

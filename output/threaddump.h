@@ -15,6 +15,7 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "model/kinds.h"
 #include "output/sink.h"
 
 #define TP_SNAP_FRAMES 64
@@ -25,15 +26,12 @@
 #define TP_SNAP_CYCLES 16
 #define TP_SNAP_CYCLE_LEN 16
 
-/* Kinds of held locks; the same values as TP_LOCK_* in agent/agent.h. */
-enum { TP_LOCK_MUTEX_KIND = 1, TP_LOCK_READ_KIND = 2, TP_LOCK_WRITE_KIND = 3,
-       TP_LOCK_SPIN_KIND = 4 };
 
 /* A lock the thread holds. */
 typedef struct tp_snap_held {
     const void *lock;
     uintptr_t site;                  /* return address of the lock call */
-    int kind;                        /* TP_LOCK_*_KIND */
+    tp_lock_kind_t kind;
     uint32_t held_s;                 /* seconds held (tick resolution) */
 } tp_snap_held_t;
 

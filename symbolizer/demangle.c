@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/forkguard.h"
+#include "base/forkguard.h"
 #include "symbolizer/symbolizer_internal.h"
 
 typedef char *cxa_demangle_fn_t(const char *mangled, char *buf, size_t *len,
@@ -25,7 +25,7 @@ static cxa_demangle_fn_t *get_demangler(void)
 {
     if (atomic_load_explicit(&demangler_searched, memory_order_acquire))
         return atomic_load_explicit(&demangler, memory_order_relaxed);
-    tp_loader_enter_wait(100);          /* no fork meanwhile (agent/forkguard.c) */
+    tp_loader_enter_wait(100);          /* no fork meanwhile (base/forkguard.c) */
     cxa_demangle_fn_t *fn = (cxa_demangle_fn_t *)dlsym(RTLD_DEFAULT, "__cxa_demangle");
     if (fn == NULL) {
         /* Kept open for the life of the process. */

@@ -30,7 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "agent/forkguard.h"
+#include "base/forkguard.h"
 #include "symbolizer/symbolizer_internal.h"
 
 /* Every libdw function used, looked up with dlsym() into p_<name> (the
@@ -131,7 +131,7 @@ int tp__sym_dw_load(void)
     if (load_state != 0)
         return load_state > 0 ? 0 : -ENOENT;
     load_state = -1;
-    tp_loader_enter_wait(100);          /* no fork meanwhile (agent/forkguard.c) */
+    tp_loader_enter_wait(100);          /* no fork meanwhile (base/forkguard.c) */
     void *h = dlopen("libdw.so.1", RTLD_NOW | RTLD_LOCAL);
     tp_loader_leave();
     if (h == NULL)

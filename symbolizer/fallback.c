@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "agent/forkguard.h"
+#include "base/forkguard.h"
 #include "symbolizer/symbolizer_internal.h"
 
 /* Path of the main program: its link map has the empty name. */
@@ -34,7 +34,7 @@ int tp__sym_dladdr_resolve(tp__sym_cache_t *c, uintptr_t pc, int is_return,
     struct link_map *lm = NULL;
     if (addr < TP_SYM_MIN_PC)
         return 1;
-    tp_loader_enter_wait(100);          /* no fork meanwhile (agent/forkguard.c) */
+    tp_loader_enter_wait(100);          /* no fork meanwhile (base/forkguard.c) */
     int found = dladdr1((void *)addr, &info, (void **)&lm, RTLD_DL_LINKMAP);
     tp_loader_leave();
     if (found == 0 || lm == NULL)

@@ -12,15 +12,18 @@
 #include <unistd.h>
 
 #include "agent/internal.h"
+#include "agent/tablemap.h"
 
 #define PAGES 64
 
 static char *map_pages(size_t *page)
 {
     *page = (size_t)sysconf(_SC_PAGESIZE);
-    void *m = mmap(NULL, PAGES * *page, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    ck_assert(m != MAP_FAILED);
+    /* Mapped as the agent maps its tables: without transparent huge
+     * pages, which would make a written byte fault in a whole huge page
+     * (on kernels where THP is "always"). */
+    void *m = tp_table_map(PAGES * *page, 1);
+    ck_assert(m != NULL);
     return m;
 }
 

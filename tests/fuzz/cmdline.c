@@ -1,10 +1,10 @@
 /*
- * Fuzz target: tp_cmdline_clean (agent/procparse.c), the reading of
+ * Fuzz target: tp_cmdline_clean (base/procparse.c), the reading of
  * /proc/self/cmdline (arguments separated by NUL bytes, any bytes in
  * them).  The text left has no NUL, newline or trailing space inside its
  * length.
  */
-#include "agent/procparse.h"
+#include "base/procparse.h"
 #include "tests/fuzz/fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -1,10 +1,10 @@
 /*
- * Fuzz target: tp_epoll_parse_tfds (agent/procparse.c), the reading of
+ * Fuzz target: tp_epoll_parse_tfds (base/procparse.c), the reading of
  * /proc/self/fdinfo/<epoll fd> ("tfd:        5 events:       19 data: ..."
  * lines).  The count must be the number of "tfd:" occurrences and never
  * more than max entries written.
  */
-#include "agent/procparse.h"
+#include "base/procparse.h"
 #include "tests/fuzz/fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

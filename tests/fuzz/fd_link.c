@@ -1,10 +1,10 @@
 /*
- * Fuzz target: tp_fd_classify (agent/procparse.c), the reading of a
+ * Fuzz target: tp_fd_classify (base/procparse.c), the reading of a
  * /proc/self/fd link target ("pipe:[123]", "socket:[456]",
  * "anon_inode:[eventpoll]", a path, anything a file name can be).  The
  * first byte sets the size of the kind buffer (1 to 64 bytes).
  */
-#include "agent/procparse.h"
+#include "base/procparse.h"
 #include "tests/fuzz/fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -1,9 +1,9 @@
 /*
- * Fuzz target: tp_maps_parse_line (agent/procparse.c), one line of
+ * Fuzz target: tp_maps_parse_line (base/procparse.c), one line of
  * /proc/self/maps ("55d0c0a00000-55d0c0a04000 r-xp 00002000 fd:01 1234
  * /usr/bin/prog (deleted)").  A kept line's file name lies inside the line.
  */
-#include "agent/procparse.h"
+#include "base/procparse.h"
 #include "tests/fuzz/fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

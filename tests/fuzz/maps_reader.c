@@ -1,5 +1,5 @@
 /*
- * Fuzz target: tp_maps_each_line (agent/procparse.c), the line splitter that
+ * Fuzz target: tp_maps_each_line (base/procparse.c), the line splitter that
  * reads /proc/self/maps through a fixed 8 KiB buffer, fed from a memfd
  * holding the input.  Every line handed out is NUL-terminated without a
  * newline, at most 8 KiB, and parses (or not) without harm; a callback
@@ -8,7 +8,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "agent/procparse.h"
+#include "base/procparse.h"
 #include "tests/fuzz/fuzz.h"
 
 static int stop_at, lines;

@@ -1,9 +1,9 @@
 /*
- * Fuzz target: tp_parse_task_syscall (agent/procparse.c), the reading of
+ * Fuzz target: tp_parse_task_syscall (base/procparse.c), the reading of
  * /proc/self/task/<tid>/syscall ("202 0x7f... 0x80 ... 0x7ffd... 0x7f...",
  * "-1 0x7ffd... 0x7f...", "running").
  */
-#include "agent/procparse.h"
+#include "base/procparse.h"
 #include "tests/fuzz/fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

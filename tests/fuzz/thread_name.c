@@ -1,10 +1,10 @@
 /*
- * Fuzz target: tp_thread_name_clean (agent/procparse.c), the quoting of a
+ * Fuzz target: tp_thread_name_clean (base/procparse.c), the quoting of a
  * thread name the program chose (/proc/<pid>/task/<tid>/comm) in dumps.
  * Properties: the output fits, is NUL-terminated, and holds no control
  * byte, DEL, quote or newline; a backslash only starts a \xNN escape.
  */
-#include "agent/procparse.h"
+#include "base/procparse.h"
 #include "tests/fuzz/fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -26,10 +26,13 @@
 static pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t c = PTHREAD_COND_INITIALIZER;
 
+static _Atomic int worker_started;
+
 static void *worker(void *arg)
 {
     (void)arg;
     pthread_mutex_lock(&m);
+    worker_started = 1;
     for (;;)
         pthread_cond_wait(&c, &m);
     return NULL;
@@ -90,6 +93,12 @@ int main(int argc, char **argv)
     pthread_t t;
     pthread_create(&t, NULL, worker, NULL);
     pthread_setname_np(t, "worker");
+    /* "thread" only once the worker is in its cond wait: it has taken m,
+     * and m is free again only when pthread_cond_wait released it. */
+    while (!worker_started)
+        usleep(1000);
+    pthread_mutex_lock(&m);
+    pthread_mutex_unlock(&m);
     printf("thread\n");
     fflush(stdout);
     end = now_ms() + 20000;

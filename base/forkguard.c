@@ -18,7 +18,7 @@
 #include <stdatomic.h>
 #include <time.h>
 
-#include "agent/forkguard.h"
+#include "base/forkguard.h"
 
 static _Atomic int users;          /* agent calls in the loader now */
 static _Atomic int fork_pending;

@@ -5,7 +5,7 @@
  * them on any text: /proc/self/fd link targets, epoll fdinfo, a thread's
  * syscall file, /proc/self/cmdline and /proc/self/maps.
  */
-#include "agent/procparse.h"
+#include "base/procparse.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -1,6 +1,6 @@
 /*
  * forkguard: keeps fork from splitting the agent's calls into the dynamic
- * linker (agent/forkguard.c).
+ * linker (base/forkguard.c).
  */
 #ifndef TP_FORKGUARD_H
 #define TP_FORKGUARD_H
