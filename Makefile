@@ -32,7 +32,7 @@ UNIT_OBJS  := $(CORE_SRCS:%.c=$(BUILD)/unitobj/%.o)
 
 # Integration suites preload the agent into test programs; the others are
 # unit suites of one module each (the ones `make sanitize` runs).
-INTEGRATION := check_dump check_heap check_hostile check_host check_locks check_lockorder check_processes check_profiles check_triggers
+INTEGRATION := check_dump check_heap check_hostile check_hostile_dir check_host check_locks check_lockorder check_processes check_profiles check_triggers
 UNIT_TESTS  := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/check_*.c))
 UNIT_ONLY   := $(filter-out $(addprefix $(BUILD)/tests/,$(INTEGRATION)),$(UNIT_TESTS))
 PROGRAMS_C  := $(patsubst tests/programs/%.c,$(BUILD)/tests/programs/%,$(wildcard tests/programs/*.c))
@@ -70,7 +70,7 @@ $(BUILD)/libtpcore.a: $(UNIT_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/tests/check_%: tests/check_%.c tests/testutil.h $(BUILD)/libtpcore.a
+$(BUILD)/tests/check_%: tests/check_%.c $(wildcard tests/*.h) $(BUILD)/libtpcore.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(BASE_CFLAGS) $(SAN_FLAGS) $(CHECK_CFLAGS) -o $@ $< \
 	    $(BUILD)/libtpcore.a $(CHECK_LIBS) -ldl -lpthread
@@ -97,8 +97,15 @@ $(BUILD)/bench/%: tests/bench/%.c tests/bench/bench.h
 setup:
 	@scripts/setup
 
-check: $(LIB) $(UNIT_TESTS) $(PROGRAMS_C) $(PROGRAMS_CC) $(PRELOADS)
+check: include-check $(LIB) $(UNIT_TESTS) $(PROGRAMS_C) $(PROGRAMS_CC) $(PRELOADS)
 	@scripts/run-tests $(BUILD) $(UNIT_TESTS)
+
+# The include rule of docs/architecture.md (scripts/check-includes, after
+# its self-test): an include that breaks it fails `make check`.
+.PHONY: include-check
+include-check:
+	@out=$$(tests/check_includes.sh 2>&1) || { printf '%s\n' "$$out"; exit 1; }
+	@scripts/check-includes
 
 # The unit suites under AddressSanitizer and UBSan, in a build directory
 # of their own (the preloaded agent cannot run under the sanitizers).

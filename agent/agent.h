@@ -9,9 +9,10 @@
  *   agent/compiler.h   TP_HOOK, TP_LIKELY, TP_INLINE, TP_COLD
  *   agent/thread.h     the per-thread record and its thread-local pointer
  *   agent/real.h       TP_REAL: the real functions, resolved once
- *   agent/wait.h       the blocking-call protocol (TP_WAIT_SCOPE)
- *   agent/held.h       the locks a thread holds; lock-order hooks
- *   agent/lockwait.h   the mutex and block profiles' slow-path entries
+ *   agent/wait.h       the blocking system calls' protocol (TP_WAIT_SCOPE)
+ *   agent/held.h       the locks a thread holds: the lock hooks' fast paths
+ *   agent/lockwait.h   the one profiled wait of every lock-like hook
+ *                      (TP_WAIT_FOR ... tp_waited)
  *   agent/heap.h       the heap profile's countdown and entries
  *   agent/lifecycle.h  thread creation, join, detach; private fds
  *   agent/trigger.h    the trigger signal as the host sees it

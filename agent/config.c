@@ -16,18 +16,9 @@
 #include <string.h>
 #include <strings.h>
 
-#define DEFAULT_SIGNAL SIGUSR2
+#include "base/signame.h"
 
-static const struct { const char *name; int signo; } signal_names[] = {
-    {"HUP", SIGHUP},     {"INT", SIGINT},       {"QUIT", SIGQUIT},
-    {"USR1", SIGUSR1},   {"USR2", SIGUSR2},     {"PIPE", SIGPIPE},
-    {"ALRM", SIGALRM},   {"TERM", SIGTERM},     {"CHLD", SIGCHLD},
-    {"CONT", SIGCONT},   {"TSTP", SIGTSTP},     {"TTIN", SIGTTIN},
-    {"TTOU", SIGTTOU},   {"URG", SIGURG},       {"XCPU", SIGXCPU},
-    {"XFSZ", SIGXFSZ},   {"VTALRM", SIGVTALRM}, {"PROF", SIGPROF},
-    {"WINCH", SIGWINCH}, {"IO", SIGIO},         {"PWR", SIGPWR},
-    {"SYS", SIGSYS},
-};
+#define DEFAULT_SIGNAL SIGUSR2
 
 /* Signals that cannot be caught, or that report a fault in the thread that
  * raised it: a dump trigger must be none of them.  Nor may it be one of the
@@ -48,11 +39,11 @@ static int parse_uint(const char *s, long *out, long max)
 {
     char *end;
     if (!isdigit((unsigned char)*s))
-        return -1;
+        return -EINVAL;
     errno = 0;
     long v = strtol(s, &end, 10);
     if (errno != 0 || *end != '\0' || v > max)
-        return -1;
+        return -EINVAL;
     *out = v;
     return 0;
 }
@@ -65,7 +56,7 @@ int tp_parse_bool(const char *s, int *out)
         if (strcasecmp(s, yes[i]) == 0) { *out = 1; return 0; }
         if (strcasecmp(s, no[i]) == 0) { *out = 0; return 0; }
     }
-    return -1;
+    return -EINVAL;
 }
 
 int tp_parse_signal(const char *s, int *out)
@@ -78,16 +69,15 @@ int tp_parse_signal(const char *s, int *out)
     }
     if (parse_uint(s, &v, NSIG - 1) == 0) {
         if (!signal_usable((int)v))
-            return -1;
+            return -EINVAL;
         *out = (int)v;
         return 0;
     }
     const char *name = strncasecmp(s, "SIG", 3) == 0 ? s + 3 : s;
-    for (size_t i = 0; i < sizeof signal_names / sizeof *signal_names; i++) {
-        if (strcasecmp(name, signal_names[i].name) == 0) {
-            *out = signal_names[i].signo;
-            return 0;
-        }
+    int named = tp_signal_by_name(name);
+    if (named != 0) {
+        *out = named;
+        return 0;
     }
     /* RTMIN, RTMIN+n, RTMAX, RTMAX-n */
     if (strncasecmp(name, "RTMIN", 5) == 0 || strncasecmp(name, "RTMAX", 5) == 0) {
@@ -97,16 +87,16 @@ int tp_parse_signal(const char *s, int *out)
         if (*rest != '\0') {
             char sign = *rest++;
             if ((sign != '+' && sign != '-') || parse_uint(rest, &n, NSIG) != 0)
-                return -1;
+                return -EINVAL;
             n = sign == '+' ? n : -n;
         }
         long signo = base + n;
         if (signo < SIGRTMIN || signo > SIGRTMAX)
-            return -1;
+            return -EINVAL;
         *out = (int)signo;
         return 0;
     }
-    return -1;
+    return -EINVAL;
 }
 
 int tp_parse_duration(const char *s, uint64_t *ns)
@@ -116,12 +106,12 @@ int tp_parse_duration(const char *s, uint64_t *ns)
         return 0;
     }
     if (!isdigit((unsigned char)*s) && *s != '.')
-        return -1;
+        return -EINVAL;
     char *end;
     errno = 0;
     double v = strtod(s, &end);
     if (errno != 0 || end == s || !isfinite(v) || v < 0)
-        return -1;
+        return -EINVAL;
     double unit = 1e9;
     if (strcmp(end, "") == 0 || strcmp(end, "s") == 0)
         unit = 1e9;
@@ -132,12 +122,12 @@ int tp_parse_duration(const char *s, uint64_t *ns)
     else if (strcmp(end, "h") == 0)
         unit = 3600e9;
     else
-        return -1;
+        return -EINVAL;
     double total = v * unit;
     /* Periodic dumps faster than every 10 ms would be a denial of service
      * on the host, not a soak test; longer than a year is a typo. */
     if (total != 0 && (total < 1e7 || total > 366 * 86400e9))
-        return -1;
+        return -EINVAL;
     /* Rounded: "1.001" is 1.000999999... in binary. */
     *ns = (uint64_t)(total + 0.5);
     return 0;
@@ -147,12 +137,12 @@ int tp_parse_dir(const char *s, char *out, size_t len)
 {
     size_t n = strlen(s);
     if (n == 0 || n >= len || s[0] != '/')
-        return -1;
+        return -EINVAL;
     /* A directory named with control characters would break the lines
      * that name it (a newline could forge a line of its own): refused. */
     for (size_t i = 0; i < n; i++)
         if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-            return -1;
+            return -EINVAL;
     memcpy(out, s, n + 1);
     while (n > 1 && out[n - 1] == '/')  /* "/tmp/tp/" is "/tmp/tp" */
         out[--n] = '\0';
@@ -180,21 +170,21 @@ static int parse_scaled(const char *s, const unit_t *units, size_t nunits,
         return 0;
     }
     if (!isdigit((unsigned char)*s))
-        return -1;
+        return -EINVAL;
     char *end;
     errno = 0;
     unsigned long long v = strtoull(s, &end, 10);
     if (errno != 0)
-        return -1;
+        return -EINVAL;
     for (size_t i = 0; i < nunits; i++) {
         if (strcmp(end, units[i].suffix) != 0)
             continue;
         if (v > max / units[i].scale)
-            return -1;
+            return -EINVAL;
         *out = v * units[i].scale;
         return 0;
     }
-    return -1;
+    return -EINVAL;
 }
 
 int tp_parse_rate_ns(const char *s, uint64_t *ns)
@@ -205,25 +195,6 @@ int tp_parse_rate_ns(const char *s, uint64_t *ns)
     /* A rate above an hour would keep nothing worth having: a typo. */
     return parse_scaled(s, units, sizeof units / sizeof *units,
                         3600ull * 1000000000ull, ns);
-}
-
-const char *tp_signal_name(int signo, char *buf, size_t len)
-{
-    for (size_t i = 0; i < sizeof signal_names / sizeof *signal_names; i++) {
-        if (signal_names[i].signo == signo) {
-            snprintf(buf, len, "SIG%s", signal_names[i].name);
-            return buf;
-        }
-    }
-    if (signo >= SIGRTMIN && signo <= SIGRTMAX) {
-        if (signo == SIGRTMIN)
-            snprintf(buf, len, "SIGRTMIN");
-        else
-            snprintf(buf, len, "SIGRTMIN+%d", signo - SIGRTMIN);
-        return buf;
-    }
-    snprintf(buf, len, "signal %d", signo);
-    return buf;
 }
 
 /* The value as it may be quoted in a warning: printable ASCII as it is,

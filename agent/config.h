@@ -60,7 +60,7 @@ typedef void tp_warn_fn(const char *line);
 void tp_config_load(tp_config_t *c, tp_getenv_fn *get, tp_warn_fn *warn,
                     unsigned uid);
 
-/* Parsers: 0 on success, -1 when the text is malformed (out untouched). */
+/* Parsers: 0 on success, -EINVAL when the text is malformed (out untouched). */
 int tp_parse_bool(const char *s, int *out);
 int tp_parse_signal(const char *s, int *out);        /* "none" gives 0 */
 int tp_parse_duration(const char *s, uint64_t *ns);  /* "0"/"off" give 0 */
@@ -74,8 +74,5 @@ int tp_parse_rate_ns(const char *s, uint64_t *ns);
 /* Bytes: an integer with an optional unit k/K/KiB, m/M/MiB, g/G/GiB
  * (powers of 1024), at most 1 GiB; "0"/"off" give 0. */
 int tp_parse_bytes(const char *s, uint64_t *out);
-
-/* "SIGUSR2", "SIGRTMIN+3" or "signal 70" into buf. */
-const char *tp_signal_name(int signo, char *buf, size_t len);
 
 #endif

@@ -27,7 +27,7 @@
 #include <unistd.h>
 
 #include "agent/internal.h"
-#include "output/threaddump.h"
+#include "model/snapshot.h"
 
 #define EXIT_LOCK_TIMEOUT_NS (2000000000ull)
 

@@ -9,6 +9,19 @@
 
 #include "agent/thread.h"
 
+/* The allocator the malloc hooks forward to: libc's, resolved by the
+ * hooks on first use; in a snapshot child the agent swaps in its private
+ * arena (tp_malloc_private_arena, agent/privarena.c).  Hidden, so a hook
+ * reaches it as it would a static. */
+typedef struct tp_alloc {
+    void *(*malloc)(size_t);
+    void *(*calloc)(size_t, size_t);
+    void *(*realloc)(void *, size_t);
+    void (*free)(void *);
+    size_t (*usable_size)(void *);
+} tp_alloc_t;
+extern tp_alloc_t tp_alloc __attribute__((visibility("hidden")));
+
 /* --- heap profile (agent/heapprof.c) ------------------------------------
  *
  * The allocation hooks' fast path is the countdown below: a compare, a

@@ -36,11 +36,6 @@
 
 #include "agent/internal.h"
 #include "agent/livetab.h"
-#include "output/leaks.h"
-#include "output/outfile.h"
-#include "output/pprof.h"
-#include "output/sink.h"
-#include "output/summary.h"
 
 #define OBJ_UNIT 1024                  /* objects counted in 1/1024ths */
 
@@ -275,81 +270,53 @@ static void values_of(const tp_stack_t *e, const inuse_t *u, uint32_t i, tp_heap
     v->inuse_bytes = u != NULL ? u[i].bytes : 0;
 }
 
-static tp_pprof_t *new_profile(void)
+int tp_heapprof_enabled(void)
 {
-    tp_pprof_t *p = tp_pprof_new();
-    if (p == NULL)
-        return NULL;
-    /* Go's heap profile: these four, in this order, inuse_space shown by
-     * default. */
-    if (tp_pprof_sample_type(p, "alloc_objects", "count") != 0 ||
-        tp_pprof_sample_type(p, "alloc_space", "bytes") != 0 ||
-        tp_pprof_sample_type(p, "inuse_objects", "count") != 0 ||
-        tp_pprof_sample_type(p, "inuse_space", "bytes") != 0 ||
-        tp_pprof_default_sample_type(p, "inuse_space") != 0) {
-        tp_pprof_free(p);
-        return NULL;
-    }
-    tp_pprof_period(p, "space", "bytes", (int64_t)heap_rate);
-    struct timespec real;
-    clock_gettime(CLOCK_REALTIME, &real);
-    tp_pprof_time(p, (int64_t)real.tv_sec * 1000000000 + real.tv_nsec,
-                  (int64_t)(tp_now_ns() - tp_start_ns));
-    return p;
+    return heap_rate != 0;
 }
 
-int tp_heapprof_write(int dirfd, const char *dir, pid_t pid, unsigned seq, int report)
+int tp_heapprof_profile(tp_profile_t *p)
 {
-    static int warned;
-    if (heap_rate == 0)
-        return 0;
-    tp_pprof_t *p = new_profile();
-    int r = p == NULL ? -ENOMEM : 0;
-    if (p != NULL) {
-        char note[256];
-        snprintf(note, sizeof note, "threadprof: heap rate %llu bytes; %llu samples "
-                 "dropped (stack table or memory full), %llu taken before stacks "
-                 "were available", (unsigned long long)heap_rate,
-                 (unsigned long long)atomic_load(&dropped_samples),
-                 (unsigned long long)atomic_load(&stacks.unstacked));
-        tp_pprof_comment(p, note);
-    }
-    inuse_t *u = sum_inuse();
+    memset(p, 0, sizeof *p);
+    p->kind = TP_PROFILE_HEAP;
+    p->period = (int64_t)heap_rate;
+    snprintf(p->comment, sizeof p->comment, "threadprof: heap rate %llu bytes; %llu "
+             "samples dropped (stack table or memory full), %llu taken before stacks "
+             "were available", (unsigned long long)heap_rate,
+             (unsigned long long)atomic_load(&dropped_samples),
+             (unsigned long long)atomic_load(&stacks.unstacked));
     uint32_t nstacks = tp_stacktab_used(&stacks);
-    for (uint32_t k = 0; r == 0 && k < nstacks; k++) {
+    if (nstacks == 0)
+        return 0;
+    tp_profile_sample_t *out = calloc(nstacks, sizeof *out);
+    inuse_t *u = sum_inuse();
+    if (out == NULL || u == NULL) {
+        free(out);
+        free(u);
+        return -ENOMEM;
+    }
+    size_t used = 0;
+    for (uint32_t k = 0; k < nstacks; k++) {
         uint32_t id = tp_stacktab_nth(&stacks, k);
         tp_stack_t *e = tp_stacktab_get(&stacks, id);
         if (e == NULL)
             continue;
-        uint32_t i = id - 1;
         tp_heap_values_t hv;
-        values_of(e, u, i, &hv);
+        values_of(e, u, id - 1, &hv);
         if (hv.alloc_objects == 0 && hv.inuse_bytes == 0)
             continue;
-        int64_t v[4] = {(int64_t)hv.alloc_objects, (int64_t)hv.alloc_bytes,
-                        (int64_t)hv.inuse_objects, (int64_t)hv.inuse_bytes};
-        r = tp_pprof_add_sample(p, e->pcs, (int)e->npcs, 0, v, 4, NULL, 0);
+        tp_profile_sample_t *o = &out[used++];
+        o->pcs = e->pcs;
+        o->npcs = e->npcs;
+        o->v[0] = (int64_t)hv.alloc_objects;
+        o->v[1] = (int64_t)hv.alloc_bytes;
+        o->v[2] = (int64_t)hv.inuse_objects;
+        o->v[3] = (int64_t)hv.inuse_bytes;
     }
     free(u);
-    char name[NAME_MAX + 1];
-    snprintf(name, sizeof name, "threadprof.%d.%u.heap.pb.gz", (int)pid, seq);
-    if (r == 0) {
-        tp_outfile_t f;
-        r = tp_outfile_create(&f, dirfd, name);
-        if (r == 0) {
-            static tp_sink_t sink;
-            tp_sink_init_file(&sink, f.fd, f.dev, f.ino);
-            int err = tp_pprof_write(p, &sink);
-            r = tp_outfile_finish(&f, err == 0);
-            if (err != 0)
-                r = -err;
-        }
-    }
-    tp_pprof_free(p);
-    if (r != 0 && report && !warned++)
-        tp_warn("cannot write %s in %s: %s (the thread dump is not affected; "
-                "reported once)", name, dir, strerror(-r));
-    return r == 0;
+    p->samples = out;
+    p->nsamples = used;
+    return 0;
 }
 
 typedef struct tp_heap_stats {
@@ -373,7 +340,7 @@ static void heap_stats(tp_heap_stats_t *st)
 
 /* Fills the heap section of a summary: totals over every stack, and the
  * sites with the most in-use bytes, symbolized.  Dump thread. */
-void tp_heapprof_summary(tp_summary_heap_t *h, int at_exit)
+void tp_heapprof_view(tp_heap_view_t *h, int at_exit)
 {
     memset(h, 0, sizeof *h);
     h->rate = heap_rate;
@@ -387,8 +354,8 @@ void tp_heapprof_summary(tp_summary_heap_t *h, int at_exit)
     h->stacks = st.stacks;
     h->stack_cap = st.stack_cap;
     h->table_bytes = st.table_bytes;
-    const tp_stack_t *top[TP_SUMMARY_HEAP_SITES];
-    tp_heap_values_t topv[TP_SUMMARY_HEAP_SITES];
+    const tp_stack_t *top[TP_HEAP_SITES];
+    tp_heap_values_t topv[TP_HEAP_SITES];
     int n = 0;
     inuse_t *u = sum_inuse();
     uint32_t nstacks = tp_stacktab_used(&stacks);
@@ -409,9 +376,9 @@ void tp_heapprof_summary(tp_summary_heap_t *h, int at_exit)
         int pos = n;
         while (pos > 0 && v.inuse_bytes > topv[pos - 1].inuse_bytes)
             pos--;
-        if (pos >= TP_SUMMARY_HEAP_SITES)
+        if (pos >= TP_HEAP_SITES)
             continue;
-        if (n < TP_SUMMARY_HEAP_SITES)
+        if (n < TP_HEAP_SITES)
             n++;
         memmove(&top[pos + 1], &top[pos], (size_t)(n - 1 - pos) * sizeof *top);
         memmove(&topv[pos + 1], &topv[pos], (size_t)(n - 1 - pos) * sizeof *topv);
@@ -421,15 +388,14 @@ void tp_heapprof_summary(tp_summary_heap_t *h, int at_exit)
     free(u);
     h->nsites = n;
     for (int i = 0; i < n; i++) {
-        tp_summary_heap_site_t *site = &h->sites[i];
+        tp_heap_site_t *site = &h->sites[i];
         site->inuse_bytes = topv[i].inuse_bytes;
         site->inuse_objects = topv[i].inuse_objects;
         site->alloc_bytes = topv[i].alloc_bytes;
         site->alloc_objects = topv[i].alloc_objects;
-        int nf = (int)top[i]->npcs < TP_SUMMARY_HEAP_FRAMES ? (int)top[i]->npcs
-                                                            : TP_SUMMARY_HEAP_FRAMES;
-        for (int f = 0; f < nf; f++)
-            tp_summary_site(top[i]->pcs[f], site->frames[f], sizeof site->frames[f]);
-        site->nframes = nf;
+        uint32_t nf = top[i]->npcs < TP_HEAP_SITE_FRAMES ? top[i]->npcs
+                                                         : TP_HEAP_SITE_FRAMES;
+        memcpy(site->pcs, top[i]->pcs, nf * sizeof site->pcs[0]);
+        site->npcs = nf;
     }
 }

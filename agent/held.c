@@ -1,5 +1,5 @@
 /*
- * held: the slow path of the per-thread list of locks held (agent.h).
+ * held: the slow path of the per-thread list of locks held (held.h).
  *
  * Locks are usually released in the reverse order of taking them, which
  * the inline pop handles; anything else (hand-over-hand locking, a lock
@@ -45,39 +45,4 @@ uint32_t tp__held_remove(tp_thread_t *t, const void *lock)
         }
     }
     return 0;
-}
-
-/* The oldest entry of the lock is marked: with a recursive mutex it is
- * the outermost acquisition, whose unlock really releases it.  The
- * holder may be popping entries meanwhile; a mark that lands on a stale
- * or reused entry costs one needless look at a mutex word, nothing else. */
-void tp__mutex_mark_holder(const pthread_mutex_t *m)
-{
-    if (tp_config.mutex_fraction == 0)
-        return;
-    /* glibc keeps the owner's tid here for every mutex type; a robust
-     * mutex whose owner died holds a flag value no thread has. */
-    pid_t owner = __atomic_load_n(&m->__data.__owner, __ATOMIC_RELAXED);
-    tp_thread_t *h = tp_registry_lookup_tid(owner);
-    if (h == NULL)
-        return;
-    uint32_t n = __atomic_load_n(&h->nheld, __ATOMIC_RELAXED);
-    if (n > TP_HELD_MAX)
-        n = TP_HELD_MAX;
-    for (uint32_t i = 0; i < n; i++) {
-        if (__atomic_load_n(&h->held[i].lock, __ATOMIC_RELAXED) == (const void *)m) {
-            __atomic_fetch_or(&h->held[i].when_kind, TP_HELD_CONTENDED, __ATOMIC_RELAXED);
-            return;
-        }
-    }
-}
-
-void tp__held_mark_last(void)
-{
-    tp_thread_t *t = tp_self;
-    if (t == NULL || tp_config.mutex_fraction == 0)
-        return;
-    uint32_t n = t->nheld;
-    if (n - 1 < TP_HELD_MAX)
-        __atomic_fetch_or(&t->held[n - 1].when_kind, TP_HELD_CONTENDED, __ATOMIC_RELAXED);
 }

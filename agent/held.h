@@ -66,7 +66,36 @@ TP_INLINE void tp_held_push(const void *lock, uint32_t kind, uintptr_t site)
     tp_held_push_order(lock, kind, site, 1);
 }
 
-/* A lock is about to be waited for (the hook's slow path, before the
+/* r, returned by a call that takes a lock of kind, means the lock is
+ * held: 0, or for a mutex EOWNERDEAD (a robust mutex whose owner died:
+ * acquired all the same).  kind is a constant in every caller, so the
+ * rwlock and spin hooks pay no test for EOWNERDEAD. */
+TP_INLINE int tp_lock_result_held(uint32_t kind, int r)
+{
+    return r == 0 || (kind == TP_LOCK_MUTEX && r == EOWNERDEAD);
+}
+
+/* A lock call that did not wait returned r: when the lock is held, it
+ * goes on the held list.  Returns r untouched.  A lock that was waited
+ * for goes on the list through tp_waited (agent/lockwait.h). */
+TP_INLINE int tp_lock_acquired(const void *lock, uint32_t kind, int r, uintptr_t site)
+{
+    if (TP_LIKELY(tp_lock_result_held(kind, r)))
+        tp_held_push(lock, kind, site);
+    return r;
+}
+
+/* The same for a trylock: on the held list, but no lock-order edge (see
+ * tp_held_push_order).  Every trylock hook (mutex, rwlock, spin) goes
+ * through here, so none of them can make a false inversion. */
+TP_INLINE int tp_lock_tried(const void *lock, uint32_t kind, int r, uintptr_t site)
+{
+    if (TP_LIKELY(tp_lock_result_held(kind, r)))
+        tp_held_push_order(lock, kind, site, 0);
+    return r;
+}
+
+/* A lock is about to be waited for (tp_waited's set-up, before the
  * blocking call): its lock-order edges are recorded now, so that a wait
  * that never ends (a real deadlock) still leaves them in the graph.  The
  * acquisition, if it comes, then finds them in the thread's cache. */

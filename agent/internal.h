@@ -12,6 +12,10 @@
 
 #include "agent/agent.h"
 #include "agent/config.h"
+#include "model/snapshot.h"
+#include "model/heap.h"
+#include "model/locks.h"
+#include "model/profile.h"
 
 /* init.c */
 extern tp_config_t tp_config;
@@ -30,7 +34,7 @@ void tp_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 extern __thread int tp_thread_dead;
 void tp_registry_init(void);
 void tp_registry_lock(void);
-int tp_registry_lock_timed(uint64_t timeout_ns);  /* 0 or ETIMEDOUT */
+int tp_registry_lock_timed(uint64_t timeout_ns);  /* 0 or -ETIMEDOUT */
 void tp_registry_unlock(void);
 tp_thread_t *tp_registry_alloc(void);            /* zeroed, not linked */
 void tp_registry_free(tp_thread_t *t);           /* lock held */
@@ -68,14 +72,8 @@ int tp_trigger_owned(void);               /* blocked in every program thread */
 int tp__trigger_host_view(void);
 void tp__trigger_set_host_view(int v);
 
-/* dumper.c: the dump thread and the reasons it wakes for. */
-enum {
-    TP_REASON_SIGNAL   = 1u << 0,
-    TP_REASON_INTERVAL = 1u << 1,
-    TP_REASON_EXIT     = 1u << 2,
-    TP_REASON_WAKE     = 1u << 3,  /* internal: re-check state, no dump */
-    TP_REASON_DEADLOCK = 1u << 4,  /* the periodic check found a deadlock */
-};
+/* dumper.c: the dump thread and the reasons it wakes for (TP_REASON_*,
+ * model/snapshot.h). */
 void tp_dumper_init(void);
 void tp_request_dump(unsigned reason);           /* async-signal-safe */
 void tp_dumper_after_fork_child(void);
@@ -99,33 +97,40 @@ void tp_watcher_after_fork_child(void);
 int tp__dumper_watching(void);
 void tp_dumper_leave_lazy(void);                 /* the dump thread takes over */
 
-/* snapshot.c: registry -> output/threaddump.h data, and the files. */
-struct tp_snapshot;
-/* light: only the threads waiting for a lock or a join (they alone can be
- * in a deadlock), with what they wait for and the locks they hold; no
- * stacks, names or /proc reads.  Enough to look for deadlocks. */
-int tp_snapshot_take(struct tp_snapshot *snap, uint64_t lock_timeout_ns, int light);
-void tp_snapshot_free(struct tp_snapshot *snap);
+/* snapshot.c: registry -> the model (model/snapshot.h).  0, -ETIMEDOUT
+ * (the registry lock was not had in time) or -ENOMEM.  light: only the
+ * threads waiting for a lock or a join (they alone can be in a deadlock),
+ * with what they wait for and the locks they hold; no stacks, names or
+ * /proc reads.  Enough to look for deadlocks.  The caller fills seq and
+ * the reasons. */
+int tp_snapshot_take(tp_snapshot_t *snap, uint64_t lock_timeout_ns, int light);
+void tp_snapshot_free(tp_snapshot_t *snap);
+
+/* deadlock.c: finds the wait-for cycles among the snapshot's threads
+ * (each waiting thread has edges to its holders) and stores them in
+ * snap->cycles, each once, starting at its lowest tid.  Returns the number
+ * found. */
+size_t tp_deadlock_find(tp_snapshot_t *snap);
+
+/* dumpwriter.c: one dump, from the snapshot to the files. */
 int tp_dump_write(unsigned reasons, unsigned seq, uint64_t lock_timeout_ns);
+/* A snapshot child has started (watcher.c): it sweeps the image's
+ * leftover temporary files, and may still be writing its own when the
+ * dump thread takes over, so the dump thread must not sweep again. */
+void tp_dump_swept_by_child(void);
 
 /* lockprof.c: the mutex and block profiles. */
 void tp_lockprof_init(void);                     /* constructor: config, glibc check */
 void tp_lockprof_after_fork_child(void);         /* the child starts empty */
-/* Writes threadprof.<pid>.<seq>.{mutex,block}.pb.gz into dirfd (dir names
- * it in messages); a failure is reported once on stderr when report is
- * set.  Returns the TP_LOCKPROF_*_FILE bits of the files written.  Dump
- * thread. */
-enum { TP_LOCKPROF_MUTEX_FILE = 1, TP_LOCKPROF_BLOCK_FILE = 2 };
-unsigned tp_lockprof_write(int dirfd, const char *dir, pid_t pid, unsigned seq,
-                           int report);
-/* Fills the lock part of a summary (output/summary.h): table fill and
- * drops, and in locks (max entries, at most 40) the most delayed locks
- * by total contention delay, sorted, with their sites symbolized.  Dump
- * thread. */
-struct tp_summary;
-struct tp_summary_lock;
-void tp_lockprof_summary(struct tp_summary *sum, struct tp_summary_lock *locks,
-                         size_t max);
+/* Whether the profile of kind (TP_PROFILE_MUTEX or _BLOCK) is collected. */
+int tp_lockprof_enabled(tp_profile_kind_t kind);
+/* The profile of kind as it stands (p->samples calloc'd, the caller frees
+ * it; their stacks point into the table, which lives as long as the
+ * process).  Time fields are the caller's.  0 or -ENOMEM.  Dump thread. */
+int tp_lockprof_profile(tp_profile_kind_t kind, tp_profile_t *p);
+/* Table fill and drops, and the most delayed locks by total contention
+ * delay, with their call sites.  Dump thread. */
+void tp_lockprof_stats(tp_lock_stats_t *st);
 
 /* heapprof.c: the heap profile (THREADPROF_HEAP_RATE). */
 typedef struct tp_heap_values {     /* one stack's figures, scaled back */
@@ -135,21 +140,20 @@ void tp_heapprof_init(void);                     /* constructor: config */
 void tp_heapprof_fork_prepare(void);
 void tp_heapprof_fork_parent(void);
 void tp_heapprof_fork_child(void);               /* keeps the parent's samples */
-/* Writes threadprof.<pid>.<seq>.heap.pb.gz; 1 when written, else 0 (a
- * failure reported once when report is set).  Dump thread. */
-int tp_heapprof_write(int dirfd, const char *dir, pid_t pid, unsigned seq, int report);
-struct tp_summary_heap;
-void tp_heapprof_summary(struct tp_summary_heap *h, int at_exit);
+int tp_heapprof_enabled(void);
+/* The heap profile as it stands (as tp_lockprof_profile).  0 or -ENOMEM.
+ * Dump thread. */
+int tp_heapprof_profile(tp_profile_t *p);
+/* Totals over every stack, table fill, and the sites with the most in-use
+ * bytes.  at_exit: the exit dump's (leak suspects).  Dump thread. */
+void tp_heapprof_view(tp_heap_view_t *h, int at_exit);
 
 /* lockorder.c: lock-order inversions (THREADPROF_LOCK_ORDER). */
 void tp_lock_order_init(void);                   /* constructor: config */
 void tp_lock_order_after_fork_child(void);       /* the child starts empty */
-/* Fills the inversion part of a summary: whether checking is on, the
- * graph's fill and drops, and in out (max entries) the cycles found, in
- * the order found, their sites and stacks symbolized.  Dump thread. */
-struct tp_summary_inversion;
-void tp_lock_order_summary(struct tp_summary *sum,
-                           struct tp_summary_inversion *out, size_t max);
+/* Whether checking is on, the graph's fill and drops, and the cycles
+ * found, in the order found.  Dump thread. */
+void tp_lock_order_view(tp_lock_order_t *o);
 
 /* fdinfo.c: what a descriptor is, read at dump time. */
 void tp_fd_describe(int fd, char *kind, size_t kind_len, char *detail,

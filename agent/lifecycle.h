@@ -46,7 +46,7 @@ int tp_private_fd_opened(int fd, int flags);
  * program still uses the pipe; libunwind makes itself a new one). */
 void tp_private_fds_drop(void);
 /* In a snapshot child: malloc and friends serve from a private arena
- * that never frees (hooks/malloc.c); the program's heap is not touched. */
+ * that never frees (agent/privarena.c); the program's heap is not touched. */
 void tp_malloc_private_arena(void);
 
 /* main() is about to run (hooks/start.c). */

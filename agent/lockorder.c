@@ -75,7 +75,6 @@
 #include "agent/internal.h"
 #include "agent/tablemap.h"
 #include "base/procparse.h"
-#include "output/summary.h"
 
 #define FRAMES 24
 #define EDGE_SLOTS 8192          /* power of two */
@@ -106,7 +105,7 @@ typedef struct node {
 
 typedef struct inversion {
     int nedges;
-    edge_t edges[TP_SUMMARY_CYCLE_EDGES];   /* copies: edges may die later */
+    edge_t edges[TP_ORDER_CYCLE_EDGES];   /* copies: edges may die later */
 } inversion_t;
 
 typedef struct graph {
@@ -211,7 +210,7 @@ static int same_locks(const inversion_t *inv, const uintptr_t *sorted, int n)
 {
     if (inv->nedges != n)
         return 0;
-    uintptr_t mine[TP_SUMMARY_CYCLE_EDGES];
+    uintptr_t mine[TP_ORDER_CYCLE_EDGES];
     for (int i = 0; i < n; i++) {
         uintptr_t v = inv->edges[i].from;
         int j = i;
@@ -289,17 +288,17 @@ static void search_cycle(graph_t *g, uint32_t s)
     if (found < 0)
         return;
     /* The path b -> ... -> a, in order, then the new edge a -> b. */
-    uint32_t path[TP_SUMMARY_CYCLE_EDGES];
+    uint32_t path[TP_ORDER_CYCLE_EDGES];
     int n = 0;
     for (int j = found; v[j].parent >= 0; j = v[j].parent)
         n++;
-    if (n + 1 > TP_SUMMARY_CYCLE_EDGES)
+    if (n + 1 > TP_ORDER_CYCLE_EDGES)
         return;
     int k = n;
     for (int j = found; v[j].parent >= 0; j = v[j].parent)
         path[--k] = v[j].edge;
     path[n++] = s;
-    uintptr_t sorted[TP_SUMMARY_CYCLE_EDGES];
+    uintptr_t sorted[TP_ORDER_CYCLE_EDGES];
     for (int i = 0; i < n; i++) {
         uintptr_t x = g->edges[path[i]].from;
         int j = i;
@@ -466,53 +465,38 @@ void tp__lock_order_forget(const void *lock)
 
 /* --- the summary (dump thread) ----------------------------------------- */
 
-static const char *kind_name(uint32_t kind)
+void tp_lock_order_view(tp_lock_order_t *o)
 {
-    switch (kind) {
-    case TP_LOCK_MUTEX: return "mutex";
-    case TP_LOCK_READ: return "rwlock (read)";
-    case TP_LOCK_WRITE: return "rwlock (write)";
-    default: return "lock";
-    }
-}
-
-void tp_lock_order_summary(tp_summary_t *sum, tp_summary_inversion_t *out,
-                           size_t max)
-{
-    sum->lock_order = tp__lock_order_on;
-    sum->inversions = out;
-    sum->ninversions = 0;
-    sum->inversions_found = atomic_load(&inversions_found);
-    sum->order_edge_cap = EDGE_CAP;
-    sum->order_edges = 0;
-    sum->order_dropped = atomic_load(&dropped_edges);
+    memset(o, 0, sizeof *o);
+    o->enabled = tp__lock_order_on;
+    o->found = atomic_load(&inversions_found);
+    o->edge_cap = EDGE_CAP;
+    o->dropped = atomic_load(&dropped_edges);
     graph_t *g = atomic_load_explicit(&graph, memory_order_acquire);
-    sum->order_bytes = g != NULL ? sizeof *g : 0;
-    sum->order_resident = g != NULL ? tp_resident_bytes(g, sizeof *g) : 0;
-    if (g == NULL || out == NULL)
+    o->bytes = g != NULL ? sizeof *g : 0;
+    o->resident = g != NULL ? tp_resident_bytes(g, sizeof *g) : 0;
+    if (g == NULL)
         return;
-    sum->order_edges = __atomic_load_n(&g->nlive, __ATOMIC_RELAXED);
+    o->edges = __atomic_load_n(&g->nlive, __ATOMIC_RELAXED);
     uint32_t n = atomic_load_explicit(&g->ninv, memory_order_acquire);
-    for (uint32_t i = 0; i < n && i < max; i++) {
+    for (uint32_t i = 0; i < n && i < TP_ORDER_INVERSIONS; i++) {
         const inversion_t *inv = &g->inv[i];
-        tp_summary_inversion_t *o = &out[i];
-        o->nedges = inv->nedges;
-        for (int k = 0; k < inv->nedges; k++) {
+        tp_order_inversion_t *out = &o->inversions[i];
+        out->nedges = inv->nedges < TP_ORDER_CYCLE_EDGES ? inv->nedges : TP_ORDER_CYCLE_EDGES;
+        for (int k = 0; k < out->nedges; k++) {
             const edge_t *e = &inv->edges[k];
-            tp_summary_edge_t *oe = &o->edges[k];
-            oe->kind_a = kind_name(e->kind_from);
-            oe->kind_b = kind_name(e->kind_to);
+            tp_order_edge_t *oe = &out->edges[k];
+            oe->kind_a = (tp_lock_kind_t)e->kind_from;
+            oe->kind_b = (tp_lock_kind_t)e->kind_to;
             oe->a = e->from;
             oe->b = e->to;
-            tp_summary_site_at(e->site_from, oe->site_a, sizeof oe->site_a);
-            tp_summary_site_at(e->site_to, oe->site_b, sizeof oe->site_b);
+            oe->site_a = e->site_from;
+            oe->site_b = e->site_to;
             oe->tid = (int)e->tid;
             tp_thread_name_clean(e->name, sizeof e->name, oe->name, sizeof oe->name);
-            oe->nframes = 0;
-            for (uint32_t f = 0; f < e->npcs && f < TP_SUMMARY_EDGE_FRAMES; f++)
-                tp_summary_site(e->pcs[f], oe->frames[oe->nframes++],
-                                sizeof oe->frames[0]);
+            oe->npcs = e->npcs < TP_ORDER_EDGE_FRAMES ? e->npcs : TP_ORDER_EDGE_FRAMES;
+            memcpy(oe->pcs, e->pcs, oe->npcs * sizeof oe->pcs[0]);
         }
-        sum->ninversions++;
+        o->ninversions++;
     }
 }

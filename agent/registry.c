@@ -89,7 +89,7 @@ int tp_registry_lock_timed(uint64_t timeout_ns)
     int r = pthread_mutex_timedlock(&reg_lock, &ts);
     if (r != 0)
         tp_in_agent--;
-    return r;
+    return -r;   /* pthread's positive error, as a negative errno */
 }
 
 void tp_registry_unlock(void)

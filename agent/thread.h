@@ -56,7 +56,7 @@ typedef struct tp_held {
                             | TP_HELD_CONTENDED (set by other threads) */
 } tp_held_t;
 /* Someone waits (or may wait) for this lock: its release notes the
- * releasing stack for the mutex profile (see tp_mutex_mark_holder). */
+ * releasing stack for the mutex profile (mark_holder, agent/lockwait.c). */
 #define TP_HELD_CONTENDED 0x80u
 #define TP_HELD_KIND(h) ((uint32_t)((h)->when_kind & 0x7f))
 #define TP_HELD_TICK(h) ((uint32_t)((h)->when_kind >> 8))

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "agent/internal.h"
+#include "base/signame.h"
 
 volatile int tp_trigger_signo;
 static volatile int owned;             /* agent keeps it blocked in host threads */

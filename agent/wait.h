@@ -144,7 +144,10 @@ TP_INLINE void tp_wait_cleanup(tp_thread_t **w)
  * pthread_cancel (hooks are built with -fexceptions so that the cleanup
  * runs then too; otherwise a cancelled thread would stay "parked" on
  * frames that no longer exist while the dump thread reads them).
- * Usage: TP_WAIT_SCOPE(state, "call", obj, obj2, arg); return real(...); */
+ * Usage: TP_WAIT_SCOPE(state, "call", obj, obj2, arg); return real(...);
+ * The blocking system calls use it as it is; the lock-like waits (mutex,
+ * rwlock, spin, cond, sem, barrier, join) use TP_WAIT_FOR
+ * (agent/lockwait.h), which begins and ends it around the profiles. */
 #define TP_WAIT_SCOPE(st, callname, o, o2, a)                                 \
     tp_thread_t *tp_wait_ __attribute__((cleanup(tp_wait_cleanup))) =         \
         tp_wait_begin(st, callname, o, o2, a)

@@ -112,6 +112,7 @@ static void snapshot(void)
         child_main(seq);
     if (pid < 0)
         return;
+    tp_dump_swept_by_child();
     uint64_t start = raw_now();
     for (;;) {
         int status;

@@ -17,43 +17,27 @@ TP_REAL_DECL(pthread_cond_clockwait);
 #define COND_ABI "GLIBC_2.3.2"
 
 /* While it waits the thread does not hold the mutex: it leaves the held
- * list for the wait and comes back (with a fresh time) when the wait
- * returns, which is when the real call has re-taken it.  The real call
- * releases the mutex inside glibc, where the unlock hook does not see
- * it: when others wait for the mutex, this call site is their releaser
- * (mutex profile).  The whole wait, re-taking the mutex included, is a
- * block-profile wait of the caller, as Go counts sync.Cond.Wait. */
-#define COND_WAIT(name, call)                                                 \
-    int r;                                                                    \
-    uintptr_t site_ = (uintptr_t)__builtin_return_address(0);                 \
-    tp_lockwait_t w_;                                                         \
-    if (tp_held_pop(m))                                                       \
-        tp__mutex_release_contended(m, site_);                                \
-    tp_lockwait_begin(&w_, site_);                                            \
-    {                                                                         \
-        TP_WAIT_SCOPE(TP_ST_COND, name, c, m, 0);                             \
-        r = call;                                                             \
-    }                                                                         \
-    tp_lockwait_end(&w_, TP_LW_OTHER, c);                                     \
-    tp_held_push(m, TP_LOCK_MUTEX, site_);                                    \
-    tp__held_mark_last();   /* glibc too assumes waiters after a cond wait */ \
-    return r
-
+ * list for the wait and comes back when the real call has re-taken it;
+ * the release glibc does inside the wait is noted for the mutex profile
+ * (agent/lockwait.c, TP_ST_COND). */
 TP_HOOK int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)
 {
-    COND_WAIT("pthread_cond_wait", TP_REAL_V(pthread_cond_wait, COND_ABI)(c, m));
+    TP_WAIT_FOR(w, TP_ST_COND, "pthread_cond_wait", c, m, TP_SITE());
+    return tp_waited(&w, TP_REAL_V(pthread_cond_wait, COND_ABI)(c, m));
 }
 
 TP_HOOK int pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m,
                                    const struct timespec *abstime)
 {
-    COND_WAIT("pthread_cond_timedwait", TP_REAL_V(pthread_cond_timedwait, COND_ABI)(c, m, abstime));
+    TP_WAIT_FOR(w, TP_ST_COND, "pthread_cond_timedwait", c, m, TP_SITE());
+    return tp_waited(&w, TP_REAL_V(pthread_cond_timedwait, COND_ABI)(c, m, abstime));
 }
 
 TP_HOOK int pthread_cond_clockwait(pthread_cond_t *c, pthread_mutex_t *m,
                                    clockid_t clock, const struct timespec *abstime)
 {
-    COND_WAIT("pthread_cond_clockwait", TP_REAL(pthread_cond_clockwait)(c, m, clock, abstime));
+    TP_WAIT_FOR(w, TP_ST_COND, "pthread_cond_clockwait", c, m, TP_SITE());
+    return tp_waited(&w, TP_REAL(pthread_cond_clockwait)(c, m, clock, abstime));
 }
 
 /* signal and broadcast record nothing; they are interposed so that the

@@ -24,17 +24,17 @@
 #include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "agent/agent.h"
 
 #define BOOT_ARENA_SIZE (64 * 1024)
-#define SITE() ((uintptr_t)__builtin_return_address(0))
 
-static void *(*real_malloc)(size_t);
-static void *(*real_calloc)(size_t, size_t);
-static void *(*real_realloc)(void *, size_t);
-static void (*real_free)(void *);
+/* The allocator the hooks forward to: libc's, once resolved (the agent
+ * swaps in a private one in a snapshot child, agent/privarena.c). */
+#define real_malloc tp_alloc.malloc
+#define real_calloc tp_alloc.calloc
+#define real_realloc tp_alloc.realloc
+#define real_free tp_alloc.free
 
 static _Alignas(16) char boot_arena[BOOT_ARENA_SIZE];
 static size_t boot_used;
@@ -71,6 +71,7 @@ static TP_COLD int resolve(void)
     void *c = dlsym(RTLD_NEXT, "calloc");
     void *r = dlsym(RTLD_NEXT, "realloc");
     void *f = dlsym(RTLD_NEXT, "free");
+    tp_alloc.usable_size = (size_t (*)(void *))dlsym(RTLD_NEXT, "malloc_usable_size");
     __atomic_store_n(&real_calloc, (void *(*)(size_t, size_t))c, __ATOMIC_RELAXED);
     __atomic_store_n(&real_realloc, (void *(*)(void *, size_t))r, __ATOMIC_RELAXED);
     __atomic_store_n(&real_free, (void (*)(void *))f, __ATOMIC_RELAXED);
@@ -78,79 +79,6 @@ static TP_COLD int resolve(void)
     resolving = 0;
     return real_malloc != NULL && real_calloc != NULL && real_realloc != NULL &&
            real_free != NULL;
-}
-
-/* --- a snapshot child's allocator (agent/watcher.c) ----------------------
- * The child is a copy of the program taken at any instant, possibly in
- * the middle of malloc: it must not touch the program's heap.  Bump
- * allocation from a large reservation; free does nothing (the child
- * lives for one dump); realloc of one of the program's blocks copies
- * what malloc_usable_size says it holds. */
-#define PRIVATE_ARENA_SIZE (4ull << 30)
-#define PRIVATE_HEADER 16
-
-static char *private_base;
-static size_t private_used;
-
-static void *private_malloc(size_t n)
-{
-    size_t need = ((n + 15) & ~(size_t)15) + PRIVATE_HEADER;
-    if (need < n || need > PRIVATE_ARENA_SIZE - private_used) {
-        errno = ENOMEM;
-        return NULL;
-    }
-    char *p = private_base + private_used;
-    private_used += need;
-    *(size_t *)(void *)p = n;
-    return p + PRIVATE_HEADER;    /* fresh pages: already zero */
-}
-
-static void *private_calloc(size_t n, size_t size)
-{
-    size_t total;
-    if (__builtin_mul_overflow(n, size, &total)) {
-        errno = ENOMEM;
-        return NULL;
-    }
-    return private_malloc(total);
-}
-
-static int in_private(const void *p)
-{
-    return (const char *)p >= private_base &&
-           (const char *)p < private_base + PRIVATE_ARENA_SIZE;
-}
-
-static void *private_realloc(void *p, size_t n)
-{
-    if (p == NULL)
-        return private_malloc(n);
-    size_t old = in_private(p) ? *(size_t *)(void *)((char *)p - PRIVATE_HEADER)
-                               : TP_REAL(malloc_usable_size)(p);
-    void *q = private_malloc(n);
-    if (q != NULL)
-        memcpy(q, p, old < n ? old : n);
-    return q;
-}
-
-static void private_free(void *p)
-{
-    (void)p;
-}
-
-void tp_malloc_private_arena(void)
-{
-    (void)TP_REAL(malloc_usable_size);   /* resolved before the switch */
-    void *m = mmap(NULL, PRIVATE_ARENA_SIZE, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (m == MAP_FAILED)
-        return;   /* then the program's heap it is */
-    private_base = m;
-    private_used = 0;
-    real_malloc = private_malloc;
-    real_calloc = private_calloc;
-    real_realloc = private_realloc;
-    real_free = private_free;
 }
 
 #define READY(fn) \
@@ -169,7 +97,7 @@ TP_HOOK void *malloc(size_t n)
         return boot_alloc(n);
     if (TP_LIKELY(tp_heap_unsampled(n)))
         return real_malloc(n);
-    return malloc_sampled(n, SITE());
+    return malloc_sampled(n, TP_SITE());
 }
 
 static TP_COLD void *calloc_sampled(size_t n, size_t size, size_t total, uintptr_t site)
@@ -189,7 +117,7 @@ TP_HOOK void *calloc(size_t n, size_t size)
     }
     if (__builtin_mul_overflow(n, size, &total) || TP_LIKELY(tp_heap_unsampled(total)))
         return real_calloc(n, size);   /* an overflow: its ENOMEM */
-    return calloc_sampled(n, size, total, SITE());
+    return calloc_sampled(n, size, total, TP_SITE());
 }
 
 /* The block's old self is forgotten first (see above); when the real
@@ -226,7 +154,7 @@ TP_HOOK void *realloc(void *p, size_t n)
         return p == NULL ? boot_alloc(n) : NULL;
     if (TP_LIKELY(!tp_heap_maybe_sampled(p)) && TP_LIKELY(tp_heap_unsampled(n)))
         return real_realloc(p, n);
-    return realloc_tracked(p, n, SITE());
+    return realloc_tracked(p, n, TP_SITE());
 }
 
 TP_HOOK void *reallocarray(void *p, size_t n, size_t size)
@@ -235,7 +163,7 @@ TP_HOOK void *reallocarray(void *p, size_t n, size_t size)
     if (TP_UNLIKELY(from_boot(p)) || !READY(realloc) ||
         __builtin_mul_overflow(n, size, &total))
         return TP_REAL(reallocarray)(p, n, size);   /* its ENOMEM, its rules */
-    return realloc_tracked(p, total, SITE());
+    return realloc_tracked(p, total, TP_SITE());
 }
 
 TP_HOOK void free(void *p)
@@ -253,35 +181,35 @@ TP_HOOK int posix_memalign(void **out, size_t align, size_t n)
 {
     int r = TP_REAL(posix_memalign)(out, align, n);
     if (r == 0)
-        tp_heap_allocated(*out, n, SITE());
+        tp_heap_allocated(*out, n, TP_SITE());
     return r;
 }
 
 TP_HOOK void *aligned_alloc(size_t align, size_t n)
 {
     void *p = TP_REAL(aligned_alloc)(align, n);
-    tp_heap_allocated(p, n, SITE());
+    tp_heap_allocated(p, n, TP_SITE());
     return p;
 }
 
 TP_HOOK void *memalign(size_t align, size_t n)
 {
     void *p = TP_REAL(memalign)(align, n);
-    tp_heap_allocated(p, n, SITE());
+    tp_heap_allocated(p, n, TP_SITE());
     return p;
 }
 
 TP_HOOK void *valloc(size_t n)
 {
     void *p = TP_REAL(valloc)(n);
-    tp_heap_allocated(p, n, SITE());
+    tp_heap_allocated(p, n, TP_SITE());
     return p;
 }
 
 TP_HOOK void *pvalloc(size_t n)
 {
     void *p = TP_REAL(pvalloc)(n);
-    tp_heap_allocated(p, n, SITE());
+    tp_heap_allocated(p, n, TP_SITE());
     return p;
 }
 

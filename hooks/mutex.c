@@ -20,89 +20,39 @@ TP_REAL_DECL(pthread_mutex_unlock);
 TP_REAL_DECL(pthread_mutex_destroy);
 TP_REAL_DECL(pthread_mutex_init);
 
-#define SITE() ((uintptr_t)__builtin_return_address(0))
-
-/* r is the result of an acquisition: 0, or EOWNERDEAD from a robust
- * mutex whose owner died (acquired too). */
-TP_INLINE int acquired(pthread_mutex_t *m, int r, uintptr_t site)
-{
-    if (TP_LIKELY(r == 0 || r == EOWNERDEAD))
-        tp_held_push(m, TP_LOCK_MUTEX, site);
-    return r;
-}
-
-/* Taken after waiting: others may still wait (mutex_unlock below). */
-static int acquired_after_wait(pthread_mutex_t *m, int r, uintptr_t site)
-{
-    if (r == 0 || r == EOWNERDEAD) {
-        tp_held_push(m, TP_LOCK_MUTEX, site);
-        tp__held_mark_last();
-    }
-    return r;
-}
-
-/* A trylock: on the held list, but no lock-order edge (agent.h). */
-TP_INLINE int acquired_try(pthread_mutex_t *m, int r, uintptr_t site)
-{
-    if (TP_LIKELY(r == 0 || r == EOWNERDEAD))
-        tp_held_push_order(m, TP_LOCK_MUTEX, site, 0);
-    return r;
-}
-
-/* The wait is over: profiled as a mutex wait when the mutex was taken
- * (the mutex profile then blames its last contended release), else as a
- * plain wait (a timed lock that gave up). */
-TP_INLINE void waited(tp_lockwait_t *w, pthread_mutex_t *m, int r)
-{
-    tp_lockwait_end(w, r == 0 || r == EOWNERDEAD ? TP_LW_MUTEX : TP_LW_OTHER, m);
-}
-
+/* The slow paths: the mutex was taken, so the thread waits for it
+ * (agent/lockwait.h). */
 static TP_COLD int lock_slow(pthread_mutex_t *m, uintptr_t site)
 {
-    int r;
-    tp_lockwait_t w;
-    tp_lock_order_attempt(m, TP_LOCK_MUTEX, site);
-    tp_lockwait_begin(&w, site);
-    tp__mutex_mark_holder(m);
-    {
-        TP_WAIT_SCOPE(TP_ST_MUTEX, "pthread_mutex_lock", m, NULL, 0);
-        r = TP_REAL(pthread_mutex_lock)(m);
-    }
-    waited(&w, m, r);
-    return acquired_after_wait(m, r, site);
+    TP_WAIT_FOR(w, TP_ST_MUTEX, "pthread_mutex_lock", m, NULL, site);
+    return tp_waited(&w, TP_REAL(pthread_mutex_lock)(m));
 }
 
-static TP_COLD int timedlock_slow(pthread_mutex_t *m, clockid_t clock,
-                                  const struct timespec *abstime, int clocked,
+static TP_COLD int timedlock_slow(pthread_mutex_t *m, const struct timespec *abstime,
                                   uintptr_t site)
 {
-    int r;
-    tp_lockwait_t w;
-    tp_lock_order_attempt(m, TP_LOCK_MUTEX, site);
-    tp_lockwait_begin(&w, site);
-    tp__mutex_mark_holder(m);
-    if (clocked) {
-        TP_WAIT_SCOPE(TP_ST_MUTEX, "pthread_mutex_clocklock", m, NULL, 0);
-        r = TP_REAL(pthread_mutex_clocklock)(m, clock, abstime);
-    } else {
-        TP_WAIT_SCOPE(TP_ST_MUTEX, "pthread_mutex_timedlock", m, NULL, 0);
-        r = TP_REAL(pthread_mutex_timedlock)(m, abstime);
-    }
-    waited(&w, m, r);
-    return acquired_after_wait(m, r, site);
+    TP_WAIT_FOR(w, TP_ST_MUTEX, "pthread_mutex_timedlock", m, NULL, site);
+    return tp_waited(&w, TP_REAL(pthread_mutex_timedlock)(m, abstime));
+}
+
+static TP_COLD int clocklock_slow(pthread_mutex_t *m, clockid_t clock,
+                                  const struct timespec *abstime, uintptr_t site)
+{
+    TP_WAIT_FOR(w, TP_ST_MUTEX, "pthread_mutex_clocklock", m, NULL, site);
+    return tp_waited(&w, TP_REAL(pthread_mutex_clocklock)(m, clock, abstime));
 }
 
 TP_HOOK int pthread_mutex_lock(pthread_mutex_t *m)
 {
     int r = TP_REAL(pthread_mutex_trylock)(m);
     if (TP_LIKELY(r != EBUSY))
-        return acquired(m, r, SITE());
-    return lock_slow(m, SITE());
+        return tp_lock_acquired(m, TP_LOCK_MUTEX, r, TP_SITE());
+    return lock_slow(m, TP_SITE());
 }
 
 TP_HOOK int pthread_mutex_trylock(pthread_mutex_t *m)
 {
-    return acquired_try(m, TP_REAL(pthread_mutex_trylock)(m), SITE());
+    return tp_lock_tried(m, TP_LOCK_MUTEX, TP_REAL(pthread_mutex_trylock)(m), TP_SITE());
 }
 
 TP_HOOK int pthread_mutex_timedlock(pthread_mutex_t *m,
@@ -110,8 +60,8 @@ TP_HOOK int pthread_mutex_timedlock(pthread_mutex_t *m,
 {
     int r = TP_REAL(pthread_mutex_trylock)(m);
     if (TP_LIKELY(r != EBUSY))
-        return acquired(m, r, SITE());
-    return timedlock_slow(m, CLOCK_REALTIME, abstime, 0, SITE());
+        return tp_lock_acquired(m, TP_LOCK_MUTEX, r, TP_SITE());
+    return timedlock_slow(m, abstime, TP_SITE());
 }
 
 TP_HOOK int pthread_mutex_clocklock(pthread_mutex_t *m, clockid_t clock,
@@ -119,20 +69,20 @@ TP_HOOK int pthread_mutex_clocklock(pthread_mutex_t *m, clockid_t clock,
 {
     int r = TP_REAL(pthread_mutex_trylock)(m);
     if (TP_LIKELY(r != EBUSY))
-        return acquired(m, r, SITE());
-    return timedlock_slow(m, clock, abstime, 1, SITE());
+        return tp_lock_acquired(m, TP_LOCK_MUTEX, r, TP_SITE());
+    return clocklock_slow(m, clock, abstime, TP_SITE());
 }
 
 /* The lock leaves the held list before the real unlock so that the real
  * call is a tail call.  An unlock that fails (EPERM: not the owner) is of
  * a mutex this thread does not have on its list, so nothing is lost.
- * When others wait (the entry is marked, agent.h), the releasing stack is
- * noted before the real unlock wakes one of them, so the waiter finds it
- * (agent/lockprof.c). */
+ * When others wait (the entry is marked, agent/lockwait.h), the releasing
+ * stack is noted before the real unlock wakes one of them, so the waiter
+ * finds it (agent/lockprof.c). */
 TP_HOOK int pthread_mutex_unlock(pthread_mutex_t *m)
 {
     if (tp_held_pop(m))
-        tp__mutex_release_contended(m, SITE());
+        tp__mutex_release_contended(m, TP_SITE());
     return TP_REAL(pthread_mutex_unlock)(m);
 }
 

@@ -17,29 +17,27 @@ TP_REAL_DECL(sem_clockwait);
 TP_REAL_DECL(sem_post);
 TP_REAL_DECL(pthread_barrier_wait);
 
-#define SITE() ((uintptr_t)__builtin_return_address(0))
+/* The blocking part of the waits, out of line (agent/lockwait.h): timed
+ * for the block profile. */
+static TP_COLD int sem_wait_slow(sem_t *s, uintptr_t site)
+{
+    TP_WAIT_FOR(w, TP_ST_SEM, "sem_wait", s, NULL, site);
+    return tp_waited(&w, TP_REAL(sem_wait)(s));
+}
 
-/* The blocking part of the waits, out of line: timed around the state. */
-#define SEM_SLOW(name, params, call)                                          \
-    static TP_COLD int name##_slow params                                     \
-    {                                                                         \
-        int r;                                                                \
-        tp_lockwait_t w;                                                      \
-        tp_lockwait_begin(&w, site);                                          \
-        {                                                                     \
-            TP_WAIT_SCOPE(TP_ST_SEM, #name, s, NULL, 0);                      \
-            r = call;                                                         \
-        }                                                                     \
-        tp_lockwait_end(&w, TP_LW_OTHER, s);                                  \
-        return r;                                                             \
-    }
+static TP_COLD int sem_timedwait_slow(sem_t *s, const struct timespec *abstime,
+                                      uintptr_t site)
+{
+    TP_WAIT_FOR(w, TP_ST_SEM, "sem_timedwait", s, NULL, site);
+    return tp_waited(&w, TP_REAL(sem_timedwait)(s, abstime));
+}
 
-SEM_SLOW(sem_wait, (sem_t *s, uintptr_t site), TP_REAL(sem_wait)(s))
-SEM_SLOW(sem_timedwait, (sem_t *s, uintptr_t site, const struct timespec *abstime),
-         TP_REAL(sem_timedwait)(s, abstime))
-SEM_SLOW(sem_clockwait, (sem_t *s, uintptr_t site, clockid_t clock,
-                         const struct timespec *abstime),
-         TP_REAL(sem_clockwait)(s, clock, abstime))
+static TP_COLD int sem_clockwait_slow(sem_t *s, clockid_t clock,
+                                      const struct timespec *abstime, uintptr_t site)
+{
+    TP_WAIT_FOR(w, TP_ST_SEM, "sem_clockwait", s, NULL, site);
+    return tp_waited(&w, TP_REAL(sem_clockwait)(s, clock, abstime));
+}
 
 TP_INLINE int try_first(sem_t *s)
 {
@@ -54,21 +52,21 @@ TP_HOOK int sem_wait(sem_t *s)
 {
     if (try_first(s))
         return 0;
-    return sem_wait_slow(s, SITE());
+    return sem_wait_slow(s, TP_SITE());
 }
 
 TP_HOOK int sem_timedwait(sem_t *s, const struct timespec *abstime)
 {
     if (try_first(s))
         return 0;
-    return sem_timedwait_slow(s, SITE(), abstime);
+    return sem_timedwait_slow(s, abstime, TP_SITE());
 }
 
 TP_HOOK int sem_clockwait(sem_t *s, clockid_t clock, const struct timespec *abstime)
 {
     if (try_first(s))
         return 0;
-    return sem_clockwait_slow(s, SITE(), clock, abstime);
+    return sem_clockwait_slow(s, clock, abstime, TP_SITE());
 }
 
 /* Pass-throughs: the semaphore calls are interposed as a family (issue 3),
@@ -85,13 +83,6 @@ TP_HOOK int sem_post(sem_t *s)
 
 TP_HOOK int pthread_barrier_wait(pthread_barrier_t *b)
 {
-    int r;
-    tp_lockwait_t w;
-    tp_lockwait_begin(&w, SITE());
-    {
-        TP_WAIT_SCOPE(TP_ST_BARRIER, "pthread_barrier_wait", b, NULL, 0);
-        r = TP_REAL(pthread_barrier_wait)(b);
-    }
-    tp_lockwait_end(&w, TP_LW_OTHER, b);
-    return r;
+    TP_WAIT_FOR(w, TP_ST_BARRIER, "pthread_barrier_wait", b, NULL, TP_SITE());
+    return tp_waited(&w, TP_REAL(pthread_barrier_wait)(b));
 }

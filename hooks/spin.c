@@ -10,38 +10,27 @@ TP_REAL_DECL(pthread_spin_lock);
 TP_REAL_DECL(pthread_spin_trylock);
 TP_REAL_DECL(pthread_spin_unlock);
 
-#define SITE() ((uintptr_t)__builtin_return_address(0))
-
 static TP_COLD int spin_slow(pthread_spinlock_t *l, uintptr_t site)
 {
-    int r;
-    {
-        TP_WAIT_SCOPE(TP_ST_SPIN, "pthread_spin_lock", (const void *)l, NULL, 0);
-        r = TP_REAL(pthread_spin_lock)(l);
-    }
-    if (r == 0)
-        tp_held_push((const void *)l, TP_LOCK_SPIN, site);
-    return r;
+    TP_WAIT_FOR(w, TP_ST_SPIN, "pthread_spin_lock", (const void *)l, NULL, site);
+    return tp_waited(&w, TP_REAL(pthread_spin_lock)(l));
 }
 
 TP_HOOK int pthread_spin_lock(pthread_spinlock_t *l)
 {
     int r = TP_REAL(pthread_spin_trylock)(l);
-    if (TP_LIKELY(r == 0)) {
-        tp_held_push((const void *)l, TP_LOCK_SPIN, SITE());
-        return 0;
-    }
-    if (r != EBUSY)
-        return r;
-    return spin_slow(l, SITE());
+    if (TP_LIKELY(r != EBUSY))
+        return tp_lock_acquired((const void *)l, TP_LOCK_SPIN, r, TP_SITE());
+    return spin_slow(l, TP_SITE());
 }
 
+/* No lock-order edge, like the mutex and rwlock trylocks: code that takes
+ * a spinlock out of order with a trylock, backing off when it is busy,
+ * cannot deadlock on it (tp_lock_tried). */
 TP_HOOK int pthread_spin_trylock(pthread_spinlock_t *l)
 {
-    int r = TP_REAL(pthread_spin_trylock)(l);
-    if (r == 0)
-        tp_held_push((const void *)l, TP_LOCK_SPIN, SITE());
-    return r;
+    return tp_lock_tried((const void *)l, TP_LOCK_SPIN, TP_REAL(pthread_spin_trylock)(l),
+                         TP_SITE());
 }
 
 TP_HOOK int pthread_spin_unlock(pthread_spinlock_t *l)

@@ -11,8 +11,6 @@ TP_REAL_DECL(pthread_clockjoin_np);
 TP_REAL_DECL(pthread_tryjoin_np);
 TP_REAL_DECL(pthread_detach);
 
-#define SITE() ((uintptr_t)__builtin_return_address(0))
-
 TP_HOOK int pthread_create(pthread_t *th, const pthread_attr_t *attr,
                            void *(*fn)(void *), void *arg)
 {
@@ -29,61 +27,38 @@ TP_HOOK int pthread_create(pthread_t *th, const pthread_attr_t *attr,
     return r;
 }
 
-TP_HOOK int pthread_join(pthread_t th, void **ret)
+/* r is the result of a join: 0 when th was joined. */
+static int joined(pthread_t th, int r)
 {
-    int r;
-    tp_lockwait_t w;
-    tp_lockwait_begin(&w, SITE());
-    {
-        TP_WAIT_SCOPE(TP_ST_JOIN, "pthread_join", (void *)th, NULL, 0);
-        r = TP_REAL(pthread_join)(th, ret);
-    }
-    tp_lockwait_end(&w, TP_LW_OTHER, NULL);
     if (r == 0)
         tp_thread_joined(th);
     return r;
+}
+
+TP_HOOK int pthread_join(pthread_t th, void **ret)
+{
+    TP_WAIT_FOR(w, TP_ST_JOIN, "pthread_join", (void *)th, NULL, TP_SITE());
+    return joined(th, tp_waited(&w, TP_REAL(pthread_join)(th, ret)));
 }
 
 TP_HOOK int pthread_timedjoin_np(pthread_t th, void **ret,
                                  const struct timespec *abstime)
 {
-    int r;
-    tp_lockwait_t w;
-    tp_lockwait_begin(&w, SITE());
-    {
-        TP_WAIT_SCOPE(TP_ST_JOIN, "pthread_timedjoin_np",
-                                       (void *)th, NULL, 0);
-        r = TP_REAL(pthread_timedjoin_np)(th, ret, abstime);
-    }
-    tp_lockwait_end(&w, TP_LW_OTHER, NULL);
-    if (r == 0)
-        tp_thread_joined(th);
-    return r;
+    TP_WAIT_FOR(w, TP_ST_JOIN, "pthread_timedjoin_np", (void *)th, NULL, TP_SITE());
+    return joined(th, tp_waited(&w, TP_REAL(pthread_timedjoin_np)(th, ret, abstime)));
 }
 
 TP_HOOK int pthread_clockjoin_np(pthread_t th, void **ret, clockid_t clock,
                                  const struct timespec *abstime)
 {
-    int r;
-    tp_lockwait_t w;
-    tp_lockwait_begin(&w, SITE());
-    {
-        TP_WAIT_SCOPE(TP_ST_JOIN, "pthread_clockjoin_np",
-                                       (void *)th, NULL, 0);
-        r = TP_REAL(pthread_clockjoin_np)(th, ret, clock, abstime);
-    }
-    tp_lockwait_end(&w, TP_LW_OTHER, NULL);
-    if (r == 0)
-        tp_thread_joined(th);
-    return r;
+    TP_WAIT_FOR(w, TP_ST_JOIN, "pthread_clockjoin_np", (void *)th, NULL, TP_SITE());
+    return joined(th, tp_waited(&w, TP_REAL(pthread_clockjoin_np)(th, ret, clock, abstime)));
 }
 
+/* Never waits: nothing to profile. */
 TP_HOOK int pthread_tryjoin_np(pthread_t th, void **ret)
 {
-    int r = TP_REAL(pthread_tryjoin_np)(th, ret);
-    if (r == 0)
-        tp_thread_joined(th);
-    return r;
+    return joined(th, TP_REAL(pthread_tryjoin_np)(th, ret));
 }
 
 TP_HOOK int pthread_detach(pthread_t th)

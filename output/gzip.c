@@ -74,7 +74,7 @@ int tp_gzip_begin(tp_gzip_t *g, tp_sink_t *sink)
     if (zs == NULL || out == NULL) {
         free(zs);
         free(out);
-        return ENOMEM;
+        return -ENOMEM;
     }
     /* zalloc/zfree NULL: zlib uses malloc and free.  15 + 16: a 32 KB
      * window with a gzip header and trailer instead of zlib's. */
@@ -83,7 +83,7 @@ int tp_gzip_begin(tp_gzip_t *g, tp_sink_t *sink)
     if (rc != Z_OK) {
         free(zs);
         free(out);
-        return rc == Z_MEM_ERROR ? ENOMEM : EIO;
+        return rc == Z_MEM_ERROR ? -ENOMEM : -EIO;
     }
     g->zs = zs;
     g->out = out;
@@ -100,7 +100,7 @@ static void pump(tp_gzip_t *g, int flush)
         zs->avail_out = OUT_SIZE;
         int rc = p_deflate(zs, flush);
         if (rc == Z_STREAM_ERROR) {
-            g->err = EIO;
+            g->err = -EIO;
             return;
         }
         size_t n = OUT_SIZE - zs->avail_out;
@@ -114,7 +114,7 @@ static void pump(tp_gzip_t *g, int flush)
                               : zs->avail_in == 0 && zs->avail_out != 0)
             return;
         if (rc == Z_BUF_ERROR && n == 0) {
-            g->err = EIO;               /* no progress possible */
+            g->err = -EIO;              /* no progress possible */
             return;
         }
     }

@@ -1,6 +1,7 @@
 /*
  * gzip: a gzip stream writer into a sink, for the pprof writer
- * (output/pprof.c).  Internal to output/; pprof.h is the public face.
+ * (output/pprof_encode.c).  Internal to output/; pprof.h is the public
+ * face.
  *
  * zlib is not linked (the agent links only -ldl and -lpthread, and a
  * preloaded agent must not pull libraries into the host it does not
@@ -30,11 +31,12 @@ typedef struct tp_gzip {
     tp_sink_t *sink;
     void *zs;                  /* z_stream, NULL when writing raw */
     unsigned char *out;        /* deflate's output buffer */
-    int err;                   /* 0 or the first positive errno */
+    int err;                   /* 0 or the first error, a negative errno */
 } tp_gzip_t;
 
-/* Starts a stream into sink.  Returns 0, or a positive errno (ENOMEM, or
- * the sink's sticky error); on failure nothing needs to be ended. */
+/* Starts a stream into sink.  Returns 0, or a negative errno (-ENOMEM,
+ * -EIO when zlib refuses to start, or the sink's sticky error); on
+ * failure nothing needs to be ended. */
 int tp_gzip_begin(tp_gzip_t *g, tp_sink_t *sink);
 
 /* Compresses n bytes into the sink.  Errors are sticky (returned by
@@ -42,8 +44,8 @@ int tp_gzip_begin(tp_gzip_t *g, tp_sink_t *sink);
 void tp_gzip_write(tp_gzip_t *g, const void *data, size_t n);
 
 /* Finishes the stream (the gzip trailer), flushes the sink and releases
- * the stream.  Returns 0 or the first positive errno of the stream or
- * the sink.  Always releases, also after an error. */
+ * the stream.  Returns 0 or the first error of the stream or the sink, a
+ * negative errno.  Always releases, also after an error. */
 int tp_gzip_end(tp_gzip_t *g);
 
 /* 1 when the stream compresses, 0 when it writes raw bytes. */

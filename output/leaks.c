@@ -4,40 +4,25 @@
 #include <stdio.h>
 
 #include "output/leaks.h"
+#include "output/stack.h"
+#include "output/units.h"
 
-void tp_summary_bytes(uint64_t bytes, char *buf, size_t len)
-{
-    static const char *const unit[] = {"KiB", "MiB", "GiB", "TiB"};
-    if (bytes < 1024) {
-        snprintf(buf, len, "%llu B", (unsigned long long)bytes);
-        return;
-    }
-    double v = (double)bytes / 1024;
-    size_t u = 0;
-    while (v >= 1024 && u + 1 < sizeof unit / sizeof *unit) {
-        v /= 1024;
-        u++;
-    }
-    snprintf(buf, len, "%.1f %s", v, unit[u]);
-}
-
-static void write_site(tp_sink_t *s, int rank, const tp_summary_heap_site_t *site,
+static void write_site(tp_sink_t *s, int rank, const tp_heap_site_t *site,
                        int exact)
 {
     char inuse[32], alloc[32];
-    tp_summary_bytes(site->inuse_bytes, inuse, sizeof inuse);
-    tp_summary_bytes(site->alloc_bytes, alloc, sizeof alloc);
+    tp_format_bytes(site->inuse_bytes, inuse, sizeof inuse);
+    tp_format_bytes(site->alloc_bytes, alloc, sizeof alloc);
     tp_sink_printf(s, "  %d. %s%s in %s%llu object%s (of %s in %llu allocated here "
                       "since start)\n",
                    rank, exact ? "" : "~", inuse, exact ? "" : "~",
                    (unsigned long long)site->inuse_objects,
                    site->inuse_objects == 1 ? "" : "s", alloc,
                    (unsigned long long)site->alloc_objects);
-    for (int i = 0; i < site->nframes; i++)
-        tp_sink_printf(s, "       %s\n", site->frames[i]);
+    tp_stack_write_lines(s, site->pcs, site->npcs, "       ");
 }
 
-void tp_summary_heap_write(tp_sink_t *s, const tp_summary_heap_t *h)
+void tp_summary_heap_write(tp_sink_t *s, const tp_heap_view_t *h)
 {
     if (h == NULL)
         return;
@@ -47,10 +32,10 @@ void tp_summary_heap_write(tp_sink_t *s, const tp_summary_heap_t *h)
     }
     int exact = h->rate == 1;
     char inuse[32], alloc[32], rate[32], table[32];
-    tp_summary_bytes(h->inuse_bytes, inuse, sizeof inuse);
-    tp_summary_bytes(h->alloc_bytes, alloc, sizeof alloc);
-    tp_summary_bytes(h->rate, rate, sizeof rate);
-    tp_summary_bytes(h->table_bytes, table, sizeof table);
+    tp_format_bytes(h->inuse_bytes, inuse, sizeof inuse);
+    tp_format_bytes(h->alloc_bytes, alloc, sizeof alloc);
+    tp_format_bytes(h->rate, rate, sizeof rate);
+    tp_format_bytes(h->table_bytes, table, sizeof table);
     tp_sink_printf(s, "heap: %s%s in use in %s%llu objects; %s%s in %s%llu objects "
                       "allocated since start\n",
                    exact ? "" : "~", inuse, exact ? "" : "~",

@@ -17,10 +17,15 @@
  * caller adds (identical samples are merged) and it is all released by
  * tp_pprof_free.  Not thread-safe: one thread per profile.
  *
- * Errors: the functions that build the profile return 0 or a negative
- * errno (-EINVAL for a bad argument, -ENOMEM); tp_pprof_write returns 0 or
- * a positive errno, like tp_sink_flush and tp_threaddump_write, because
- * the sink's sticky error is positive.  Nothing here aborts or prints.
+ * Errors: every function returns 0 or a negative errno (-EINVAL for a bad
+ * argument, -ENOMEM, the sink's sticky error), as everywhere in output/.
+ * Nothing here aborts or prints.
+ *
+ * The agent's profiles are made by output/profile.h, which builds one of
+ * these from a model/profile.h; this interface is the general one under
+ * it (and what the unit tests exercise).  The implementation is split in
+ * pprof.c, pprof_maps.c, pprof_symbolize.c and pprof_encode.c
+ * (output/pprof_internal.h).
  *
  * Compression goes through libz.so.1, loaded on first use (output/gzip.h);
  * without it the profile is written uncompressed, which pprof reads too.
@@ -55,7 +60,7 @@ void tp_pprof_free(tp_pprof_t *p);
 int tp_pprof_sample_type(tp_pprof_t *p, const char *type, const char *unit);
 
 /* The sampling period and what it counts ("space"/"bytes", 524288).  A
- * failure to store the strings (ENOMEM) is kept and returned by
+ * failure to store the strings (-ENOMEM) is kept and returned by
  * tp_pprof_write. */
 void tp_pprof_period(tp_pprof_t *p, const char *type, const char *unit,
                      int64_t period);
@@ -91,8 +96,8 @@ size_t tp_pprof_nlocations(const tp_pprof_t *p);
 
 /*
  * Symbolizes the locations, reads the mappings and writes the gzipped
- * profile into sink, then flushes it.  Returns 0, or a positive errno: the
- * sink's sticky error (EIO, ENOSPC, ...), ENOMEM, or an error kept from
+ * profile into sink, then flushes it.  Returns 0, or a negative errno: the
+ * sink's sticky error (-EIO, -ENOSPC, ...), -ENOMEM, or an error kept from
  * tp_pprof_period.  On error the sink may hold part of a profile (write
  * into a temporary file and rename it only on success: output/outfile.h).
  * Reads /proc/self/maps; the profile stays usable and may be written

@@ -37,14 +37,14 @@ static int reserve(tp_pb_t *b, size_t n)
     size_t cap = b->cap ? b->cap : 4096;
     while (cap - b->len < n) {
         if (cap > SIZE_MAX / 2) {
-            b->err = ENOMEM;
+            b->err = -ENOMEM;
             return -1;
         }
         cap *= 2;
     }
     unsigned char *p = realloc(b->data, cap);
     if (p == NULL) {
-        b->err = ENOMEM;
+        b->err = -ENOMEM;
         return -1;
     }
     b->data = p;

@@ -1,8 +1,8 @@
 /*
  * protobuf: the few pieces of the protocol buffer wire format that the
- * pprof writer (output/pprof.c) needs: varints, length-delimited strings,
- * packed repeated numbers and nested messages.  Internal to output/pprof.c
- * (and its unit test); not a general protobuf library.
+ * pprof writer (output/pprof_encode.c) needs: varints, length-delimited
+ * strings, packed repeated numbers and nested messages.  Internal to the
+ * pprof writer (and its unit test); not a general protobuf library.
  *
  * Hand-written on purpose, like Go's runtime/pprof/protobuf.go: it is a
  * hundred lines, and it runs inside someone else's production process,
@@ -10,7 +10,7 @@
  * carry) is not worth it for one message type written once per dump.
  *
  * The buffer grows with malloc; the first failed allocation sets err to
- * ENOMEM and every later call becomes a no-op (the sink's sticky error
+ * -ENOMEM and every later call becomes a no-op (the sink's sticky error
  * model), so an encoder calls many functions and checks err once.
  */
 #ifndef TP_PROTOBUF_H
@@ -22,7 +22,7 @@
 typedef struct tp_pb {
     unsigned char *data;
     size_t len, cap;
-    int err;             /* 0, or ENOMEM once an allocation failed */
+    int err;             /* 0, or -ENOMEM once an allocation failed */
     int nest;            /* open messages (tp_pb_start_message) */
 } tp_pb_t;
 

@@ -48,7 +48,7 @@ static void drain(tp_sink_t *s)
                 cap *= 2;
             char *p = realloc(s->mem, cap);
             if (p == NULL) {
-                s->err = ENOMEM;
+                s->err = -ENOMEM;
                 return;
             }
             s->mem = p;
@@ -62,7 +62,7 @@ static void drain(tp_sink_t *s)
     struct stat st;
     if (s->ino != 0 &&
         (fstat(s->fd, &st) != 0 || st.st_dev != s->dev || st.st_ino != s->ino)) {
-        s->err = EBADF;   /* the number is the host's now */
+        s->err = -EBADF;  /* the number is the host's now */
         return;
     }
     const char *p = s->buf;
@@ -72,7 +72,7 @@ static void drain(tp_sink_t *s)
         if (w < 0 && errno == EINTR)
             continue;
         if (w <= 0) {
-            s->err = w < 0 ? errno : EIO;
+            s->err = w < 0 ? -errno : -EIO;
             return;
         }
         p += w;

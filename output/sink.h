@@ -6,6 +6,10 @@
  * later call becomes a no-op, so a writer stops instead of failing the
  * host.  A sink with fd -1 collects into memory (unit tests, and text that
  * is assembled before being written).
+ *
+ * Errors are negative errnos, as everywhere in output/ (libuv's UV__ERR
+ * convention): after a full disk err holds -ENOSPC and tp_sink_flush
+ * returns it.
  */
 #ifndef TP_SINK_H
 #define TP_SINK_H
@@ -17,7 +21,7 @@ typedef struct tp_sink {
     int fd;            /* -1: memory sink */
     dev_t dev;         /* the file fd must still be (ino 0: not checked) */
     ino_t ino;
-    int err;           /* 0, or the first errno */
+    int err;           /* 0, or the first error as a negative errno */
     size_t len;        /* bytes buffered */
     size_t total;      /* bytes accepted so far */
     char *mem;         /* memory sink storage */
@@ -36,7 +40,8 @@ void tp_sink_write(tp_sink_t *s, const void *data, size_t n);
 void tp_sink_puts(tp_sink_t *s, const char *str);
 void tp_sink_printf(tp_sink_t *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-/* Writes out the buffer; returns 0 or the sticky errno. */
+/* Writes out the buffer; returns 0 or the sticky error (a negative
+ * errno: -ENOSPC, -EBADF, -ENOMEM for a memory sink, ...). */
 int tp_sink_flush(tp_sink_t *s);
 /* Memory sink: NUL-terminated contents (valid until the next write). */
 const char *tp_sink_text(tp_sink_t *s);

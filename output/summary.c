@@ -39,69 +39,25 @@
 #include <string.h>
 #include <time.h>
 
-#include "symbolizer/symbolizer.h"
+#include "output/describe.h"
 #include "output/leaks.h"
-
-#define MAX_INLINE 8
-
-/* The innermost source-level function of a call site and where it is:
- * "f (file:line)", or with at "f at file:line"; module+offset without
- * line information. */
-static void format_site(uintptr_t pc, int at, char *buf, size_t len)
-{
-    tp_sym_frame_t fr[MAX_INLINE];
-    tp_sym_resolve(pc, 1, fr, MAX_INLINE);
-    const char *name = fr[0].function ? fr[0].function : "??";
-    if (fr[0].file != NULL)
-        snprintf(buf, len, at ? "%s at %s:%d" : "%s (%s:%d)", name, fr[0].file,
-                 fr[0].line);
-    else if (fr[0].module != NULL)
-        snprintf(buf, len, at ? "%s in %s+0x%lx" : "%s (%s+0x%lx)", name,
-                 fr[0].module, (unsigned long)fr[0].module_offset);
-    else
-        snprintf(buf, len, "%s", name);
-}
-
-void tp_summary_site(uintptr_t pc, char *buf, size_t len)
-{
-    format_site(pc, 0, buf, len);
-}
-
-void tp_summary_site_at(uintptr_t pc, char *buf, size_t len)
-{
-    format_site(pc, 1, buf, len);
-}
-
-void tp_summary_duration(uint64_t ns, char *buf, size_t len)
-{
-    if (ns < 1000u)
-        snprintf(buf, len, "%lluns", (unsigned long long)ns);
-    else if (ns < 1000000u)
-        snprintf(buf, len, "%llu.%lluus", (unsigned long long)(ns / 1000u),
-                 (unsigned long long)(ns % 1000u / 100u));
-    else if (ns < 1000000000u)
-        snprintf(buf, len, "%llu.%02llums", (unsigned long long)(ns / 1000000u),
-                 (unsigned long long)(ns % 1000000u / 10000u));
-    else if (ns < 60000000000ull)
-        snprintf(buf, len, "%llu.%02llus", (unsigned long long)(ns / 1000000000u),
-                 (unsigned long long)(ns % 1000000000u / 10000000u));
-    else
-        tp_format_duration(ns, buf, len);
-}
+#include "output/stack.h"
+#include "output/units.h"
 
 static void write_header(tp_sink_t *s, const tp_snapshot_t *snap)
 {
-    char when[64], up[32];
+    char when[64], up[32], reason[64];
     struct tm tm;
     gmtime_r(&snap->wall.tv_sec, &tm);
     strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
     tp_format_duration(snap->uptime_ns, up, sizeof up);
+    tp_describe_reason(snap, reason, sizeof reason);
     tp_sink_printf(s, "threadprof summary of dump %u of pid %d\n", snap->seq,
                    (int)snap->pid);
     tp_sink_printf(s, "program: %s\n", snap->program);
     tp_sink_printf(s, "time: %s.%03ldZ (process up %s)\n", when,
                    snap->wall.tv_nsec / 1000000, up);
-    tp_sink_printf(s, "reason: %s\n\n", snap->reason);
+    tp_sink_printf(s, "reason: %s\n\n", reason);
 }
 
 /* One line per thread of each cycle: who waits for what, held by whom. */
@@ -119,12 +75,12 @@ static void write_deadlocks(tp_sink_t *s, const tp_snapshot_t *snap)
         for (int i = 0; i < cy->n; i++) {
             const tp_snap_thread_t *t = &snap->threads[cy->members[i]];
             const tp_snap_thread_t *next = &snap->threads[cy->members[(i + 1) % cy->n]];
-            if (t->wait_kind != NULL && strcmp(t->wait_kind, "thread") == 0)
+            if (t->wait_kind == TP_WAIT_THREAD)
                 tp_sink_printf(s, "    thread %d \"%s\" waits for thread %d \"%s\" to exit\n",
                                (int)t->tid, t->name, (int)next->tid, next->name);
             else
                 tp_sink_printf(s, "    thread %d \"%s\" waits for %s %p held by thread %d \"%s\"\n",
-                               (int)t->tid, t->name, t->wait_kind ? t->wait_kind : "lock",
+                               (int)t->tid, t->name, tp_describe_wait_kind(t->wait_kind),
                                t->wait_obj, (int)next->tid, next->name);
         }
     }
@@ -140,30 +96,55 @@ static void write_memory(tp_sink_t *s, size_t reserved, size_t resident)
         tp_sink_puts(s, " (not mapped)");
         return;
     }
-    tp_summary_bytes(reserved, r, sizeof r);
-    tp_summary_bytes(resident, m, sizeof m);
+    tp_format_bytes(reserved, r, sizeof r);
+    tp_format_bytes(resident, m, sizeof m);
     tp_sink_printf(s, " (%s reserved, %s resident)", r, m);
 }
 
 /* Each cycle of the lock-order graph: one line per edge (lock b taken
  * while lock a was held, by whom), then the stack of b's acquisition. */
-static void write_inversions(tp_sink_t *s, const tp_summary_t *sum)
+static const char *kind_name(tp_lock_kind_t kind)
 {
-    if (!sum->lock_order) {
+    switch (kind) {
+    case TP_LOCK_MUTEX: return "mutex";
+    case TP_LOCK_READ: return "rwlock (read)";
+    case TP_LOCK_WRITE: return "rwlock (write)";
+    default: return "lock";
+    }
+}
+
+static void write_edge(tp_sink_t *s, const tp_order_edge_t *e)
+{
+    char site_a[256] = "??", site_b[256] = "??";
+    if (e->site_a != 0)
+        tp_stack_site(e->site_a, TP_SITE_AT, site_a, sizeof site_a);
+    if (e->site_b != 0)
+        tp_stack_site(e->site_b, TP_SITE_AT, site_b, sizeof site_b);
+    tp_sink_printf(s, "    %s %#lx (taken in %s) then %s %#lx (taken in %s) "
+                      "in thread %d \"%s\"\n",
+                   kind_name(e->kind_a), (unsigned long)e->a, site_a,
+                   kind_name(e->kind_b), (unsigned long)e->b, site_b, e->tid, e->name);
+    tp_stack_write_lines(s, e->pcs, e->npcs, "        ");
+}
+
+/* Each cycle of the lock-order graph: one line per edge (lock b taken
+ * while lock a was held, by whom), then the stack of b's acquisition. */
+static void write_inversions(tp_sink_t *s, const tp_lock_order_t *o)
+{
+    if (o == NULL || !o->enabled) {
         tp_sink_puts(s, "lock-order inversions: none (not checked; set "
                         "THREADPROF_LOCK_ORDER=1)\n\n");
         return;
     }
-    size_t found = sum->inversions_found > sum->ninversions
-                       ? sum->inversions_found : sum->ninversions;
+    size_t found = o->found > o->ninversions ? o->found : o->ninversions;
     if (found == 0)
         tp_sink_puts(s, "lock-order inversions: none\n");
     else
         tp_sink_printf(s, "lock-order inversions: %zu (locks taken in orders "
                           "that can deadlock, though this run may not have)\n",
                        found);
-    for (size_t i = 0; i < sum->ninversions; i++) {
-        const tp_summary_inversion_t *inv = &sum->inversions[i];
+    for (size_t i = 0; i < o->ninversions; i++) {
+        const tp_order_inversion_t *inv = &o->inversions[i];
         /* One thread took the locks in both orders: still a deadlock as
          * soon as two threads run that code, but not in this run's form. */
         int one = inv->nedges > 1;
@@ -175,30 +156,21 @@ static void write_inversions(tp_sink_t *s, const tp_summary_t *sum)
                            i + 1, inv->nedges, inv->edges[0].tid, inv->edges[0].name);
         else
             tp_sink_printf(s, "  inversion %zu: %d locks\n", i + 1, inv->nedges);
-        for (int k = 0; k < inv->nedges; k++) {
-            const tp_summary_edge_t *e = &inv->edges[k];
-            tp_sink_printf(s, "    %s %#lx (taken in %s) then %s %#lx (taken in %s) "
-                              "in thread %d \"%s\"\n",
-                           e->kind_a ? e->kind_a : "lock", (unsigned long)e->a,
-                           e->site_a[0] ? e->site_a : "??",
-                           e->kind_b ? e->kind_b : "lock", (unsigned long)e->b,
-                           e->site_b[0] ? e->site_b : "??", e->tid, e->name);
-            for (int f = 0; f < e->nframes; f++)
-                tp_sink_printf(s, "        %s\n", e->frames[f]);
-        }
+        for (int k = 0; k < inv->nedges; k++)
+            write_edge(s, &inv->edges[k]);
     }
-    if (found > sum->ninversions)
-        tp_sink_printf(s, "  (%zu of %zu inversions shown)\n", sum->ninversions, found);
+    if (found > o->ninversions)
+        tp_sink_printf(s, "  (%zu of %zu inversions shown)\n", o->ninversions, found);
     tp_sink_printf(s, "lock-order graph: %u/%u edges, %llu dropped",
-                   (unsigned)sum->order_edges, (unsigned)sum->order_edge_cap,
-                   (unsigned long long)sum->order_dropped);
-    write_memory(s, sum->order_bytes, sum->order_resident);
+                   (unsigned)o->edges, (unsigned)o->edge_cap,
+                   (unsigned long long)o->dropped);
+    write_memory(s, o->bytes, o->resident);
     tp_sink_puts(s, "\n\n");
 }
 
 /* Whether lock a ranks before lock b: more total wait, then more
  * contentions, then the lower address (a stable order for equal locks). */
-static int ranks_before(const tp_summary_lock_t *a, const tp_summary_lock_t *b)
+static int ranks_before(const tp_lock_stat_t *a, const tp_lock_stat_t *b)
 {
     if (a->total_ns != b->total_ns)
         return a->total_ns > b->total_ns;
@@ -207,20 +179,38 @@ static int ranks_before(const tp_summary_lock_t *a, const tp_summary_lock_t *b)
     return a->addr < b->addr;
 }
 
-static void write_locks(tp_sink_t *s, const tp_summary_t *sum)
+static void write_lock(tp_sink_t *s, size_t rank, const tp_lock_stat_t *l)
+{
+    char total[32], max[32], site[256];
+    tp_format_wait(l->total_ns, total, sizeof total);
+    tp_format_wait(l->max_ns, max, sizeof max);
+    tp_sink_printf(s, "  %zu. %s %#lx%s: %llu contention%s, total wait %s, max wait %s\n",
+                   rank, kind_name(l->kind), (unsigned long)l->addr,
+                   l->destroyed ? " (destroyed)" : "", (unsigned long long)l->contentions,
+                   l->contentions == 1 ? "" : "s", total, max);
+    if (l->waiter_site != 0)
+        tp_stack_site(l->waiter_site, TP_SITE_PAREN, site, sizeof site);
+    tp_sink_printf(s, "       waited at %s\n", l->waiter_site != 0 ? site : "(unknown)");
+    if (l->holder_site != 0) {
+        tp_stack_site(l->holder_site, TP_SITE_PAREN, site, sizeof site);
+        tp_sink_printf(s, "       held at %s\n", site);
+    }
+}
+
+static void write_locks(tp_sink_t *s, const tp_lock_stats_t *st)
 {
     tp_sink_puts(s, "top contended locks (by total wait since start; contended "
                     "acquisitions only, uncontended ones are not counted):\n");
-    if (!sum->lock_stats) {
+    if (st == NULL || !st->enabled) {
         tp_sink_puts(s, "  not collected (THREADPROF_MUTEX_FRACTION and "
                         "THREADPROF_BLOCK_RATE are both 0)\n\n");
         return;
     }
     /* The top entries by selection: no allocation, nlocks is small. */
-    const tp_summary_lock_t *top[TP_SUMMARY_TOP_LOCKS];
+    const tp_lock_stat_t *top[TP_SUMMARY_TOP_LOCKS];
     size_t ntop = 0;
-    for (size_t i = 0; i < sum->nlocks; i++) {
-        const tp_summary_lock_t *l = &sum->locks[i];
+    for (size_t i = 0; i < st->nlocks && i < TP_LOCK_STATS_MAX; i++) {
+        const tp_lock_stat_t *l = &st->locks[i];
         if (l->contentions == 0)
             continue;
         size_t pos = ntop;
@@ -235,28 +225,16 @@ static void write_locks(tp_sink_t *s, const tp_summary_t *sum)
     }
     if (ntop == 0)
         tp_sink_puts(s, "  none (no contended mutex acquisition since start)\n");
-    for (size_t i = 0; i < ntop; i++) {
-        const tp_summary_lock_t *l = top[i];
-        char total[32], max[32];
-        tp_summary_duration(l->total_ns, total, sizeof total);
-        tp_summary_duration(l->max_ns, max, sizeof max);
-        tp_sink_printf(s, "  %zu. %s %#lx%s: %llu contention%s, total wait %s, max wait %s\n",
-                       i + 1, l->kind ? l->kind : "mutex", (unsigned long)l->addr,
-                       l->destroyed ? " (destroyed)" : "",
-                       (unsigned long long)l->contentions,
-                       l->contentions == 1 ? "" : "s", total, max);
-        tp_sink_printf(s, "       waited at %s\n", l->waiter[0] ? l->waiter : "(unknown)");
-        if (l->holder[0])
-            tp_sink_printf(s, "       held at %s\n", l->holder);
-    }
-    size_t contended = sum->contended_locks > ntop ? sum->contended_locks : ntop;
+    for (size_t i = 0; i < ntop; i++)
+        write_lock(s, i + 1, top[i]);
+    size_t contended = st->contended_locks > ntop ? st->contended_locks : ntop;
     if (contended > ntop)
         tp_sink_printf(s, "  (%zu of %zu contended locks shown)\n", ntop, contended);
     tp_sink_printf(s, "tables: %u/%u stacks, %u/%u locks, %llu events dropped",
-                   (unsigned)sum->stacks, (unsigned)sum->stack_cap,
-                   (unsigned)sum->lock_entries, (unsigned)sum->lock_cap,
-                   (unsigned long long)sum->dropped_events);
-    write_memory(s, sum->tables_bytes, sum->tables_resident);
+                   (unsigned)st->stacks, (unsigned)st->stack_cap,
+                   (unsigned)st->lock_entries, (unsigned)st->lock_cap,
+                   (unsigned long long)st->dropped_events);
+    write_memory(s, st->tables_bytes, st->tables_resident);
     tp_sink_puts(s, "\n\n");
 }
 
@@ -280,13 +258,17 @@ static void write_threads(tp_sink_t *s, const tp_snapshot_t *snap)
     }
     /* The most common states: sort the group texts, count the runs and
      * keep the largest (the earlier text wins a tie). */
-    const char **g = malloc(snap->nthreads * sizeof *g);
+    typedef char text_t[64];
+    const char **g = malloc(snap->nthreads * (sizeof *g + sizeof(text_t)));
     if (g == NULL) {
         tp_sink_puts(s, "\n");
         return;
     }
-    for (size_t i = 0; i < snap->nthreads; i++)
-        g[i] = snap->threads[i].group_text;
+    text_t *texts = (text_t *)(void *)(g + snap->nthreads);
+    for (size_t i = 0; i < snap->nthreads; i++) {
+        tp_describe_group(&snap->threads[i], texts[i], sizeof texts[i]);
+        g[i] = texts[i];
+    }
     qsort(g, snap->nthreads, sizeof *g, cmp_text);
     const char *best[TP_SUMMARY_TOP_STATES];
     size_t best_n[TP_SUMMARY_TOP_STATES], nbest = 0, covered = 0;
@@ -353,8 +335,8 @@ int tp_summary_write(tp_sink_t *s, const tp_summary_t *sum)
     const tp_snapshot_t *snap = sum->snap;
     write_header(s, snap);
     write_deadlocks(s, snap);
-    write_inversions(s, sum);
-    write_locks(s, sum);
+    write_inversions(s, sum->order);
+    write_locks(s, sum->locks);
     tp_summary_heap_write(s, sum->heap);
     write_threads(s, snap);
     write_files(s, sum);

@@ -20,63 +20,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "output/summary.h"
+#include "output/describe.h"
+#include "output/stack.h"
+#include "output/units.h"
 #include "symbolizer/symbolizer.h"
 
 #define MAX_INLINE 8
 #define GROUP_NAMES 4
-
-void tp_format_duration(uint64_t ns, char *buf, size_t len)
-{
-    uint64_t ms = ns / 1000000u;
-    uint64_t s = ns / 1000000000u;
-    if (ms < 1000)
-        snprintf(buf, len, "%llums", (unsigned long long)ms);
-    else if (s < 10)
-        snprintf(buf, len, "%llu.%llus", (unsigned long long)s,
-                 (unsigned long long)(ms % 1000 / 100));
-    else if (s < 60)
-        snprintf(buf, len, "%llus", (unsigned long long)s);
-    else if (s < 3600)
-        snprintf(buf, len, "%llum%llus", (unsigned long long)(s / 60),
-                 (unsigned long long)(s % 60));
-    else if (s < 86400)
-        snprintf(buf, len, "%lluh%llum", (unsigned long long)(s / 3600),
-                 (unsigned long long)(s % 3600 / 60));
-    else
-        snprintf(buf, len, "%llud%lluh", (unsigned long long)(s / 86400),
-                 (unsigned long long)(s % 86400 / 3600));
-}
-
-static void write_frame_lines(tp_sink_t *s, const tp_sym_frame_t *f)
-{
-    const char *name = f->function ? f->function : "??";
-    /* Demangled C++ names carry their parameter list already. */
-    tp_sink_printf(s, "%s%s\n", name, strchr(name, '(') ? "" : "(...)");
-    if (f->file != NULL) {
-        if (f->inlined)
-            tp_sink_printf(s, "\t%s:%d (inlined)\n", f->file, f->line);
-        else
-            tp_sink_printf(s, "\t%s:%d +0x%lx\n", f->file, f->line,
-                           (unsigned long)f->func_offset);
-    } else if (f->module != NULL) {
-        tp_sink_printf(s, "\t%s+0x%lx\n", f->module,
-                       (unsigned long)f->module_offset);
-    } else {
-        tp_sink_puts(s, "\t?\n");
-    }
-}
-
-void tp_threaddump_frames(tp_sink_t *s, const uintptr_t *pcs, int n,
-                          int first_exact)
-{
-    tp_sym_frame_t fr[MAX_INLINE];
-    for (int i = 0; i < n; i++) {
-        int k = tp_sym_resolve(pcs[i], !(i == 0 && first_exact), fr, MAX_INLINE);
-        for (int j = 0; j < k; j++)
-            write_frame_lines(s, &fr[j]);
-    }
-}
 
 /* Whether a frame belongs to the C or C++ runtime rather than to the
  * program: std::thread's constructor (inlined into the program) and
@@ -148,20 +98,14 @@ static void write_created_by(tp_sink_t *s, const tp_snap_thread_t *t, int with_a
     creator_frame(t, &f);
     tp_sink_printf(s, "created by %s in thread %d%s\n", f.function ? f.function : "??",
                    (int)t->parent_tid, age);
-    if (f.file != NULL && f.inlined)
-        tp_sink_printf(s, "\t%s:%d (inlined)\n", f.file, f.line);
-    else if (f.file != NULL)
-        tp_sink_printf(s, "\t%s:%d +0x%lx\n", f.file, f.line,
-                       (unsigned long)f.func_offset);
-    else if (f.module != NULL)
-        tp_sink_printf(s, "\t%s+0x%lx\n", f.module, (unsigned long)f.module_offset);
+    tp_stack_write_go_place(s, &f);
 }
 
 /* "take_a (/src/abba.c:22)": the function and place of a call site. */
 static void write_site(tp_sink_t *s, uintptr_t site)
 {
     char text[4096];
-    tp_summary_site(site, text, sizeof text);
+    tp_stack_site(site, TP_SITE_PAREN, text, sizeof text);
     tp_sink_puts(s, text);
 }
 
@@ -221,25 +165,25 @@ static void write_cycle(tp_sink_t *s, const tp_snapshot_t *snap,
         const tp_snap_thread_t *t = &snap->threads[c->members[i]];
         const tp_snap_thread_t *next = &snap->threads[c->members[(i + 1) % c->n]];
         const tp_snap_thread_t *prev = &snap->threads[c->members[(i + c->n - 1) % c->n]];
-        if (t->wait_kind != NULL && strcmp(t->wait_kind, "thread") == 0)
+        if (t->wait_kind == TP_WAIT_THREAD)
             tp_sink_printf(s, "thread %d \"%s\" waits for thread %d \"%s\" to exit\n",
                            (int)t->tid, t->name, (int)next->tid, next->name);
         else
             tp_sink_printf(s, "thread %d \"%s\" waits for %s %p, held by thread %d \"%s\"\n",
-                           (int)t->tid, t->name, t->wait_kind ? t->wait_kind : "lock",
+                           (int)t->tid, t->name, tp_describe_wait_kind(t->wait_kind),
                            t->wait_obj, (int)next->tid, next->name);
         if (t->npcs > 0) {
             tp_sink_puts(s, "    waiting in ");
             write_site(s, t->pcs[0]);
             tp_sink_puts(s, "\n");
         }
-        if (prev->wait_kind != NULL && strcmp(prev->wait_kind, "thread") != 0) {
+        if (prev->wait_kind != TP_WAIT_NONE && prev->wait_kind != TP_WAIT_THREAD) {
             const tp_snap_held_t *h = find_held(t, prev->wait_obj);
             if (h != NULL)
                 write_held(s, h);
             else
                 tp_sink_printf(s, "    holds %s %p (where it was taken is unknown)\n",
-                               prev->wait_kind, prev->wait_obj);
+                               tp_describe_wait_kind(prev->wait_kind), prev->wait_obj);
         }
     }
     tp_sink_puts(s, "\n");
@@ -248,47 +192,57 @@ static void write_cycle(tp_sink_t *s, const tp_snapshot_t *snap,
 static void write_stack(tp_sink_t *s, const tp_snap_thread_t *t)
 {
     if (t->npcs > 0)
-        tp_threaddump_frames(s, t->pcs, t->npcs, t->first_pc_exact);
-    if (t->no_stack != NULL)
-        tp_sink_printf(s, "    (no stack: %s)\n", t->no_stack);
+        tp_stack_write_go(s, t->pcs, (size_t)t->npcs, t->first_pc_exact);
+    if (t->no_stack != TP_NO_STACK_NONE)
+        tp_sink_printf(s, "    (no stack: %s)\n", tp_describe_no_stack(t->no_stack));
 }
 
-static void write_thread(tp_sink_t *s, const tp_snap_thread_t *t)
+static void write_thread(tp_sink_t *s, const tp_snapshot_t *snap,
+                         const tp_snap_thread_t *t)
 {
     char dur[32];
+    tp_thread_text_t text;
+    tp_describe_thread(snap, t, &text);
     if (t->wait_ns > 0 || t->state != 0) {
         tp_format_duration(t->wait_ns, dur, sizeof dur);
         tp_sink_printf(s, "thread %d \"%s\" [%s, %s]:\n", (int)t->tid, t->name,
-                       t->state_text, dur);
+                       text.state, dur);
     } else {
         tp_sink_printf(s, "thread %d \"%s\" [%s]:\n", (int)t->tid, t->name,
-                       t->state_text);
+                       text.state);
     }
-    for (int i = 0; i < t->ndetails; i++)
-        tp_sink_printf(s, "    %s\n", t->details[i]);
+    for (int i = 0; i < text.ndetails; i++)
+        tp_sink_printf(s, "    %s\n", text.details[i]);
     write_held_list(s, t);
     write_stack(s, t);
     write_created_by(s, t, 1);
     tp_sink_puts(s, "\n");
 }
 
+/* A thread of the grouped view, with its group text (describe.h). */
+typedef struct member {
+    const tp_snap_thread_t *t;
+    char group[64];
+} member_t;
+
 /* Threads group when state, stack and creation site are all the same. */
-static int same_group(const tp_snap_thread_t *a, const tp_snap_thread_t *b)
+static int same_group(const member_t *ma, const member_t *mb)
 {
+    const tp_snap_thread_t *a = ma->t, *b = mb->t;
     uintptr_t ca = a->ncreate ? a->create_pcs[0] : 0;
     uintptr_t cb = b->ncreate ? b->create_pcs[0] : 0;
-    return a->state == b->state && strcmp(a->group_text, b->group_text) == 0 &&
+    return a->state == b->state && strcmp(ma->group, mb->group) == 0 &&
            a->npcs == b->npcs && ca == cb && a->has_creator == b->has_creator &&
            memcmp(a->pcs, b->pcs, (size_t)a->npcs * sizeof a->pcs[0]) == 0;
 }
 
 static int cmp_group_key(const void *pa, const void *pb)
 {
-    const tp_snap_thread_t *a = *(const tp_snap_thread_t *const *)pa;
-    const tp_snap_thread_t *b = *(const tp_snap_thread_t *const *)pb;
+    const member_t *ma = pa, *mb = pb;
+    const tp_snap_thread_t *a = ma->t, *b = mb->t;
     if (a->state != b->state)
         return a->state < b->state ? -1 : 1;
-    int c = strcmp(a->group_text, b->group_text);
+    int c = strcmp(ma->group, mb->group);
     if (c != 0)
         return c;
     if (a->npcs != b->npcs)
@@ -318,18 +272,17 @@ static int cmp_group_size(const void *pa, const void *pb)
     return a->first < b->first ? -1 : a->first > b->first;
 }
 
-static void write_group(tp_sink_t *s, const tp_snap_thread_t *const *sorted,
-                        const group_t *g)
+static void write_group(tp_sink_t *s, const member_t *sorted, const group_t *g)
 {
     uint64_t lo = UINT64_MAX, hi = 0;
     for (size_t i = 0; i < g->count; i++) {
-        uint64_t w = sorted[g->first + i]->wait_ns;
+        uint64_t w = sorted[g->first + i].t->wait_ns;
         lo = w < lo ? w : lo;
         hi = w > hi ? w : hi;
     }
-    const tp_snap_thread_t *t = sorted[g->first];
+    const tp_snap_thread_t *t = sorted[g->first].t;
     tp_sink_printf(s, "%zu thread%s [%s", g->count, g->count == 1 ? "" : "s",
-                   t->group_text);
+                   sorted[g->first].group);
     if (t->state != 0) {
         char a[32], b[32];
         tp_format_duration(lo, a, sizeof a);
@@ -341,7 +294,7 @@ static void write_group(tp_sink_t *s, const tp_snap_thread_t *const *sorted,
     }
     tp_sink_puts(s, "]:");
     for (size_t i = 0; i < g->count && i < GROUP_NAMES; i++) {
-        const tp_snap_thread_t *m = sorted[g->first + i];
+        const tp_snap_thread_t *m = sorted[g->first + i].t;
         tp_sink_printf(s, "%s %d \"%s\"", i ? "," : "", (int)m->tid, m->name);
     }
     if (g->count > GROUP_NAMES)
@@ -358,19 +311,21 @@ static int write_grouped(tp_sink_t *s, const tp_snapshot_t *snap)
     size_t n = snap->nthreads;
     if (n < 2)
         return 0;
-    const tp_snap_thread_t **sorted = malloc(n * sizeof *sorted);
+    member_t *sorted = malloc(n * sizeof *sorted);
     group_t *groups = malloc(n * sizeof *groups);
     if (sorted == NULL || groups == NULL) {
         free(sorted);
         free(groups);
         return 0;
     }
-    for (size_t i = 0; i < n; i++)
-        sorted[i] = &snap->threads[i];
+    for (size_t i = 0; i < n; i++) {
+        sorted[i].t = &snap->threads[i];
+        tp_describe_group(sorted[i].t, sorted[i].group, sizeof sorted[i].group);
+    }
     qsort(sorted, n, sizeof *sorted, cmp_group_key);
     size_t ngroups = 0;
     for (size_t i = 0; i < n; i++) {
-        if (i > 0 && same_group(sorted[i - 1], sorted[i])) {
+        if (i > 0 && same_group(&sorted[i - 1], &sorted[i])) {
             groups[ngroups - 1].count++;
         } else {
             groups[ngroups].first = i;
@@ -394,11 +349,12 @@ static int write_grouped(tp_sink_t *s, const tp_snapshot_t *snap)
 
 static void write_header(tp_sink_t *s, const tp_snapshot_t *snap)
 {
-    char when[64], up[32];
+    char when[64], up[32], reason[64];
     struct tm tm;
     gmtime_r(&snap->wall.tv_sec, &tm);
     strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
     tp_format_duration(snap->uptime_ns, up, sizeof up);
+    tp_describe_reason(snap, reason, sizeof reason);
     size_t running = 0;
     for (size_t i = 0; i < snap->nthreads; i++)
         running += snap->threads[i].state == 0;
@@ -409,7 +365,7 @@ static void write_header(tp_sink_t *s, const tp_snapshot_t *snap)
     tp_sink_printf(s, "command: %s\n", snap->cmdline);
     tp_sink_printf(s, "time: %s.%03ldZ (process up %s)\n", when,
                    snap->wall.tv_nsec / 1000000, up);
-    tp_sink_printf(s, "reason: %s\n", snap->reason);
+    tp_sink_printf(s, "reason: %s\n", reason);
     tp_sink_printf(s, "threads: %zu live (%zu running, %zu waiting), %zu "
                       "exited but not joined",
                    snap->nthreads, running, snap->nthreads - running,
@@ -431,7 +387,7 @@ int tp_threaddump_write(tp_sink_t *s, const tp_snapshot_t *snap)
     if (write_grouped(s, snap))
         tp_sink_puts(s, "== threads ==\n\n");
     for (size_t i = 0; i < snap->nthreads; i++)
-        write_thread(s, &snap->threads[i]);
+        write_thread(s, snap, &snap->threads[i]);
     tp_sink_puts(s, "end of dump\n");
     return tp_sink_flush(s);
 }

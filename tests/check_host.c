@@ -117,24 +117,10 @@ START_TEST(host_symbolizer_loaded_only_when_dumping)
 }
 END_TEST
 
-/* Runs a shell command line, returns its stdout (malloc'd) and status. */
-static char *run_cmd(const char *cmd, int *status)
-{
-    FILE *f = popen(cmd, "r");
-    ck_assert(f != NULL);
-    size_t cap = 1 << 20, len = 0, n;
-    char *buf = malloc(cap);
-    while ((n = fread(buf + len, 1, cap - len - 1, f)) > 0)
-        len += n;
-    buf[len] = '\0';
-    *status = pclose(f);
-    return buf;
-}
-
 START_TEST(host_cli_run_dump_latest)
 {
-    char dir[] = "/tmp/tp-test-XXXXXX", cmd[PATH_MAX * 2], pidfile[64];
-    ck_assert(mkdtemp(dir) != NULL);
+    char dir[64], cmd[PATH_MAX * 2], pidfile[80];
+    tu_temp_dir(dir, sizeof dir, "");
     snprintf(pidfile, sizeof pidfile, "%s/pid", dir);
     /* run: the program runs under the agent, backgrounded by the shell. */
     snprintf(cmd, sizeof cmd,
@@ -148,31 +134,30 @@ START_TEST(host_cli_run_dump_latest)
 
     int status;
     snprintf(cmd, sizeof cmd, "scripts/threadprof dump %d", pid);
-    char *out = run_cmd(cmd, &status);
+    char *out = tu_cmd_output(cmd, &status);
     ck_assert_int_eq(status, 0);
-    char re[128];
+    char re[256];
     snprintf(re, sizeof re, "^threadprof thread dump 1 of pid %d$", pid);
     tu_assert_match(out, re);
     tu_assert_match(out, "\"mutex-waiter\" \\[mutex wait, ");
     free(out);
 
     snprintf(cmd, sizeof cmd, "scripts/threadprof latest %d", pid);
-    out = run_cmd(cmd, &status);
+    out = tu_cmd_output(cmd, &status);
     ck_assert_int_eq(status, 0);
     snprintf(re, sizeof re, "^%s/threadprof\\.%d\\.1\\.threads\\.txt$", dir, pid);
     tu_assert_match(out, re);
     free(out);
 
     /* A process without the agent is refused clearly. */
-    out = run_cmd("sleep 30 & p=$!; scripts/threadprof dump $p 2>&1; r=$?; "
-                  "kill $p; echo \"pid $p\"; exit $r", &status);
+    out = tu_cmd_output("sleep 30 & p=$!; scripts/threadprof dump $p 2>&1; r=$?; "
+                        "kill $p; echo \"pid $p\"; exit $r", &status);
     ck_assert_int_ne(status, 0);
     tu_assert_match(out, "^threadprof: process [0-9]+ does not have the agent loaded \\(start it with: threadprof run -- CMD\\)$");
     free(out);
 
     kill(pid, SIGKILL);
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    ck_assert_int_eq(system(cmd), 0);
+    ck_assert_int_eq(tu_remove_tree(dir), 0);
 }
 END_TEST
 

@@ -8,7 +8,8 @@
  * lock).  Rwlocks read in both orders are no inversion; with a writer
  * they are, even when the same pair was read before.  One thread taking
  * both orders is an inversion labelled as one thread's.  A real deadlock
- * (abba) is an inversion too.
+ * (abba) is an inversion too.  A spinlock taken out of order only with a
+ * trylock (spin_trylock_order) is none: a trylock makes no edge.
  */
 #include "tests/testutil.h"
 
@@ -17,14 +18,14 @@
 /* The graph's memory, after its fill: mapped whole, touched where used. */
 #define MEMORY " \\([0-9.]+ MiB reserved, [0-9.]+ (B|KiB|MiB) resident\\)"
 
-/* Runs lockorder in mode with the extra env; returns the summary of its
- * exit dump (malloc'd). */
-static char *run(tu_proc_t *p, const char *mode, const char *order)
+/* Runs prog (with mode as its argument, if any) with the extra env;
+ * returns the summary of its exit dump (malloc'd). */
+static char *run_prog(tu_proc_t *p, const char *prog, const char *mode, const char *order)
 {
     memset(p, 0, sizeof *p);
     const char *env[] = {order, NULL};
     const char *args[] = {mode, NULL};
-    tu_start_full(p, "lockorder", 1, env, args);
+    tu_start_full(p, prog, 1, env, args);
     int status = tu_finish(p, 0, WAIT_MS);
     ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
                   "status %#x; stderr:\n%.2000s", status, p->err);
@@ -34,6 +35,12 @@ static char *run(tu_proc_t *p, const char *mode, const char *order)
     char *sum = tu_read_file(path);
     ck_assert_msg(sum != NULL, "no %s; stderr:\n%.2000s", path, p->err);
     return sum;
+}
+
+/* Runs lockorder in mode. */
+static char *run(tu_proc_t *p, const char *mode, const char *order)
+{
+    return run_prog(p, "lockorder", mode, order);
 }
 
 START_TEST(lockorder_abba_named_in_summary)
@@ -238,6 +245,22 @@ START_TEST(lockorder_real_deadlock_is_inversion)
 }
 END_TEST
 
+/* Thread 1 takes spinlock a then b; thread 2 takes b, then only tries a
+ * and backs off when it is busy, which cannot deadlock.  The trylock is
+ * no edge (as with mutex and rwlock trylocks), so a -> b is the graph's
+ * one edge and there is no inversion. */
+START_TEST(lockorder_spin_trylock_is_no_inversion)
+{
+    tu_proc_t p;
+    char *sum = run_prog(&p, "spin_trylock_order", NULL, "THREADPROF_LOCK_ORDER=1");
+    tu_assert_match(sum, "^lock-order inversions: none$");
+    /* The spinlocks are checked at all: a -> b is there. */
+    tu_assert_match(sum, "^lock-order graph: 1/[0-9]+ edges, 0 dropped" MEMORY "$");
+    free(sum);
+    tu_cleanup(&p);
+}
+END_TEST
+
 static Suite *lockorder_suite(void)
 {
     Suite *s = suite_create("lockorder");
@@ -253,6 +276,7 @@ static Suite *lockorder_suite(void)
     tcase_add_test(tc, lockorder_rwlock_pair_read_then_written_is_inversion);
     tcase_add_test(tc, lockorder_one_thread_inversion_labelled);
     tcase_add_test(tc, lockorder_real_deadlock_is_inversion);
+    tcase_add_test(tc, lockorder_spin_trylock_is_no_inversion);
     suite_add_tcase(s, tc);
     return s;
 }

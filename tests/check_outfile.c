@@ -1,10 +1,11 @@
 /*
- * Check suite for output/outfile.c and output/sink.c: the output
- * directory (created 0700 with its parents, symlinks and non-directories
- * refused, the per-user default refused when others can get in), files
- * that appear whole under their final name with mode 0600 or not at all,
- * planted symlinks at the final and the temporary names, and the sink's
- * buffering, memory mode and sticky error.
+ * Check suite for output/outfile.c: the output directory (created 0700
+ * with its parents, symlinks and non-directories refused, the per-user
+ * default refused when others can get in), files that appear whole under
+ * their final name with mode 0600 or not at all, planted symlinks at the
+ * final and the temporary names, a descriptor number the host took over,
+ * and the sweep of an earlier image's temporaries.  The sink has a suite
+ * of its own (check_sink.c).
  *
  * Every test gets its own mkdtemp() directory (a checked fixture creates
  * it with umask 0, so modes are exactly what the code asks for), inside a
@@ -25,25 +26,10 @@
 
 #include "output/outfile.h"
 #include "output/sink.h"
+#include "tests/testbase.h"
 
 static char basedir[64];
 static char tmpdir[128];
-
-static int remove_entry(const char *path, const struct stat *st, int flag,
-                        struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    remove(path);
-    return 0;
-}
-
-/* Removes path and everything under it, never following symlinks. */
-static void remove_tree(const char *path)
-{
-    nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
 
 /* Unchecked fixture (the parent process, once per tcase): a base directory
  * that is removed even when a test failed and skipped its own teardown. */
@@ -59,7 +45,7 @@ static void make_basedir(void)
 static void remove_basedir(void)
 {
     if (basedir[0] != '\0')
-        remove_tree(basedir);
+        tu_remove_tree(basedir);
     basedir[0] = '\0';
 }
 
@@ -74,7 +60,7 @@ static void make_tmpdir(void)
 static void remove_tmpdir(void)
 {
     if (tmpdir[0] != '\0')
-        remove_tree(tmpdir);
+        tu_remove_tree(tmpdir);
     tmpdir[0] = '\0';
 }
 
@@ -88,39 +74,11 @@ static const char *at(const char *rel)
     return b;
 }
 
-static void write_file(const char *path, const char *content, mode_t mode)
-{
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-    ck_assert_msg(fd >= 0, "open %s: %s", path, strerror(errno));
-    size_t n = strlen(content);
-    ck_assert_int_eq(write(fd, content, n), (ssize_t)n);
-    close(fd);
-}
-
 /* Whole file, NUL-terminated and malloc'd; *len gets its size. */
 static char *read_file(const char *path, size_t *len)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    ck_assert_msg(fd >= 0, "open %s: %s", path, strerror(errno));
-    size_t cap = 4096, n = 0;
-    char *buf = malloc(cap);
-    ck_assert_ptr_nonnull(buf);
-    for (;;) {
-        if (n + 1 >= cap) {
-            cap *= 2;
-            buf = realloc(buf, cap);
-            ck_assert_ptr_nonnull(buf);
-        }
-        ssize_t r = read(fd, buf + n, cap - n - 1);
-        ck_assert_int_ge(r, 0);
-        if (r == 0)
-            break;
-        n += (size_t)r;
-    }
-    close(fd);
-    buf[n] = '\0';
-    if (len != NULL)
-        *len = n;
+    char *buf = tu_read_file_len(path, len);
+    ck_assert_msg(buf != NULL, "open %s: %s", path, strerror(errno));
     return buf;
 }
 
@@ -307,44 +265,9 @@ START_TEST(outfile_finish_leaves_a_reused_number_alone)
 }
 END_TEST
 
-/* A host that dup2's its own file onto the number while the agent still
- * writes: what the sink had written stays in the agent's file, nothing
- * reaches the host's file, and the flush reports EBADF. */
-START_TEST(sink_stops_when_its_number_is_reused)
-{
-    ck_assert_int_eq(mkdir(at("d"), 0700), 0);
-    int dirfd = open(at("d"), O_RDONLY | O_DIRECTORY);
-    ck_assert_int_ge(dirfd, 0);
-    tp_outfile_t f;
-    ck_assert_int_eq(tp_outfile_create(&f, dirfd, "threadprof.1.1.threads.txt"), 0);
-    tp_sink_t *s = malloc(sizeof *s);
-    ck_assert_ptr_nonnull(s);
-    tp_sink_init_file(s, f.fd, f.dev, f.ino);
-    tp_sink_puts(s, "before\n");
-    ck_assert_int_eq(tp_sink_flush(s), 0);
-
-    write_file(at("host"), "", 0600);
-    int host = open(at("host"), O_WRONLY | O_APPEND);
-    ck_assert_int_ge(host, 0);
-    int number = f.fd;
-    ck_assert_int_eq(dup2(host, number), number);   /* the host's now */
-    tp_sink_puts(s, "after\n");
-    ck_assert_int_eq(tp_sink_flush(s), EBADF);
-    tp_sink_puts(s, "later\n");                   /* a no-op from now on */
-    ck_assert_int_eq(tp_sink_flush(s), EBADF);
-    assert_file_is(at("host"), "");
-    ck_assert_int_eq(tp_outfile_finish(&f, 1), -EBADF);
-    ck_assert_int_eq(count_entries(at("d"), NULL), 0);
-    free(s);
-    close(number);
-    close(host);
-    close(dirfd);
-}
-END_TEST
-
 START_TEST(outfile_dir_regular_file_refused)
 {
-    write_file(at("plain"), "data", 0600);
+    tu_write_file(at("plain"), "data", 0600);
     for (int is_default = 0; is_default < 2; is_default++) {
         char why[256] = "";
         int r = tp_outdir_open(at("plain"), is_default, why, sizeof why);
@@ -466,7 +389,7 @@ END_TEST
 START_TEST(outfile_finish_failed_keeps_previous)
 {
     int dirfd = open_dir("out");
-    write_file(at("out/dump.txt"), "previous\n", 0600);
+    tu_write_file(at("out/dump.txt"), "previous\n", 0600);
     tp_outfile_t f;
     ck_assert_int_eq(tp_outfile_create(&f, dirfd, "dump.txt"), 0);
     write_through_sink(&f, "new\n", 4);
@@ -487,7 +410,7 @@ END_TEST
 START_TEST(outfile_final_symlink_replaced)
 {
     int dirfd = open_dir("out");
-    write_file(at("victim"), "precious\n", 0644);
+    tu_write_file(at("victim"), "precious\n", 0644);
     ck_assert_int_eq(symlink(at("victim"), at("out/dump.txt")), 0);
 
     tp_outfile_t f;
@@ -516,7 +439,7 @@ START_TEST(outfile_tmp_symlink_not_followed)
     ck_assert_int_eq(tp_outfile_finish(&probe, 0), 0);
     ck_assert_str_eq(first_tmp, ".dump.txt.0.tmp");
 
-    write_file(at("victim"), "precious\n", 0644);
+    tu_write_file(at("victim"), "precious\n", 0644);
     ck_assert_int_eq(symlinkat(at("victim"), dirfd, first_tmp), 0);
 
     tp_outfile_t f;
@@ -560,7 +483,7 @@ START_TEST(outfile_create_gives_up_when_names_taken)
     for (int i = 0; i < 16; i++) {
         char rel[64];
         snprintf(rel, sizeof rel, "out/.dump.txt.%d.tmp", i);
-        write_file(at(rel), "taken\n", 0600);
+        tu_write_file(at(rel), "taken\n", 0600);
     }
     tp_outfile_t f;
     ck_assert_int_eq(tp_outfile_create(&f, dirfd, "dump.txt"), -EEXIST);
@@ -593,245 +516,6 @@ START_TEST(outfile_create_name_too_long)
 }
 END_TEST
 
-/* ---- sink ---- */
-
-START_TEST(sink_sticky_error_dev_full)
-{
-    int fd = open("/dev/full", O_WRONLY | O_CLOEXEC);
-    ck_assert_int_ge(fd, 0);
-    tp_sink_t *s = malloc(sizeof *s);
-    ck_assert_ptr_nonnull(s);
-    tp_sink_init_fd(s, fd);
-    size_t n = sizeof s->buf + 5000;
-    char *data = malloc(n);
-    ck_assert_ptr_nonnull(data);
-    memset(data, 'x', n);
-
-    tp_sink_write(s, data, n);
-    ck_assert_int_eq(s->err, ENOSPC);
-    ck_assert_int_eq(tp_sink_flush(s), ENOSPC);
-    size_t total = s->total;
-    ck_assert_uint_le(total, n);
-
-    tp_sink_write(s, data, n);
-    tp_sink_puts(s, "more\n");
-    tp_sink_printf(s, "%s %d\n", "and more", 42);
-    ck_assert_uint_eq(s->total, total);
-    ck_assert_int_eq(tp_sink_flush(s), ENOSPC);
-    ck_assert_int_eq(tp_sink_flush(s), ENOSPC);
-    ck_assert_uint_eq(s->total, total);
-    free(data);
-    free(s);
-    close(fd);
-}
-END_TEST
-
-/* Once a write failed, nothing more reaches the descriptor, even when it
- * could take data again (a non-blocking pipe that was full). */
-START_TEST(sink_error_stays_after_fd_recovers)
-{
-    int p[2];
-    ck_assert_int_eq(pipe2(p, O_NONBLOCK | O_CLOEXEC), 0);
-    int cap = fcntl(p[1], F_SETPIPE_SZ, 4096);
-    ck_assert_int_gt(cap, 0);
-    tp_sink_t *s = malloc(sizeof *s);
-    ck_assert_ptr_nonnull(s);
-    ck_assert_int_gt(sizeof s->buf, (size_t)cap);
-    tp_sink_init_fd(s, p[1]);
-    size_t n = sizeof s->buf + 100;
-    char *data = malloc(n);
-    ck_assert_ptr_nonnull(data);
-    memset(data, 'p', n);
-
-    tp_sink_write(s, data, n);
-    ck_assert_int_eq(s->err, EAGAIN);
-    size_t total = s->total;
-    /* Empty the pipe: what went in is a prefix of the data. */
-    char *got = malloc((size_t)cap + 1);
-    ck_assert_ptr_nonnull(got);
-    ssize_t r = read(p[0], got, (size_t)cap + 1);
-    ck_assert_int_eq(r, cap);
-    ck_assert(memcmp(got, data, (size_t)cap) == 0);
-
-    ck_assert_int_eq(tp_sink_flush(s), EAGAIN);
-    tp_sink_puts(s, "more\n");
-    ck_assert_int_eq(tp_sink_flush(s), EAGAIN);
-    ck_assert_uint_eq(s->total, total);
-    r = read(p[0], got, (size_t)cap + 1);
-    ck_assert_msg(r == -1 && errno == EAGAIN, "%zd more bytes written after "
-                  "the error", r);
-    free(got);
-    free(data);
-    free(s);
-    close(p[0]);
-    close(p[1]);
-}
-END_TEST
-
-/* Small output only meets the disk at flush, which reports it. */
-START_TEST(sink_error_reported_at_flush)
-{
-    int fd = open("/dev/full", O_WRONLY | O_CLOEXEC);
-    ck_assert_int_ge(fd, 0);
-    tp_sink_t *s = malloc(sizeof *s);
-    ck_assert_ptr_nonnull(s);
-    tp_sink_init_fd(s, fd);
-    tp_sink_puts(s, "short\n");
-    ck_assert_int_eq(s->err, 0);
-    ck_assert_uint_eq(s->total, 6);
-    ck_assert_int_eq(tp_sink_flush(s), ENOSPC);
-    tp_sink_puts(s, "after\n");
-    ck_assert_uint_eq(s->total, 6);
-    free(s);
-    close(fd);
-
-    /* A closed descriptor is an error like any other. */
-    s = malloc(sizeof *s);
-    ck_assert_ptr_nonnull(s);
-    tp_sink_init_fd(s, fd);
-    tp_sink_puts(s, "x");
-    ck_assert_int_eq(tp_sink_flush(s), EBADF);
-    free(s);
-}
-END_TEST
-
-START_TEST(sink_flush_twice_writes_once)
-{
-    int fd = open(at("f"), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    ck_assert_int_ge(fd, 0);
-    tp_sink_t *s = malloc(sizeof *s);
-    ck_assert_ptr_nonnull(s);
-    tp_sink_init_fd(s, fd);
-    tp_sink_puts(s, "abc");
-    ck_assert_int_eq(tp_sink_flush(s), 0);
-    ck_assert_int_eq(tp_sink_flush(s), 0);
-    tp_sink_printf(s, "%d\n", 123);
-    ck_assert_int_eq(tp_sink_flush(s), 0);
-    ck_assert_uint_eq(s->total, 7);
-    close(fd);
-    free(s);
-    assert_file_is(at("f"), "abc123\n");
-}
-END_TEST
-
-START_TEST(sink_mem_empty_text)
-{
-    tp_sink_t *s = malloc(sizeof *s);
-    ck_assert_ptr_nonnull(s);
-    tp_sink_init_mem(s);
-    const char *t = tp_sink_text(s);
-    ck_assert_ptr_nonnull(t);
-    ck_assert_str_eq(t, "");
-    ck_assert_int_eq(tp_sink_flush(s), 0);
-    tp_sink_free(s);
-    tp_sink_free(s);   /* idempotent */
-    free(s);
-}
-END_TEST
-
-START_TEST(sink_mem_large_roundtrip)
-{
-    size_t cap = 256 * 1024, n = 0;
-    char *want = malloc(cap);
-    ck_assert_ptr_nonnull(want);
-    tp_sink_t *s = malloc(sizeof *s);
-    ck_assert_ptr_nonnull(s);
-    tp_sink_init_mem(s);
-
-    char chunk[700];
-    for (int i = 0; n < 120 * 1024; i++) {
-        switch (i % 3) {
-        case 0: {
-            int k = snprintf(want + n, cap - n, "line %d: %s %x\n", i, "printf",
-                             (unsigned)i * 2654435761u);
-            tp_sink_printf(s, "line %d: %s %x\n", i, "printf",
-                           (unsigned)i * 2654435761u);
-            n += (size_t)k;
-            break;
-        }
-        case 1:
-            tp_sink_puts(s, "puts puts puts\n");
-            memcpy(want + n, "puts puts puts\n", 15);
-            n += 15;
-            break;
-        default: {
-            size_t k = (size_t)(i * 37) % sizeof chunk;
-            for (size_t j = 0; j < k; j++)
-                chunk[j] = (char)('A' + (i + j) % 26);
-            tp_sink_write(s, chunk, k);
-            memcpy(want + n, chunk, k);
-            n += k;
-        }
-        }
-    }
-    want[n] = '\0';
-    ck_assert_uint_gt(n, 100 * 1024);
-    const char *got = tp_sink_text(s);
-    ck_assert_uint_eq(s->total, n);
-    ck_assert_uint_eq(strlen(got), n);
-    ck_assert(memcmp(got, want, n) == 0);
-    ck_assert_int_eq(s->err, 0);
-    tp_sink_free(s);
-    free(s);
-    free(want);
-}
-END_TEST
-
-/* Reading the text in the middle does not lose or repeat anything. */
-START_TEST(sink_mem_text_between_writes)
-{
-    tp_sink_t *s = malloc(sizeof *s);
-    ck_assert_ptr_nonnull(s);
-    tp_sink_init_mem(s);
-    tp_sink_puts(s, "one\n");
-    ck_assert_str_eq(tp_sink_text(s), "one\n");
-    ck_assert_str_eq(tp_sink_text(s), "one\n");
-    tp_sink_puts(s, "two\n");
-    ck_assert_str_eq(tp_sink_text(s), "one\ntwo\n");
-    /* Across the buffer boundary and the first reallocation. */
-    size_t big = 3 * sizeof s->buf;
-    char *data = malloc(big);
-    ck_assert_ptr_nonnull(data);
-    memset(data, 'z', big);
-    tp_sink_write(s, data, big);
-    tp_sink_puts(s, "end\n");
-    const char *t = tp_sink_text(s);
-    ck_assert_uint_eq(strlen(t), 8 + big + 4);
-    ck_assert(strncmp(t, "one\ntwo\n", 8) == 0);
-    ck_assert(memcmp(t + 8, data, big) == 0);
-    ck_assert_str_eq(t + 8 + big, "end\n");
-    free(data);
-    tp_sink_free(s);
-    free(s);
-}
-END_TEST
-
-/* A formatted line longer than printf's stack buffer (a long demangled
- * C++ name) arrives whole, newline included. */
-START_TEST(sink_printf_long_line_whole)
-{
-    size_t n = 10000;
-    char *name = malloc(n + 1);
-    ck_assert_ptr_nonnull(name);
-    for (size_t i = 0; i < n; i++)
-        name[i] = (char)('a' + i % 26);
-    name[n] = '\0';
-    tp_sink_t *s = malloc(sizeof *s);
-    ck_assert_ptr_nonnull(s);
-    tp_sink_init_mem(s);
-    tp_sink_printf(s, "%s(...)\n", name);
-    tp_sink_puts(s, "next\n");
-    const char *t = tp_sink_text(s);
-    ck_assert_uint_eq(strlen(t), n + 6 + 5);
-    ck_assert(memcmp(t, name, n) == 0);
-    ck_assert_str_eq(t + n, "(...)\nnext\n");
-    ck_assert_uint_eq(s->total, n + 11);
-    tp_sink_free(s);
-    free(s);
-    free(name);
-}
-END_TEST
-
 static Suite *outfile_suite(void)
 {
     Suite *s = suite_create("outfile");
@@ -860,32 +544,13 @@ static Suite *outfile_suite(void)
     tcase_add_test(tc, outfile_tmp_dangling_symlink_not_followed);
     tcase_add_test(tc, outfile_create_gives_up_when_names_taken);
     tcase_add_test(tc, outfile_create_name_too_long);
-    suite_add_tcase(s, tc);
-
-    tc = tcase_create("sink");
-    tcase_set_timeout(tc, 20);
-    tcase_add_unchecked_fixture(tc, make_basedir, remove_basedir);
-    tcase_add_checked_fixture(tc, make_tmpdir, remove_tmpdir);
-    tcase_add_test(tc, sink_sticky_error_dev_full);
-    tcase_add_test(tc, sink_error_stays_after_fd_recovers);
-    tcase_add_test(tc, sink_error_reported_at_flush);
-    tcase_add_test(tc, sink_flush_twice_writes_once);
-    tcase_add_test(tc, sink_mem_empty_text);
-    tcase_add_test(tc, sink_mem_large_roundtrip);
     tcase_add_test(tc, outfile_sweep_removes_only_this_pids_temporaries);
     tcase_add_test(tc, outfile_finish_leaves_a_reused_number_alone);
-    tcase_add_test(tc, sink_stops_when_its_number_is_reused);
-    tcase_add_test(tc, sink_mem_text_between_writes);
-    tcase_add_test(tc, sink_printf_long_line_whole);
     suite_add_tcase(s, tc);
     return s;
 }
 
 int main(void)
 {
-    SRunner *sr = srunner_create(outfile_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return tu_run_suite(outfile_suite());
 }

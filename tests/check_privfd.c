@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "agent/internal.h"
+#include "tests/testbase.h"
 
 /* Where the agent's descriptors go: just under the soft limit. */
 static int high_floor(void)
@@ -142,10 +143,5 @@ static Suite *privfd_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(privfd_suite());
-    srunner_set_fork_status(sr, CK_FORK);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return tu_run_suite_fork(privfd_suite(), CK_FORK);
 }

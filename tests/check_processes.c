@@ -70,9 +70,7 @@ START_TEST(proc_signal_burst_of_1000)
         ck_assert_int_eq(kill(p.pid, SIGUSR2), 0);
     free(tu_wait_dump(&p, p.pid, 1, WAIT_MS));
     usleep(1000000);
-    FILE *f = fopen(stop, "w");
-    ck_assert(f != NULL);
-    fclose(f);
+    tu_write_file(stop, "", 0600);
     int status = tu_finish(&p, 0, WAIT_MS);
     ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x", status);
     ck_assert_str_eq(p.out, "ready\neintr 0\n");
@@ -102,9 +100,7 @@ START_TEST(proc_signal_100_dumps_no_eintr)
         kill(p.pid, SIGUSR2);
         free(tu_wait_dump(&p, p.pid, i, WAIT_MS));
     }
-    FILE *f = fopen(stop, "w");
-    ck_assert(f != NULL);
-    fclose(f);
+    tu_write_file(stop, "", 0600);
     int status = tu_finish(&p, 0, WAIT_MS);
     ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x", status);
     ck_assert_str_eq(p.out, "ready\neintr 0\n");

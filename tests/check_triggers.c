@@ -4,7 +4,6 @@
  * bad settings, an unusable directory, EINTR, bursts, signal masks
  * inherited by child programs.
  */
-#include <dirent.h>
 
 #include "tests/testutil.h"
 
@@ -130,9 +129,7 @@ START_TEST(trigger_unusable_dir_falls_back)
     tu_make_dir(&p);
     char file[PATH_MAX + 16], env_dir[PATH_MAX + 32];
     snprintf(file, sizeof file, "%.3000s/not-a-dir", p.dir);
-    FILE *f = fopen(file, "w");
-    ck_assert(f != NULL);
-    fclose(f);
+    tu_write_file(file, "", 0600);
     snprintf(env_dir, sizeof env_dir, "THREADPROF_DIR=%s", file);
     const char *env[] = {env_dir, NULL};
     tu_start(&p, "exiter", env);
@@ -157,16 +154,12 @@ END_TEST
  * behind, and the program runs and ends as it would. */
 START_TEST(trigger_full_disk_reported)
 {
-    if (geteuid() != 0) {
-        fprintf(stderr, "trigger_full_disk_reported: skipped (mounting a small tmpfs needs root)\n");
-        return;
-    }
+    if (geteuid() != 0)
+        tu_skip("mounting a small tmpfs needs root");
     tu_proc_t p;
     memset(&p, 0, sizeof p);
     tu_make_dir(&p);
-    char cmd[PATH_MAX + 128];
-    snprintf(cmd, sizeof cmd, "mount -t tmpfs -o size=64k,mode=0700 tmpfs %.3000s", p.dir);
-    ck_assert_int_eq(system(cmd), 0);
+    tu_sh("mount -t tmpfs -o size=64k,mode=0700 tmpfs '%s'", p.dir);
     char fill[PATH_MAX + 16];
     snprintf(fill, sizeof fill, "%.3000s/fill", p.dir);
     FILE *f = fopen(fill, "w");
@@ -184,15 +177,9 @@ START_TEST(trigger_full_disk_reported)
              (int)p.pid, p.dir);
     tu_assert_match(p.err, re);
     ck_assert_int_eq(tu_count(p.err, "\n"), 1);
-    snprintf(cmd, sizeof cmd, "ls -A %.3000s", p.dir);
-    FILE *ls = popen(cmd, "r");
-    char listing[256] = "";
-    size_t n = fread(listing, 1, sizeof listing - 1, ls);
-    listing[n] = '\0';
-    pclose(ls);
-    ck_assert_str_eq(listing, "fill\n");
-    snprintf(cmd, sizeof cmd, "umount %.3000s", p.dir);
-    ck_assert_int_eq(system(cmd), 0);
+    ck_assert_int_eq(tu_count_entries(p.dir, NULL), 1);
+    ck_assert_int_eq(access(fill, F_OK), 0);
+    tu_sh("umount '%s'", p.dir);
     tu_cleanup(&p);
 }
 END_TEST
@@ -310,14 +297,6 @@ START_TEST(trigger_dumps_survive_cancellation)
 }
 END_TEST
 
-/* Creates path (an empty file). */
-static void touch(const char *path)
-{
-    FILE *f = fopen(path, "w");
-    ck_assert_ptr_nonnull(f);
-    fclose(f);
-}
-
 static const char *const lazy_env[] = {"THREADPROF_DUMP_THREAD=lazy",
                                         "THREADPROF_QUIET=1", NULL};
 
@@ -332,6 +311,38 @@ static void start_lazy(tu_proc_t *p, const char *const *env, const char *how,
     const char *args[] = {file, how, NULL};
     tu_start_full(p, "lazy", 1, env, args);
     tu_wait_output(p, "ready", WAIT_MS);
+}
+
+/* Waits until process pid has no child process: no snapshot child of the
+ * watcher is still writing a dump.  Five signals coalesce into dumps that
+ * may outlast the first one; a dump counted after that is the next
+ * request's. */
+static void wait_no_snapshot_child(pid_t pid, long timeout_ms)
+{
+    long end = tu_now_ms() + timeout_ms;
+    for (;;) {
+        int children = 0;
+        DIR *d = opendir("/proc");
+        ck_assert_ptr_nonnull(d);
+        struct dirent *e;
+        while ((e = readdir(d)) != NULL) {
+            char path[300];
+            snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
+            char *stat = e->d_name[0] >= '1' && e->d_name[0] <= '9' ? tu_read_file(path) : NULL;
+            const char *close_paren = stat != NULL ? strrchr(stat, ')') : NULL;
+            int ppid = 0;
+            char state;
+            if (close_paren != NULL && sscanf(close_paren + 1, " %c %d", &state, &ppid) == 2)
+                children += ppid == (int)pid;
+            free(stat);
+        }
+        closedir(d);
+        if (children == 0)
+            return;
+        ck_assert_msg(tu_now_ms() < end, "a snapshot child of %d still runs after %ld ms",
+                      (int)pid, timeout_ms);
+        usleep(20000);
+    }
 }
 
 /* THREADPROF_DUMP_THREAD=lazy: a single-threaded program stays in glibc's
@@ -355,7 +366,8 @@ START_TEST(trigger_lazy_dump_thread_keeps_single_threaded)
     tu_assert_match(dump, "^thread [0-9]+ \"lazy\" \\[");
     tu_assert_match(dump, "^main\\(\\.\\.\\.\\)$");
     free(dump);
-    touch(file);
+    wait_no_snapshot_child(p.pid, WAIT_MS);
+    tu_write_file(file, "", 0600);
     tu_wait_output(&p, "thread", WAIT_MS);
     tu_assert_match(p.out, "^phase1 single 1 eintr 0$");
     int before = tu_count_dumps(p.dir, p.pid);
@@ -365,7 +377,7 @@ START_TEST(trigger_lazy_dump_thread_keeps_single_threaded)
     tu_assert_match(dump, "^threads: 2 live");
     tu_assert_match(dump, "^thread [0-9]+ \"worker\" \\[cond wait");
     free(dump);
-    touch(second);
+    tu_write_file(second, "", 0600);
     int status = tu_finish(&p, 0, WAIT_MS);
     ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x: %s", status, p.err);
     tu_assert_match(p.out, "^phase2 single 0 children -1 errno 10$");   /* ECHILD */
@@ -383,7 +395,7 @@ START_TEST(trigger_lazy_exit_dump_omits_the_watcher)
     start_lazy(&p, lazy_env, "single", file, sizeof file);
     kill(p.pid, SIGUSR2);
     free(tu_wait_dump(&p, p.pid, 1, WAIT_MS));
-    touch(file);
+    tu_write_file(file, "", 0600);
     int status = tu_finish(&p, 0, WAIT_MS);
     ck_assert_int_eq(WEXITSTATUS(status), 0);
     tu_assert_match(p.out, "^phase1 single 1 eintr 0$");
@@ -410,7 +422,7 @@ START_TEST(trigger_lazy_forked_child_dumped)
     tu_assert_match(dump, "^reason: signal SIGUSR2$");
     tu_assert_match(dump, "^threads: 1 live");
     free(dump);
-    touch(file);
+    tu_write_file(file, "", 0600);
     int status = tu_finish(&p, 0, WAIT_MS);
     ck_assert_int_eq(WEXITSTATUS(status), 0);
     tu_assert_match(p.out, "^child status 0$");
@@ -427,8 +439,8 @@ START_TEST(trigger_default_has_the_dump_thread_from_the_start)
     start_lazy(&p, env, NULL, file, sizeof file);
     snprintf(second, sizeof second, "%.3100s.2", file);
     tu_assert_match(p.out, "^single 0$");
-    touch(file);
-    touch(second);
+    tu_write_file(file, "", 0600);
+    tu_write_file(second, "", 0600);
     int status = tu_finish(&p, 0, WAIT_MS);
     ck_assert_int_eq(WEXITSTATUS(status), 0);
     tu_cleanup(&p);

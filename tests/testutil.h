@@ -1,8 +1,11 @@
 /*
- * testutil.h: helpers shared by the integration suites.  They start a test
+ * testutil.h: helpers for the integration suites.  They start a test
  * program with the agent preloaded (LD_PRELOAD, THREADPROF_DIR set to a
  * fresh private directory), wait for it to say "ready", find the dumps it
- * wrote and match their text with POSIX extended regular expressions.
+ * wrote and read them with `go tool pprof` or match their text.  The
+ * helpers every suite shares (tu_skip, files, temporary directories,
+ * regular expressions, tu_run_suite) are in tests/testbase.h, included
+ * here; unit suites include that one alone.
  *
  * Header-only (static functions), so each suite stays one file.
  * TP_BUILD (set by scripts/run-tests) names the build directory.
@@ -10,22 +13,11 @@
 #ifndef TP_TESTUTIL_H
 #define TP_TESTUTIL_H
 
-#include <check.h>
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <poll.h>
-#include <regex.h>
 #include <signal.h>
-#include <stdarg.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
+
+#include "tests/testbase.h"
 
 typedef struct tu_proc {
     pid_t pid;
@@ -39,93 +31,11 @@ typedef struct tu_proc {
     int status;
 } tu_proc_t;
 
-static inline long tu_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
-static inline const char *tu_build(void)
-{
-    const char *b = getenv("TP_BUILD");
-    return b && *b ? b : "build";
-}
-
-static inline char *tu_read_file(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    if (f == NULL)
-        return NULL;
-    size_t cap = 65536, len = 0;
-    char *buf = malloc(cap);
-    size_t n;
-    while ((n = fread(buf + len, 1, cap - len - 1, f)) > 0) {
-        len += n;
-        if (cap - len - 1 == 0)
-            buf = realloc(buf, cap *= 2);
-    }
-    fclose(f);
-    buf[len] = '\0';
-    return buf;
-}
-
-/* Line number of the first line of file containing marker. */
-static inline int tu_source_line(const char *file, const char *marker)
-{
-    char *text = tu_read_file(file);
-    ck_assert_msg(text != NULL, "cannot read %s", file);
-    char *hit = strstr(text, marker);
-    ck_assert_msg(hit != NULL, "marker %s not in %s", marker, file);
-    int line = 1;
-    for (char *p = text; p < hit; p++)
-        line += *p == '\n';
-    free(text);
-    return line;
-}
-
-/* 1 when regex (extended, ^/$ match at line boundaries) matches text;
- * with cap != NULL the first group is copied there. */
-static inline int tu_match(const char *text, const char *regex, char *cap,
-                           size_t cap_len)
-{
-    regex_t re;
-    int rc = regcomp(&re, regex, REG_EXTENDED | REG_NEWLINE);
-    ck_assert_msg(rc == 0, "bad regex %s", regex);
-    regmatch_t m[2];
-    int ok = regexec(&re, text, 2, m, 0) == 0;
-    if (ok && cap != NULL && m[1].rm_so >= 0) {
-        size_t n = (size_t)(m[1].rm_eo - m[1].rm_so);
-        if (n >= cap_len)
-            n = cap_len - 1;
-        memcpy(cap, text + m[1].rm_so, n);
-        cap[n] = '\0';
-    }
-    regfree(&re);
-    return ok;
-}
-
-static inline int tu_count(const char *text, const char *needle)
-{
-    int n = 0;
-    for (const char *p = strstr(text, needle); p; p = strstr(p + 1, needle))
-        n++;
-    return n;
-}
-
-/* Check carries failure messages through a pipe of limited size: the text
- * quoted in a message is cut to its first 3,000 characters. */
-#define tu_assert_match(text, regex)                                          \
-    ck_assert_msg(tu_match((text), (regex), NULL, 0),                         \
-                  "no match for /%s/ in:\n%.3000s", (regex), (text))
-#define tu_assert_no_match(text, regex)                                       \
-    ck_assert_msg(!tu_match((text), (regex), NULL, 0),                        \
-                  "unexpected match for /%s/ in:\n%.3000s", (regex), (text))
-
+/* A fresh private directory for p (TU_TMP_PREFIX, removed by
+ * tu_cleanup). */
 static inline void tu_make_dir(tu_proc_t *p)
 {
-    snprintf(p->dir, sizeof p->dir, "/tmp/tp-test-XXXXXX");
-    ck_assert(mkdtemp(p->dir) != NULL);
+    tu_temp_dir(p->dir, sizeof p->dir, "");
 }
 
 /* Starts build/tests/programs/<prog> with the agent preloaded unless
@@ -270,14 +180,10 @@ static inline int tu_finish(tu_proc_t *p, int sig, int timeout_ms)
     return status;
 }
 
+/* Removes p's directory (when tu_make_dir made it). */
 static inline void tu_cleanup(tu_proc_t *p)
 {
-    char cmd[PATH_MAX + 16];
-    if (p->dir[0] != '\0' && strncmp(p->dir, "/tmp/tp-test-", 13) == 0) {
-        snprintf(cmd, sizeof cmd, "rm -rf '%.3000s'", p->dir);
-        if (system(cmd) != 0)
-            fprintf(stderr, "cannot remove %s\n", p->dir);
-    }
+    tu_remove_temp_dir(p->dir);
 }
 
 /* The tid in the header of the thread named name ("" when absent). */
@@ -310,26 +216,6 @@ static inline char *tu_thread_entry(const char *dump, const char *name)
     return entry;
 }
 
-/* The output of a shell command (malloc'd); fails the test unless it
- * exits with 0. */
-static inline char *tu_run_cmd(const char *cmd)
-{
-    FILE *f = popen(cmd, "r");
-    ck_assert_msg(f != NULL, "popen %s", cmd);
-    size_t cap = 65536, len = 0, n;
-    char *buf = malloc(cap);
-    while ((n = fread(buf + len, 1, cap - len - 1, f)) > 0) {
-        len += n;
-        if (cap - len - 1 == 0)
-            buf = realloc(buf, cap *= 2);
-    }
-    buf[len] = '\0';
-    int st = pclose(f);
-    ck_assert_msg(st == 0, "%s failed (status %#x; is golang-go installed? "
-                  "make setup):\n%.3000s", cmd, st, buf);
-    return buf;
-}
-
 /* `go tool pprof <args> <file>` with HOME and GOCACHE in the test's
  * directory (malloc'd output). */
 static inline char *tu_pprof(const tu_proc_t *p, const char *args, const char *file)
@@ -337,17 +223,11 @@ static inline char *tu_pprof(const tu_proc_t *p, const char *args, const char *f
     char cmd[4 * PATH_MAX + 512];
     snprintf(cmd, sizeof cmd, "HOME='%s' GOCACHE='%s/.gocache' GOFLAGS= "
              "go tool pprof %s '%s' 2>&1", p->dir, p->dir, args, file);
-    return tu_run_cmd(cmd);
-}
-
-/* The main() of an integration suite: runs it, exit status for make. */
-static inline int tu_run_suite(Suite *s)
-{
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    int st;
+    char *out = tu_cmd_output(cmd, &st);
+    ck_assert_msg(st == 0, "%s failed (status %#x; is golang-go installed? "
+                  "make setup):\n%.3000s", cmd, st, out);
+    return out;
 }
 
 #endif

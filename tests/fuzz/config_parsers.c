@@ -8,6 +8,7 @@
 #include <signal.h>
 
 #include "agent/config.h"
+#include "base/signame.h"
 #include "tests/fuzz/fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

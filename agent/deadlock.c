@@ -1,5 +1,6 @@
 /*
- * deadlock: cycles in the wait-for graph of a snapshot.
+ * deadlock: cycles in the wait-for graph of a snapshot, found by the
+ * capture (agent/snapshot.c) for the dump and for the periodic check.
  *
  * A thread waiting for a mutex has an edge to its owner, one waiting for
  * an rwlock to the writer or to every reader, one joining a thread to
@@ -11,7 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "output/threaddump.h"
+#include "agent/internal.h"
+#include "model/snapshot.h"
 
 enum { WHITE = 0, GREY, BLACK };
 

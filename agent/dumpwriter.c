@@ -1,0 +1,251 @@
+/*
+ * dumpwriter: one dump, from the request to the files.  The one place that
+ * knows the files of a dump: it opens the output directory, takes the
+ * snapshot, asks the bookkeeping modules for their views, picks the
+ * renderers (output/), names each file and writes it through an outfile
+ * and a sink, and reports a failure once.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "agent/internal.h"
+#include "model/dump.h"
+#include "output/dump.h"
+#include "output/outfile.h"
+#include "output/threaddump.h"
+#include "symbolizer/symbolizer.h"
+
+static int open_output_dir(char *used, size_t used_len)
+{
+    static int warned_config, warned_default;
+    char why[256];
+    int fd = tp_outdir_open(tp_config.dir, tp_config.dir_is_default, why, sizeof why);
+    snprintf(used, used_len, "%s", tp_config.dir);
+    if (fd >= 0 || tp_config.dir_is_default) {
+        if (fd < 0 && !warned_default++)
+            tp_warn("cannot write dumps to %s: %s; dumps are lost until it "
+                    "is fixed", tp_config.dir, why);
+        return fd;
+    }
+    char fallback[64];
+    snprintf(fallback, sizeof fallback, "/tmp/threadprof-%u", (unsigned)getuid());
+    if (!warned_config++)
+        tp_warn("THREADPROF_DIR %s is unusable (%s); writing to %s instead",
+                tp_config.dir, why, fallback);
+    fd = tp_outdir_open(fallback, 1, why, sizeof why);
+    snprintf(used, used_len, "%s", fallback);
+    if (fd < 0 && !warned_default++)
+        tp_warn("cannot write dumps to %s either: %s; dumps are lost until "
+                "it is fixed", fallback, why);
+    return fd;
+}
+
+/* Writes one part of the dump to its file, through a temporary file
+ * renamed into place only when complete.  0 or a negative errno. */
+static int write_part(int dirfd, const char *name, const tp_dump_t *d, tp_dump_part_t part)
+{
+    static tp_sink_t sink;
+    tp_outfile_t f;
+    int r = tp_outfile_create(&f, dirfd, name);
+    if (r != 0)
+        return r;
+    tp_sink_init_file(&sink, f.fd, f.dev, f.ino);
+    int err = tp_dump_render(&sink, d, part);
+    r = tp_outfile_finish(&f, err == 0);
+    return err != 0 ? err : r;
+}
+
+static void part_name(char *buf, size_t len, pid_t pid, unsigned seq, tp_dump_part_t part)
+{
+    snprintf(buf, len, "threadprof.%d.%u.%s", (int)pid, seq, tp_dump_part_suffix(part));
+}
+
+/* What the dump shows besides the threads, read from the bookkeeping
+ * modules right after the snapshot.  The profiles' samples are calloc'd
+ * (dump thread), released by release_views. */
+typedef struct views {
+    tp_lock_stats_t locks;
+    tp_lock_order_t *order;
+    tp_heap_view_t heap;
+    tp_profile_t mutex, block, heap_profile;
+    int mutex_err, block_err, heap_err;   /* 0, or the capture's -errno */
+} views_t;
+
+static void capture_views(views_t *v, tp_dump_t *d, const tp_snapshot_t *snap,
+                          unsigned reasons)
+{
+    int64_t now = (int64_t)snap->wall.tv_sec * 1000000000 + snap->wall.tv_nsec;
+    tp_lockprof_stats(&v->locks);
+    d->locks = &v->locks;
+    /* Large and needed only now: the dump thread's heap, not the host's
+     * threads'. */
+    v->order = calloc(1, sizeof *v->order);
+    if (v->order != NULL)
+        tp_lock_order_view(v->order);
+    d->order = v->order;
+    tp_heapprof_view(&v->heap, (reasons & TP_REASON_EXIT) != 0);   /* rate 0: off */
+    d->heap = &v->heap;
+    struct { tp_profile_t *p; int *err; const tp_profile_t **out; int on; } each[] = {
+        {&v->mutex, &v->mutex_err, &d->mutex, tp_lockprof_enabled(TP_PROFILE_MUTEX)},
+        {&v->block, &v->block_err, &d->block, tp_lockprof_enabled(TP_PROFILE_BLOCK)},
+        {&v->heap_profile, &v->heap_err, &d->heap_profile, tp_heapprof_enabled()},
+    };
+    for (size_t i = 0; i < sizeof each / sizeof each[0]; i++) {
+        memset(each[i].p, 0, sizeof *each[i].p);
+        *each[i].err = 0;
+        if (!each[i].on)
+            continue;
+        int r = i == 0 ? tp_lockprof_profile(TP_PROFILE_MUTEX, each[i].p)
+              : i == 1 ? tp_lockprof_profile(TP_PROFILE_BLOCK, each[i].p)
+                       : tp_heapprof_profile(each[i].p);
+        if (r != 0) {
+            *each[i].err = r;
+            continue;
+        }
+        /* One time for every file of the dump: when it was taken; the
+         * counts cover the process's life. */
+        each[i].p->time_ns = now;
+        each[i].p->duration_ns = (int64_t)snap->uptime_ns;
+        *each[i].out = each[i].p;
+    }
+}
+
+static void release_views(views_t *v)
+{
+    free(v->order);
+    free((void *)v->mutex.samples);
+    free((void *)v->block.samples);
+    free((void *)v->heap_profile.samples);
+}
+
+/* The mutex and block profiles: a failure of one (reported once) leaves
+ * the other unwritten and the rest of the dump as it is.  When the thread
+ * dump itself was lost its warning has said so: this failure (most likely
+ * the same full disk) stays quiet. */
+static void write_lock_profiles(int dirfd, const char *dir, tp_dump_t *d, views_t *v,
+                                pid_t pid, unsigned seq, char names[][NAME_MAX + 1],
+                                int report)
+{
+    static int warned;
+    if (!tp_lockprof_enabled(TP_PROFILE_MUTEX) && !tp_lockprof_enabled(TP_PROFILE_BLOCK))
+        return;
+    int r = v->mutex_err != 0 ? v->mutex_err : v->block_err;
+    const char *what = "profiles";
+    for (tp_dump_part_t part = TP_PART_MUTEX; r == 0 && part <= TP_PART_BLOCK; part++) {
+        if (!tp_dump_has(d, part))
+            continue;
+        part_name(names[part], NAME_MAX + 1, pid, seq, part);
+        what = names[part];
+        r = write_part(dirfd, names[part], d, part);
+        if (r == 0)
+            d->files[part] = names[part];
+    }
+    if (r != 0 && report && !warned++)
+        tp_warn("cannot write the mutex/block %s of dump %u in %s: %s "
+                "(the thread dump is not affected; reported once)",
+                what, seq, dir, strerror(-r));
+}
+
+static void write_heap_profile(int dirfd, const char *dir, tp_dump_t *d, views_t *v,
+                               pid_t pid, unsigned seq, char *name, int report)
+{
+    static int warned;
+    if (!tp_heapprof_enabled())
+        return;
+    part_name(name, NAME_MAX + 1, pid, seq, TP_PART_HEAP);
+    int r = v->heap_err != 0 ? v->heap_err : write_part(dirfd, name, d, TP_PART_HEAP);
+    if (r == 0)
+        d->files[TP_PART_HEAP] = name;
+    else if (report && !warned++)
+        tp_warn("cannot write %s in %s: %s (the thread dump is not affected; "
+                "reported once)", name, dir, strerror(-r));
+}
+
+/* The summary comes last, so the files it names are already there.  Its
+ * failure is reported once and touches no other file of the dump. */
+static void write_summary(int dirfd, const char *dir, tp_dump_t *d, pid_t pid,
+                          unsigned seq, char *name, int report)
+{
+    static int warned;
+    part_name(name, NAME_MAX + 1, pid, seq, TP_PART_SUMMARY);
+    int r = write_part(dirfd, name, d, TP_PART_SUMMARY);
+    if (r != 0 && report && !warned++)
+        tp_warn("cannot write %s in %s: %s (the other files of the dump are "
+                "not affected; reported once)", name, dir, strerror(-r));
+}
+
+/* The pid whose leftover temporary files were swept in this image. */
+static pid_t swept;
+
+void tp_dump_swept_by_child(void)
+{
+    swept = tp_dump_pid();
+}
+
+int tp_dump_write(unsigned reasons, unsigned seq, uint64_t lock_timeout_ns)
+{
+    static tp_snapshot_t snap;
+    static views_t views;
+    static char names[TP_PART_COUNT][NAME_MAX + 1];
+    uint64_t t0 = tp_now_ns();
+    char dir[PATH_MAX];
+    int dirfd = open_output_dir(dir, sizeof dir);
+    if (dirfd < 0)
+        return dirfd;
+    /* What dirfd is, so that it is closed only while it still is: the
+     * host may dup2 onto its number meanwhile (tp_close_own). */
+    struct stat dir_st;
+    if (fstat(dirfd, &dir_st) != 0)
+        dir_st.st_ino = 0;
+    /* Once per process image and directory use: temporary files an
+     * earlier image of this pid (exec) left when it went mid-dump. */
+    if (swept != tp_dump_pid()) {
+        swept = tp_dump_pid();
+        tp_outdir_sweep(dirfd, (int)swept);
+    }
+    char *name = names[TP_PART_THREADS];
+    for (int tries = 0; tries < 100000; tries++) {
+        part_name(name, NAME_MAX + 1, tp_dump_pid(), seq, TP_PART_THREADS);
+        if (faccessat(dirfd, name, F_OK, AT_SYMLINK_NOFOLLOW) != 0)
+            break;
+        seq = tp_dump_next_seq();   /* an earlier image of this pid wrote it */
+    }
+    int r = tp_snapshot_take(&snap, lock_timeout_ns, 0);
+    if (r != 0) {
+        tp_close_own(dirfd, dir_st.st_dev, dir_st.st_ino);
+        tp_warn("dump %u skipped: %s", seq, strerror(-r));
+        return r;
+    }
+    snap.seq = seq;
+    snap.reasons = reasons;
+    snap.signo = tp_config.signo;
+    snap.interval_ns = tp_config.interval_ns;
+    tp_dump_t d = {.snap = &snap};
+    capture_views(&views, &d, &snap, reasons);
+
+    pid_t pid = snap.pid;
+    r = write_part(dirfd, name, &d, TP_PART_THREADS);
+    if (r == 0)
+        d.files[TP_PART_THREADS] = name;
+    write_lock_profiles(dirfd, dir, &d, &views, pid, seq, names, r == 0);
+    write_heap_profile(dirfd, dir, &d, &views, pid, seq, names[TP_PART_HEAP], r == 0);
+    write_summary(dirfd, dir, &d, pid, seq, names[TP_PART_SUMMARY], r == 0);
+    release_views(&views);
+    tp_snapshot_free(&snap);
+    tp_sym_release_files();
+    tp_close_own(dirfd, dir_st.st_dev, dir_st.st_ino);
+    if (r != 0) {
+        tp_warn("dump %u lost: cannot write %s in %s: %s", seq, name, dir,
+                strerror(-r));
+        return r;
+    }
+    uint64_t ms10 = (tp_now_ns() - t0) / 100000u;
+    tp_info("wrote %s/%s (%llu.%llu ms)", dir, name,
+            (unsigned long long)(ms10 / 10), (unsigned long long)(ms10 % 10));
+    return 0;
+}

@@ -1,0 +1,33 @@
+/*
+ * model/heap: the heap profiler's view for the summary (agent/heapprof.c):
+ * totals, table fill and the allocation sites holding the most memory.
+ * Figures are scaled back from samples; stacks are return addresses.
+ */
+#ifndef TP_MODEL_HEAP_H
+#define TP_MODEL_HEAP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define TP_HEAP_SITES 10
+#define TP_HEAP_SITE_FRAMES 8
+
+typedef struct tp_heap_site {
+    uint64_t inuse_bytes, inuse_objects;
+    uint64_t alloc_bytes, alloc_objects;   /* since start */
+    uint32_t npcs;
+    uintptr_t pcs[TP_HEAP_SITE_FRAMES];
+} tp_heap_site_t;
+
+typedef struct tp_heap_view {
+    uint64_t rate;                  /* THREADPROF_HEAP_RATE; 0 off */
+    int at_exit;                    /* the dump at exit: leak suspects */
+    uint64_t inuse_bytes, inuse_objects, alloc_bytes, alloc_objects;
+    uint64_t live_samples, dropped;
+    uint32_t stacks, stack_cap;
+    size_t table_bytes;             /* reserved by the profiler's tables */
+    int nsites;                     /* most in-use bytes first */
+    tp_heap_site_t sites[TP_HEAP_SITES];
+} tp_heap_view_t;
+
+#endif

@@ -1,0 +1,77 @@
+/*
+ * model/locks: what the lock bookkeeping knows, as plain data for the
+ * dump's renderers: the most contended locks with their statistics
+ * (agent/lockprof.c) and the lock-order inversions (agent/lockorder.c).
+ * Call sites and stacks are code addresses (return addresses); the
+ * renderer symbolizes them.
+ */
+#ifndef TP_MODEL_LOCKS_H
+#define TP_MODEL_LOCKS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model/kinds.h"
+
+/* The most delayed locks kept: more than a summary shows (its top ten),
+ * so a renderer may rank them its own way. */
+#define TP_LOCK_STATS_MAX 40
+
+/* One lock's statistics: contended acquisitions only, since start. */
+typedef struct tp_lock_stat {
+    uintptr_t addr;
+    int destroyed;                   /* destroyed or initialised again since:
+                                      * the same address is now a new lock */
+    tp_lock_kind_t kind;
+    uint64_t contentions;
+    uint64_t total_ns;               /* wait of all contended acquisitions */
+    uint64_t max_ns;
+    uintptr_t waiter_site;           /* the most recent waiter's call, 0 unknown */
+    uintptr_t holder_site;           /* the release it was blamed on, 0 unknown */
+} tp_lock_stat_t;
+
+typedef struct tp_lock_stats {
+    int enabled;                     /* 0: lock profiling is off */
+    size_t nlocks;                   /* most total wait first */
+    tp_lock_stat_t locks[TP_LOCK_STATS_MAX];
+    size_t contended_locks;          /* in the table (may exceed nlocks) */
+    uint32_t stacks, stack_cap;      /* table fill and capacities */
+    uint32_t lock_entries, lock_cap;
+    uint64_t dropped_events;         /* no room for their stack or lock */
+    size_t tables_bytes;             /* reserved, 0: not mapped */
+    size_t tables_resident;          /* of which in memory */
+} tp_lock_stats_t;
+
+/* Lock-order inversions: cycles in the graph of "lock b taken while lock
+ * a was held", each with every edge of the cycle as first seen. */
+#define TP_ORDER_INVERSIONS 8        /* at most this many kept */
+#define TP_ORDER_CYCLE_EDGES 8
+#define TP_ORDER_EDGE_FRAMES 16
+
+typedef struct tp_order_edge {
+    tp_lock_kind_t kind_a, kind_b;
+    uintptr_t a, b;                  /* b was taken while a was held */
+    uintptr_t site_a, site_b;        /* where each was taken */
+    int tid;
+    char name[64];                   /* the thread's name then (escaped) */
+    uint32_t npcs;                   /* the stack of b's acquisition */
+    uintptr_t pcs[TP_ORDER_EDGE_FRAMES];
+} tp_order_edge_t;
+
+typedef struct tp_order_inversion {
+    int nedges;
+    tp_order_edge_t edges[TP_ORDER_CYCLE_EDGES];
+} tp_order_inversion_t;
+
+typedef struct tp_lock_order {
+    int enabled;                     /* 0: THREADPROF_LOCK_ORDER is off */
+    size_t ninversions;              /* kept */
+    size_t found;                    /* may exceed ninversions */
+    tp_order_inversion_t inversions[TP_ORDER_INVERSIONS];
+    uint32_t edges, edge_cap;
+    uint64_t dropped;                /* edges without room in the table */
+    size_t bytes;                    /* reserved by the graph, 0: not mapped */
+    size_t resident;                 /* of which in memory */
+} tp_lock_order_t;
+
+#endif
