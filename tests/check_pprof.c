@@ -44,50 +44,6 @@
 #include "tests/pprof_util.h"
 #include "tests/testbase.h"
 
-#if defined(__clang__)
-#define NOIPA __attribute__((noinline, optnone))
-#else
-#define NOIPA __attribute__((noipa))
-#endif
-
-static volatile int sink_var;
-
-/* ---- code whose addresses appear in the stacks (one line each) ---- */
-
-enum { LEAF_LINE = __LINE__ + 1 };
-static NOIPA int pp_leaf(int x) { return x * 3 + sink_var; }
-enum { MIDDLE_LINE = __LINE__ + 1 };
-static NOIPA int pp_middle(int x) { return pp_leaf(x) - 7; }
-enum { ROOT_LINE = __LINE__ + 1 };
-static NOIPA int pp_root(int x) { return pp_middle(x) * 5; }
-enum { OTHER_LINE = __LINE__ + 1 };
-static NOIPA int pp_other(int x) { return pp_leaf(x) + 11; }
-
-#define PC_IN(fn) ((uintptr_t)(fn) + 1)
-
-/* Lines of the calls below, set when they run. */
-static int leaf_call_line, caller_call_line;
-
-static NOIPA uintptr_t pp_return_address(void)
-{
-    return (uintptr_t)__builtin_return_address(0);
-}
-
-static inline __attribute__((always_inline)) uintptr_t pp_inlined(int x)
-{
-    uintptr_t ra = pp_return_address(); leaf_call_line = __LINE__;
-    sink_var += x;
-    return ra;
-}
-
-/* A return address inside the inlined copy of pp_inlined(). */
-static NOIPA uintptr_t pp_inline_caller(int x)
-{
-    uintptr_t ra = pp_inlined(x); caller_call_line = __LINE__;
-    sink_var += 2;
-    return ra;
-}
-
 /* A return address inside libc: qsort's call of the comparator. */
 static uintptr_t libc_ra;
 
@@ -138,7 +94,7 @@ static void assert_raw_location(const char *raw, const char *fn, int line)
 {
     char re[256];
     snprintf(re, sizeof re,
-             "^ +[0-9]+: 0x[0-9a-f]+ M=[0-9]+ %s [^ ]*tests/check_pprof\\.c:%d s=0$",
+             "^ +[0-9]+: 0x[0-9a-f]+ M=[0-9]+ %s [^ ]*tests/pprof_util\\.h:%d s=0$",
              fn, line);
     tu_assert_match(raw, re);
 }
@@ -239,8 +195,8 @@ START_TEST(pprof_inlined_frames_innermost_first)
     char *raw = pprof("-raw", path);
     char re[512];
     snprintf(re, sizeof re,
-             "^ +1: 0x[0-9a-f]+ M=1 pp_inlined [^ ]*tests/check_pprof\\.c:%d s=0\n"
-             " +pp_inline_caller [^ ]*tests/check_pprof\\.c:%d s=0$",
+             "^ +1: 0x[0-9a-f]+ M=1 pp_inlined [^ ]*tests/pprof_util\\.h:%d s=0\n"
+             " +pp_inline_caller [^ ]*tests/pprof_util\\.h:%d s=0$",
              leaf_call_line, caller_call_line);
     tu_assert_match(raw, re);
     tu_assert_match(raw, "\\[FN\\]\\[FL\\]\\[LN\\]\\[IN\\]$");
@@ -396,7 +352,7 @@ START_TEST(pprof_string_table_deduplicated)
         have_count |= strcmp(t.strs[i], "count") == 0;
         have_leaf |= strcmp(t.strs[i], "pp_leaf") == 0;
         size_t n = strlen(t.strs[i]);
-        have_file |= n > 13 && strcmp(t.strs[i] + n - 13, "check_pprof.c") == 0;
+        have_file |= n > 12 && strcmp(t.strs[i] + n - 12, "pprof_util.h") == 0;
     }
     ck_assert(have_count && have_file && have_leaf);
     /* The identical samples were merged: two stacks, values summed. */

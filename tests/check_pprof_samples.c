@@ -34,50 +34,6 @@
 #include "tests/pprof_util.h"
 #include "tests/testbase.h"
 
-#if defined(__clang__)
-#define NOIPA __attribute__((noinline, optnone))
-#else
-#define NOIPA __attribute__((noipa))
-#endif
-
-static volatile int sink_var;
-
-/* ---- code whose addresses appear in the stacks (one line each) ---- */
-
-enum { LEAF_LINE = __LINE__ + 1 };
-static NOIPA int pp_leaf(int x) { return x * 3 + sink_var; }
-enum { MIDDLE_LINE = __LINE__ + 1 };
-static NOIPA int pp_middle(int x) { return pp_leaf(x) - 7; }
-enum { ROOT_LINE = __LINE__ + 1 };
-static NOIPA int pp_root(int x) { return pp_middle(x) * 5; }
-enum { OTHER_LINE = __LINE__ + 1 };
-static NOIPA int pp_other(int x) { return pp_leaf(x) + 11; }
-
-#define PC_IN(fn) ((uintptr_t)(fn) + 1)
-
-/* Lines of the calls below, set when they run. */
-static int leaf_call_line, caller_call_line;
-
-static NOIPA uintptr_t pp_return_address(void)
-{
-    return (uintptr_t)__builtin_return_address(0);
-}
-
-static inline __attribute__((always_inline)) uintptr_t pp_inlined(int x)
-{
-    uintptr_t ra = pp_return_address(); leaf_call_line = __LINE__;
-    sink_var += x;
-    return ra;
-}
-
-/* A return address inside the inlined copy of pp_inlined(). */
-static NOIPA uintptr_t pp_inline_caller(int x)
-{
-    uintptr_t ra = pp_inlined(x); caller_call_line = __LINE__;
-    sink_var += 2;
-    return ra;
-}
-
 /* ---- profiles used by several tests ---- */
 
 static tp_pprof_t *mutex_profile(void)
@@ -219,20 +175,8 @@ END_TEST
  * encoder's own cases are in check_protobuf.c), and pprof reads them. */
 START_TEST(pprof_sample_values_packed_varints)
 {
-    static const struct {
-        int64_t v;
-        size_t len;
-        unsigned char bytes[10];
-    } cases[] = {
-        {0, 1, {0x00}},
-        {1, 1, {0x01}},
-        {127, 1, {0x7f}},
-        {128, 2, {0x80, 0x01}},
-        {300, 2, {0xac, 0x02}},
-        {INT64_MAX, 9, {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f}},
-        {-1, 10, {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01}},
-    };
-    enum { NCASES = sizeof cases / sizeof cases[0] };
+    const pd_varint_case_t *cases = pd_varint_cases;
+    enum { NCASES = PD_VARINT_CASES };
     tp_pprof_t *p = tp_pprof_new();
     ck_assert_ptr_nonnull(p);
     char names[NCASES][16];

@@ -15,20 +15,7 @@
 #include "tests/pprof_decode.h"
 #include "tests/testbase.h"
 
-static const struct {
-    int64_t v;
-    size_t len;
-    unsigned char bytes[10];
-} cases[] = {
-    {0, 1, {0x00}},
-    {1, 1, {0x01}},
-    {127, 1, {0x7f}},
-    {128, 2, {0x80, 0x01}},
-    {300, 2, {0xac, 0x02}},
-    {INT64_MAX, 9, {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f}},
-    {-1, 10, {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01}},
-};
-enum { NCASES = sizeof cases / sizeof cases[0] };
+enum { NCASES = PD_VARINT_CASES };
 
 START_TEST(protobuf_varint_edge_cases)
 {
@@ -36,16 +23,16 @@ START_TEST(protobuf_varint_edge_cases)
     tp_pb_init(&pb);
     for (size_t i = 0; i < NCASES; i++) {
         tp_pb_reset(&pb);
-        tp_pb_int64(&pb, 2, cases[i].v);
-        ck_assert_uint_eq(tp_pb_varint_size((uint64_t)cases[i].v), cases[i].len);
-        ck_assert_uint_eq(pb.len, 1 + cases[i].len);
+        tp_pb_int64(&pb, 2, pd_varint_cases[i].v);
+        ck_assert_uint_eq(tp_pb_varint_size((uint64_t)pd_varint_cases[i].v), pd_varint_cases[i].len);
+        ck_assert_uint_eq(pb.len, 1 + pd_varint_cases[i].len);
         ck_assert_uint_eq(pb.data[0], 2 << 3);
-        ck_assert(memcmp(pb.data + 1, cases[i].bytes, cases[i].len) == 0);
+        ck_assert(memcmp(pb.data + 1, pd_varint_cases[i].bytes, pd_varint_cases[i].len) == 0);
         /* A bare varint is the same bytes without the key. */
         tp_pb_reset(&pb);
-        tp_pb_varint(&pb, (uint64_t)cases[i].v);
-        ck_assert_uint_eq(pb.len, cases[i].len);
-        ck_assert(memcmp(pb.data, cases[i].bytes, cases[i].len) == 0);
+        tp_pb_varint(&pb, (uint64_t)pd_varint_cases[i].v);
+        ck_assert_uint_eq(pb.len, pd_varint_cases[i].len);
+        ck_assert(memcmp(pb.data, pd_varint_cases[i].bytes, pd_varint_cases[i].len) == 0);
     }
     ck_assert_uint_eq(tp_pb_varint_size(UINT64_MAX), 10);
     ck_assert_int_eq(pb.err, 0);
@@ -84,9 +71,9 @@ START_TEST(protobuf_packed_numbers_one_field)
     int64_t s[NCASES];
     size_t total = 0;
     for (size_t i = 0; i < NCASES; i++) {
-        u[i] = (uint64_t)cases[i].v;
-        s[i] = cases[i].v;
-        total += cases[i].len;
+        u[i] = (uint64_t)pd_varint_cases[i].v;
+        s[i] = pd_varint_cases[i].v;
+        total += pd_varint_cases[i].len;
     }
     tp_pb_t pb;
     tp_pb_init(&pb);
@@ -102,14 +89,14 @@ START_TEST(protobuf_packed_numbers_one_field)
         ck_assert_uint_eq(f[k].len, total);
         size_t off = 0;
         for (size_t i = 0; i < NCASES; i++) {
-            ck_assert(memcmp(f[k].data + off, cases[i].bytes, cases[i].len) == 0);
-            off += cases[i].len;
+            ck_assert(memcmp(f[k].data + off, pd_varint_cases[i].bytes, pd_varint_cases[i].len) == 0);
+            off += pd_varint_cases[i].len;
         }
     }
     uint64_t back[NCASES];
     ck_assert_uint_eq(pd_numbers(pb.data, pb.len, 2, back, NCASES), NCASES);
     for (size_t i = 0; i < NCASES; i++)
-        ck_assert_int_eq((int64_t)back[i], cases[i].v);
+        ck_assert_int_eq((int64_t)back[i], pd_varint_cases[i].v);
     tp_pb_free(&pb);
 }
 END_TEST

@@ -29,57 +29,7 @@
 #include "symbolizer/symbolizer_internal.h"
 #include "tests/testbase.h"
 
-#define MAXF 8
-
-static volatile int sink;
-
-/* ---- code to symbolize ---- */
-
-/* Not inlined, cloned, merged or tail-called: the names and lines stay
- * those of the source. */
-#if defined(__clang__)
-#define NOIPA __attribute__((noinline, optnone))
-#else
-#define NOIPA __attribute__((noipa))
-#endif
-
-/* One line each, so that every address in them maps to that line. */
-int symtest_global_fn(int x);
-enum { GLOBAL_FN_LINE = __LINE__ + 1 };
-NOIPA int symtest_global_fn(int x) { return x * 3 + sink; }
-enum { STATIC_FN_LINE = __LINE__ + 1 };
-static NOIPA int static_fn(int x) { return x * 5 - sink; }
-
-/* Lines of the calls below, set when they run. */
-static int call_line, leaf_line, caller_line;
-
-static NOIPA uintptr_t return_address(void)
-{
-    return (uintptr_t)__builtin_return_address(0);
-}
-
-/* Returns the return address of a call made on line call_line. */
-static NOIPA uintptr_t call_and_return(void)
-{
-    uintptr_t ra = return_address(); call_line = __LINE__;
-    sink++;
-    return ra;
-}
-
-static inline __attribute__((always_inline)) uintptr_t inlined_leaf(int x)
-{
-    uintptr_t ra = return_address(); leaf_line = __LINE__;
-    sink += x;
-    return ra;
-}
-
-/* Returns a return address inside the inlined copy of inlined_leaf(). */
-static NOIPA uintptr_t inline_caller(int x)
-{
-    uintptr_t ra = inlined_leaf(x); caller_line = __LINE__;
-    sink += 2;
-    return ra;
-}
+#include "tests/symtest_code.h"
 
 /* ---- helpers ---- */
 
@@ -154,17 +104,6 @@ static int debuginfo_path(uintptr_t addr, char *path, size_t len)
     return -1;
 }
 
-/* libc's own qsort (RTLD_DEFAULT would find ASan's interceptor). */
-static uintptr_t libc_qsort(void)
-{
-    void *h = dlopen("libc.so.6", RTLD_LAZY | RTLD_NOLOAD);
-    ck_assert_ptr_nonnull(h);
-    void *p = dlsym(h, "qsort");
-    dlclose(h);
-    ck_assert_ptr_nonnull(p);
-    return (uintptr_t)p;
-}
-
 static int is_loaded(const char *soname)
 {
     void *h = dlopen(soname, RTLD_LAZY | RTLD_NOLOAD);
@@ -206,7 +145,7 @@ START_TEST(symbolizer_global_and_static_functions)
     int n = tp_sym_resolve((uintptr_t)&symtest_global_fn, 0, f, MAXF);
     ck_assert_int_eq(n, 1);
     ck_assert_str_eq(f[0].function, "symtest_global_fn");
-    ck_assert_msg(tu_ends_with(f[0].file, __FILE__), "file %s", f[0].file);
+    ck_assert_msg(tu_ends_with(f[0].file, SYMTEST_CODE_FILE), "file %s", f[0].file);
     ck_assert_int_eq(f[0].line, GLOBAL_FN_LINE);
     ck_assert_int_eq(f[0].inlined, 0);
     ck_assert_uint_eq(f[0].func_offset, 0);
@@ -216,7 +155,7 @@ START_TEST(symbolizer_global_and_static_functions)
     n = tp_sym_resolve((uintptr_t)fp, 0, f, MAXF);
     ck_assert_int_eq(n, 1);
     ck_assert_str_eq(f[0].function, "static_fn");
-    ck_assert_msg(tu_ends_with(f[0].file, __FILE__), "file %s", f[0].file);
+    ck_assert_msg(tu_ends_with(f[0].file, SYMTEST_CODE_FILE), "file %s", f[0].file);
     ck_assert_int_eq(f[0].line, STATIC_FN_LINE);
     ck_assert_uint_eq(f[0].func_offset, 0);
 
@@ -238,7 +177,7 @@ START_TEST(symbolizer_return_address_gives_call_line)
     int n = tp_sym_resolve(ra, 1, f, MAXF);
     ck_assert_int_eq(n, 1);
     ck_assert_str_eq(f[0].function, "call_and_return");
-    ck_assert_msg(tu_ends_with(f[0].file, __FILE__), "file %s", f[0].file);
+    ck_assert_msg(tu_ends_with(f[0].file, SYMTEST_CODE_FILE), "file %s", f[0].file);
     ck_assert_int_eq(f[0].line, call_line);
     ck_assert_int_eq(f[0].inlined, 0);
     /* func_offset is pc - entry, not (pc - 1) - entry. */
@@ -256,13 +195,13 @@ START_TEST(symbolizer_inlined_frames)
     ck_assert_str_eq(f[0].function, "inlined_leaf");
     ck_assert_int_eq(f[0].inlined, 1);
     ck_assert_int_eq(f[0].line, leaf_line);
-    ck_assert_msg(tu_ends_with(f[0].file, __FILE__), "file %s", f[0].file);
+    ck_assert_msg(tu_ends_with(f[0].file, SYMTEST_CODE_FILE), "file %s", f[0].file);
     ck_assert_uint_eq(f[0].func_offset, 0);
 
     ck_assert_str_eq(f[n - 1].function, "inline_caller");
     ck_assert_int_eq(f[n - 1].inlined, 0);
     ck_assert_int_eq(f[n - 1].line, caller_line);
-    ck_assert_msg(tu_ends_with(f[n - 1].file, __FILE__), "file %s", f[n - 1].file);
+    ck_assert_msg(tu_ends_with(f[n - 1].file, SYMTEST_CODE_FILE), "file %s", f[n - 1].file);
     ck_assert_uint_eq(f[n - 1].func_offset, ra - (uintptr_t)&inline_caller);
     for (int i = 0; i < n; i++) {
         ck_assert_ptr_eq(f[i].module, f[0].module);

@@ -25,68 +25,7 @@
 #include "symbolizer/symbolizer_internal.h"
 #include "tests/testbase.h"
 
-#define MAXF 8
-
-static volatile int sink;
-
-/* ---- code to symbolize ---- */
-
-/* Not inlined, cloned, merged or tail-called: the names and lines stay
- * those of the source. */
-#if defined(__clang__)
-#define NOIPA __attribute__((noinline, optnone))
-#else
-#define NOIPA __attribute__((noipa))
-#endif
-
-/* One line each, so that every address in them maps to that line. */
-int symtest_global_fn(int x);
-enum { GLOBAL_FN_LINE = __LINE__ + 1 };
-NOIPA int symtest_global_fn(int x) { return x * 3 + sink; }
-
-/* Lines of the calls below, set when they run. */
-static int call_line, leaf_line, caller_line;
-
-static NOIPA uintptr_t return_address(void)
-{
-    return (uintptr_t)__builtin_return_address(0);
-}
-
-/* Returns the return address of a call made on line call_line. */
-static NOIPA uintptr_t call_and_return(void)
-{
-    uintptr_t ra = return_address(); call_line = __LINE__;
-    sink++;
-    return ra;
-}
-
-static inline __attribute__((always_inline)) uintptr_t inlined_leaf(int x)
-{
-    uintptr_t ra = return_address(); leaf_line = __LINE__;
-    sink += x;
-    return ra;
-}
-
-/* Returns a return address inside the inlined copy of inlined_leaf(). */
-static NOIPA uintptr_t inline_caller(int x)
-{
-    uintptr_t ra = inlined_leaf(x); caller_line = __LINE__;
-    sink += 2;
-    return ra;
-}
-
-/* ---- helpers ---- */
-
-/* libc's own qsort (RTLD_DEFAULT would find ASan's interceptor). */
-static uintptr_t libc_qsort(void)
-{
-    void *h = dlopen("libc.so.6", RTLD_LAZY | RTLD_NOLOAD);
-    ck_assert_ptr_nonnull(h);
-    void *p = dlsym(h, "qsort");
-    dlclose(h);
-    ck_assert_ptr_nonnull(p);
-    return (uintptr_t)p;
-}
+#include "tests/symtest_code.h"
 
 /* ---- tests ---- */
 

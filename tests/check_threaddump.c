@@ -33,73 +33,17 @@
 #include "tests/testbase.h"
 #include "tests/threaddump_util.h"
 
-static volatile int sink_var;
-
-/* ---- code whose addresses appear in the stacks (one line each) ---- */
-
-enum { LEAF_LINE = __LINE__ + 1 };
-static __attribute__((noipa)) int td_leaf(int x) { return x * 3 + sink_var; }
-enum { MIDDLE_LINE = __LINE__ + 1 };
-static __attribute__((noipa)) int td_middle(int x) { return td_leaf(x) - 7; }
-enum { OTHER_LINE = __LINE__ + 1 };
-static __attribute__((noipa)) int td_other(int x) { return td_leaf(x) + 11; }
-enum { CREATOR_LINE = __LINE__ + 1 };
-static __attribute__((noipa)) int td_creator(int x) { return td_middle(x) * 5; }
-static __attribute__((noipa)) int td_creator2(int x) { return td_other(x) * 9; }
-
-/* A return-address-like pc just inside fn. */
-#define PC_IN(fn) ((uintptr_t)(fn) + 1)
-
-/* ---- helpers ---- */
-
-/* A thread waiting on a condition variable in td_leaf <- td_middle,
- * created by td_creator in thread 100.  Its entry has one detail line,
- * COND_DETAIL. */
-#define COND_DETAIL "    cond 0x55d0c0a0 with mutex 0x55d0c078"
-static void make_waiter(tp_snap_thread_t *t, pid_t tid, const char *name,
-                        uint64_t wait_ns)
-{
-    memset(t, 0, sizeof *t);
-    t->tid = tid;
-    snprintf(t->name, sizeof t->name, "%s", name);
-    t->state = TP_ST_COND;
-    t->wait.call = "pthread_cond_wait";
-    t->wait.obj = (const void *)0x55d0c0a0;
-    t->wait.obj2 = (const void *)0x55d0c078;
-    t->syscall_nr = -1;
-    t->wait_ns = wait_ns;
-    t->npcs = 2;
-    t->pcs[0] = PC_IN(td_leaf);
-    t->pcs[1] = PC_IN(td_middle);
-    t->has_creator = 1;
-    t->parent_tid = 100;
-    t->ncreate = 1;
-    t->create_pcs[0] = PC_IN(td_creator);
-}
-
-static void make_running_main(tp_snap_thread_t *t, pid_t tid)
-{
-    memset(t, 0, sizeof *t);
-    t->tid = tid;
-    snprintf(t->name, sizeof t->name, "demo");
-    t->state = TP_ST_RUNNING;
-    t->syscall_nr = -1;
-    t->npcs = 1;
-    t->pcs[0] = PC_IN(td_other);
-    t->is_main = 1;
-}
-
 /* Asserts a location line for a pc one byte into the function defined on
- * line `line` of this file: "\t<path>check_threaddump.c:<line> +0x1". */
+ * line `line` of tests/threaddump_util.h: "\t<path>threaddump_util.h:<line> +0x1". */
 static void assert_location(const char *l, int line)
 {
     char want[64];
     ck_assert_msg(l[0] == '\t', "location line \"%s\" has no tab", l);
-    snprintf(want, sizeof want, "check_threaddump.c:%d +0x1", line);
+    snprintf(want, sizeof want, "threaddump_util.h:%d +0x1", line);
     size_t n = strlen(l), m = strlen(want);
     ck_assert_msg(n > m && strcmp(l + n - m, want) == 0,
                   "location line \"%s\" does not end with \"%s\"", l, want);
-    ck_assert_ptr_nonnull(strstr(l, "check_threaddump.c:"));
+    ck_assert_ptr_nonnull(strstr(l, "threaddump_util.h:"));
     ck_assert_ptr_nonnull(strstr(l, " +0x"));
 }
 
@@ -323,7 +267,7 @@ START_TEST(threaddump_creator_variants)
                                "created by ?? in thread 300"), b + 6);
     ck_assert_int_eq(find_line(lines, n, (size_t)c,
                                "created by td_creator2 in thread 301"), c + 6);
-    ck_assert_ptr_nonnull(strstr(lines[c + 7], "check_threaddump.c:"));
+    ck_assert_ptr_nonnull(strstr(lines[c + 7], "threaddump_util.h:"));
     ck_assert_uint_eq(count_prefix(lines, n, "created"), 3);
     free(text);
     free_snapshot(snap);
@@ -363,7 +307,7 @@ START_TEST(threaddump_frames_direct)
     size_t n = split_lines(text, lines, 16);
     ck_assert_uint_eq(n, 6);
     ck_assert_str_eq(lines[0], "td_leaf(...)");
-    ck_assert_msg(strstr(lines[1], "check_threaddump.c:") != NULL &&
+    ck_assert_msg(strstr(lines[1], "threaddump_util.h:") != NULL &&
                   strstr(lines[1], " +0x0") != NULL, "\"%s\"", lines[1]);
     ck_assert_str_eq(lines[2], "td_middle(...)");
     assert_location(lines[3], MIDDLE_LINE);

@@ -28,62 +28,6 @@
 #include "tests/testbase.h"
 #include "tests/threaddump_util.h"
 
-static volatile int sink_var;
-
-/* ---- code whose addresses appear in the stacks (one line each) ---- */
-
-enum { LEAF_LINE = __LINE__ + 1 };
-static __attribute__((noipa)) int td_leaf(int x) { return x * 3 + sink_var; }
-enum { MIDDLE_LINE = __LINE__ + 1 };
-static __attribute__((noipa)) int td_middle(int x) { return td_leaf(x) - 7; }
-enum { OTHER_LINE = __LINE__ + 1 };
-static __attribute__((noipa)) int td_other(int x) { return td_leaf(x) + 11; }
-enum { CREATOR_LINE = __LINE__ + 1 };
-static __attribute__((noipa)) int td_creator(int x) { return td_middle(x) * 5; }
-static __attribute__((noipa)) int td_creator2(int x) { return td_other(x) * 9; }
-
-/* A return-address-like pc just inside fn. */
-#define PC_IN(fn) ((uintptr_t)(fn) + 1)
-
-/* ---- helpers ---- */
-
-/* A thread waiting on a condition variable in td_leaf <- td_middle,
- * created by td_creator in thread 100.  Its entry has one detail line,
- * COND_DETAIL. */
-#define COND_DETAIL "    cond 0x55d0c0a0 with mutex 0x55d0c078"
-static void make_waiter(tp_snap_thread_t *t, pid_t tid, const char *name,
-                        uint64_t wait_ns)
-{
-    memset(t, 0, sizeof *t);
-    t->tid = tid;
-    snprintf(t->name, sizeof t->name, "%s", name);
-    t->state = TP_ST_COND;
-    t->wait.call = "pthread_cond_wait";
-    t->wait.obj = (const void *)0x55d0c0a0;
-    t->wait.obj2 = (const void *)0x55d0c078;
-    t->syscall_nr = -1;
-    t->wait_ns = wait_ns;
-    t->npcs = 2;
-    t->pcs[0] = PC_IN(td_leaf);
-    t->pcs[1] = PC_IN(td_middle);
-    t->has_creator = 1;
-    t->parent_tid = 100;
-    t->ncreate = 1;
-    t->create_pcs[0] = PC_IN(td_creator);
-}
-
-static void make_running_main(tp_snap_thread_t *t, pid_t tid)
-{
-    memset(t, 0, sizeof *t);
-    t->tid = tid;
-    snprintf(t->name, sizeof t->name, "demo");
-    t->state = TP_ST_RUNNING;
-    t->syscall_nr = -1;
-    t->npcs = 1;
-    t->pcs[0] = PC_IN(td_other);
-    t->is_main = 1;
-}
-
 /* ---- grouping ---- */
 
 /* A thread's age is on its own created-by line, never on a group's. */

@@ -27,6 +27,24 @@
 #define PD_FN static __attribute__((unused))
 #define PD_READER static __attribute__((unused, noinline))   /* see above */
 
+/* Varints at their edges and the bytes that encode them (int64 fields:
+ * a negative value takes ten bytes). */
+typedef struct pd_varint_case {
+    int64_t v;
+    size_t len;
+    unsigned char bytes[10];
+} pd_varint_case_t;
+static const pd_varint_case_t pd_varint_cases[] __attribute__((unused)) = {
+    {0, 1, {0x00}},
+    {1, 1, {0x01}},
+    {127, 1, {0x7f}},
+    {128, 2, {0x80, 0x01}},
+    {300, 2, {0xac, 0x02}},
+    {INT64_MAX, 9, {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f}},
+    {-1, 10, {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01}},
+};
+enum { PD_VARINT_CASES = sizeof pd_varint_cases / sizeof pd_varint_cases[0] };
+
 typedef struct pd_bytes {
     unsigned char *data;
     size_t len;

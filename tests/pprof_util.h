@@ -3,7 +3,8 @@
  * writer (check_pprof, check_pprof_samples): a private directory per test
  * (the checked fixture setup/teardown, with HOME and GOCACHE in it for
  * `go tool pprof`), running pprof and other commands, writing a profile to
- * a file, or uncompressed to memory.
+ * a file, or uncompressed to memory; and the code whose addresses the
+ * profiles' stacks hold.
  *
  * Header-only (static functions), so each suite stays one file.
  */
@@ -121,6 +122,51 @@ static inline pd_bytes_t encode_raw(tp_pprof_t *p)
     tp_sink_free(s);
     free(s);
     return b;
+}
+
+#if defined(__clang__)
+#define NOIPA __attribute__((noinline, optnone))
+#else
+#define NOIPA __attribute__((noipa))
+#endif
+
+static volatile int sink_var;
+
+/* ---- code whose addresses appear in the stacks (one line each) ----
+ * Their locations name this header (tests/pprof_util.h). */
+
+enum { LEAF_LINE = __LINE__ + 1 };
+static NOIPA __attribute__((unused)) int pp_leaf(int x) { return x * 3 + sink_var; }
+enum { MIDDLE_LINE = __LINE__ + 1 };
+static NOIPA __attribute__((unused)) int pp_middle(int x) { return pp_leaf(x) - 7; }
+enum { ROOT_LINE = __LINE__ + 1 };
+static NOIPA __attribute__((unused)) int pp_root(int x) { return pp_middle(x) * 5; }
+enum { OTHER_LINE = __LINE__ + 1 };
+static NOIPA __attribute__((unused)) int pp_other(int x) { return pp_leaf(x) + 11; }
+
+#define PC_IN(fn) ((uintptr_t)(fn) + 1)
+
+/* Lines of the calls below, set when they run. */
+static int leaf_call_line __attribute__((unused)), caller_call_line __attribute__((unused));
+
+static NOIPA __attribute__((unused)) uintptr_t pp_return_address(void)
+{
+    return (uintptr_t)__builtin_return_address(0);
+}
+
+static inline __attribute__((always_inline, unused)) uintptr_t pp_inlined(int x)
+{
+    uintptr_t ra = pp_return_address(); leaf_call_line = __LINE__;
+    sink_var += x;
+    return ra;
+}
+
+/* A return address inside the inlined copy of pp_inlined(). */
+static NOIPA __attribute__((unused)) uintptr_t pp_inline_caller(int x)
+{
+    uintptr_t ra = pp_inlined(x); caller_call_line = __LINE__;
+    sink_var += 2;
+    return ra;
 }
 
 #endif
