@@ -102,6 +102,27 @@ SITE_FN(frame_1, 11)
 #define SITE_RE(fn) fn " \\(/[^)]*check_summary\\.c:[0-9]+\\)"
 #define AT_RE(fn) fn " at /[^ ]*check_summary\\.c:[0-9]+"
 
+/* A return address inside code the compiler inlined: cache_response()
+ * is inlined into serve_request(), and the address is the call inside
+ * it.  Symbolized, it is two frames; a stack shows both. */
+static volatile int inline_sink;
+static __attribute__((noipa)) uintptr_t return_address(void)
+{
+    return (uintptr_t)__builtin_return_address(0);
+}
+static inline __attribute__((always_inline)) uintptr_t cache_response(void)
+{
+    uintptr_t ra = return_address();
+    inline_sink++;
+    return ra;
+}
+static __attribute__((noipa)) uintptr_t serve_request(void)
+{
+    uintptr_t ra = cache_response();
+    inline_sink += 2;
+    return ra;
+}
+
 static tp_lock_stats_t stats;
 static tp_lock_order_t order;
 
@@ -571,6 +592,44 @@ START_TEST(summary_inversions_none_and_more_than_shown)
 }
 END_TEST
 
+/* The summary's stacks (leak suspects, inversions) name the function an
+ * inlined call sits in, as the thread dump and pprof do. */
+START_TEST(summary_stacks_keep_inlined_frames)
+{
+    tp_snapshot_t *snap = new_snapshot(1);
+    tp_summary_t sum;
+    init_summary(&sum, snap);
+    uintptr_t ra = serve_request();
+    tp_heap_view_t heap = {
+        .rate = 1, .at_exit = 1, .inuse_bytes = 64, .inuse_objects = 1,
+        .alloc_bytes = 64, .alloc_objects = 1, .nsites = 1,
+        .sites = {{.inuse_bytes = 64, .inuse_objects = 1, .alloc_bytes = 64,
+                   .alloc_objects = 1, .npcs = 2, .pcs = {ra, PC(frame_1)}}},
+    };
+    sum.heap = &heap;
+    tp_order_inversion_t *inv = &order.inversions[0];
+    inv->nedges = 2;
+    set_edge(&inv->edges[0], 0xa0, 0xb0, PC(site_f), ra, 11, "order-ab", 0);
+    set_edge(&inv->edges[1], 0xb0, 0xa0, PC(site_g), PC(site_f), 12, "order-ba", 0);
+    inv->edges[0].pcs[0] = ra;
+    inv->edges[0].npcs = 1;
+    order.enabled = 1;
+    order.ninversions = order.found = 1;
+    char *text = render(&sum);
+    tu_assert_match(text, "^leak suspects: .*\n"
+                          "  1\\. 64 B in 1 object .*\n"
+                          "       " SITE_RE("cache_response") "\n"
+                          "       " SITE_RE("serve_request") "\n"
+                          "       " SITE_RE("frame_1") "\n");
+    tu_assert_match(text, "in thread 11 \"order-ab\"\n"
+                          "        " SITE_RE("cache_response") "\n"
+                          "        " SITE_RE("serve_request") "\n"
+                          "    mutex 0xb0");
+    free(text);
+    free_snapshot(snap);
+}
+END_TEST
+
 static Suite *summary_suite(void)
 {
     Suite *s = suite_create("summary");
@@ -599,6 +658,7 @@ static Suite *summary_suite(void)
     tcase_set_timeout(tc, 20);
     tcase_add_test(tc, summary_inversions_each_edge_and_stack);
     tcase_add_test(tc, summary_inversions_none_and_more_than_shown);
+    tcase_add_test(tc, summary_stacks_keep_inlined_frames);
     tcase_add_test(tc, summary_inversion_of_one_thread_labelled);
     suite_add_tcase(s, tc);
     return s;
