@@ -263,7 +263,7 @@ static int watcher_can_serve(void)
            tp_trigger_owned();
 }
 
-/* 0 when the watcher now stands in for the dump thread. */
+/* 0 when the watcher now stands in for the dump thread, else -errno. */
 static int start_watcher(void)
 {
     tp_in_agent++;
@@ -275,7 +275,7 @@ static int start_watcher(void)
     tp_in_agent--;
     if (r != 0) {
         tp_warn("cannot start the watcher; the dump thread serves instead");
-        return -1;
+        return r;
     }
     watching = 1;
     return 0;

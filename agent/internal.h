@@ -88,7 +88,7 @@ void tp_snapshot_child_dump(pid_t host, unsigned seq);
 
 /* watcher.c: THREADPROF_DUMP_THREAD=lazy, dumps of a single-threaded
  * program without a dump thread. */
-int tp_watcher_start(void);                      /* 0, or -1: not started */
+int tp_watcher_start(void);                      /* 0, or -errno: not started */
 int tp_watcher_running(void);
 void tp_watcher_stop(void);                      /* bounded wait */
 pid_t tp_watcher_tid(void);

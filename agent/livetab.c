@@ -1,6 +1,7 @@
 /*
  * livetab: sampled blocks still allocated (agent/livetab.h).
  */
+#include <errno.h>
 #include <sched.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -124,15 +125,15 @@ static uint32_t home(const stripe_t *s, uintptr_t p)
     return ((uint32_t)(h >> 20) + (uint32_t)((p >> 4) & 31)) & ((1u << s->bits) - 1);
 }
 
-/* Under s->lock: the table doubled (or made); 0, or -1 without memory. */
+/* Under s->lock: the table doubled (or made); 0, or -ENOMEM. */
 static int grow(stripe_t *s)
 {
     uint32_t bits = s->bits == 0 ? MIN_BITS : s->bits + 1;
     if (bits > MAX_BITS)
-        return -1;
+        return -ENOMEM;
     slot_t *n = chunk_get(bits);
     if (n == NULL)
-        return -1;
+        return -ENOMEM;
     slot_t *old = s->slots;
     uint32_t old_bits = s->bits;
     s->slots = n;

@@ -26,6 +26,7 @@
  * trigger or waits for it itself, the watcher is stopped and the dump
  * thread started (dumper.c).
  */
+#include <errno.h>
 #include <sched.h>
 #include <signal.h>
 #include <stddef.h>
@@ -168,7 +169,7 @@ int tp_watcher_start(void)
                          MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         if (stack_base == MAP_FAILED || tls_block == MAP_FAILED) {
             stack_base = tls_block = NULL;
-            return -1;
+            return -ENOMEM;
         }
     }
     /* A TCB of its own whose self pointers point at itself: code that
@@ -180,7 +181,7 @@ int tp_watcher_start(void)
                 CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID;
     int r = clone(watcher_main, (char *)stack_base + WATCHER_STACK, flags, NULL,
                   &watcher_tid, tcb, &watcher_tid);
-    return r < 0 ? -1 : 0;
+    return r < 0 ? -errno : 0;
 }
 
 int tp_watcher_running(void)

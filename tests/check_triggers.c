@@ -5,6 +5,8 @@
  * inherited by child programs.
  */
 
+#include <sys/syscall.h>
+
 #include "tests/testutil.h"
 
 #define WAIT_MS 10000
@@ -345,6 +347,26 @@ static void wait_no_snapshot_child(pid_t pid, long timeout_ms)
     }
 }
 
+/* Waits until the program's main thread blocks in poll(2) (its loop's
+ * wait), so a dump taken now finds it in an intercepted call, not
+ * between "ready" and its first poll. */
+static void wait_in_poll(pid_t pid, long timeout_ms)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/syscall", (int)pid);
+    long end = tu_now_ms() + timeout_ms;
+    for (;;) {
+        char *text = tu_read_file(path);
+        int in_poll = text != NULL && atol(text) == SYS_poll;
+        free(text);
+        if (in_poll)
+            return;
+        ck_assert_msg(tu_now_ms() < end, "pid %d not in poll after %ld ms", (int)pid,
+                      timeout_ms);
+        usleep(1000);
+    }
+}
+
 /* THREADPROF_DUMP_THREAD=lazy: a single-threaded program stays in glibc's
  * single-threaded mode and gets its dumps (from a snapshot child, under
  * its own pid), with no EINTR and no child it could see; once it makes a
@@ -356,6 +378,7 @@ START_TEST(trigger_lazy_dump_thread_keeps_single_threaded)
     start_lazy(&p, lazy_env, NULL, file, sizeof file);
     snprintf(second, sizeof second, "%.3100s.2", file);
     tu_assert_match(p.out, "^single 1$");
+    wait_in_poll(p.pid, WAIT_MS);
     for (int i = 0; i < 5; i++) {
         kill(p.pid, SIGUSR2);
         usleep(100000);
