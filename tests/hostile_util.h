@@ -146,20 +146,9 @@ static inline void start_prog(tu_proc_t *p, const char *path, const char *preloa
         if (as_nobody && (setgroups(0, NULL) != 0 || setgid(nobody_gid()) != 0 ||
                           setuid(nobody_uid()) != 0))
             _exit(126);
-        const char *argv[32] = {path};
-        int argc = 1;
-        for (const char *const *a = args; a && *a && argc < 31; a++)
-            argv[argc++] = *a;
-        argv[argc] = NULL;
-        execv(path, (char *const *)argv);
-        _exit(127);
+        tu__exec(path, args);
     }
-    close(out[1]);
-    close(err[1]);
-    p->out_fd = out[0];
-    p->err_fd = err[0];
-    fcntl(p->out_fd, F_SETFL, O_NONBLOCK);
-    fcntl(p->err_fd, F_SETFL, O_NONBLOCK);
+    tu__take_pipes(p, out, err);
 }
 
 static inline void prog_path(char *buf, size_t len, const char *prog)

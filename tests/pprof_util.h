@@ -169,4 +169,21 @@ static NOIPA __attribute__((unused)) uintptr_t pp_inline_caller(int x)
     return ra;
 }
 
+/* ---- a profile used by several tests: two stacks of the code above ---- */
+
+static __attribute__((unused)) tp_pprof_t *mutex_profile(void)
+{
+    tp_pprof_t *p = tp_pprof_new();
+    ck_assert_ptr_nonnull(p);
+    ck_assert_int_eq(tp_pprof_sample_type(p, "contentions", "count"), 0);
+    ck_assert_int_eq(tp_pprof_sample_type(p, "delay", "nanoseconds"), 0);
+    tp_pprof_period(p, "contentions", "count", 1);
+    uintptr_t s1[] = {PC_IN(pp_leaf), PC_IN(pp_middle), PC_IN(pp_root)};
+    uintptr_t s2[] = {PC_IN(pp_leaf), PC_IN(pp_other)};
+    int64_t v1[] = {3, 3000}, v2[] = {5, 125000};
+    ck_assert_int_eq(tp_pprof_add_sample(p, s1, 3, 0, v1, 2, NULL, 0), 0);
+    ck_assert_int_eq(tp_pprof_add_sample(p, s2, 2, 0, v2, 2, NULL, 0), 0);
+    return p;
+}
+
 #endif

@@ -38,6 +38,32 @@ static inline void tu_make_dir(tu_proc_t *p)
     tu_temp_dir(p->dir, sizeof p->dir, "");
 }
 
+/* In a started child: execs path with args (NULL-terminated extras after
+ * argv[0]); exits 127 when it cannot. */
+static inline __attribute__((noreturn)) void tu__exec(const char *path,
+                                                       const char *const *args)
+{
+    const char *argv[32] = {path};
+    int argc = 1;
+    for (const char *const *a = args; a && *a && argc < 31; a++)
+        argv[argc++] = *a;
+    argv[argc] = NULL;
+    execv(path, (char *const *)argv);
+    _exit(127);
+}
+
+/* In the parent: p reads the child's stdout and stderr, without blocking,
+ * from the read ends of out and err. */
+static inline void tu__take_pipes(tu_proc_t *p, int out[2], int err[2])
+{
+    close(out[1]);
+    close(err[1]);
+    p->out_fd = out[0];
+    p->err_fd = err[0];
+    fcntl(p->out_fd, F_SETFL, O_NONBLOCK);
+    fcntl(p->err_fd, F_SETFL, O_NONBLOCK);
+}
+
 /* Starts build/tests/programs/<prog> with the agent preloaded unless
  * preload is 0.  env: NULL-terminated "NAME=value" extras (may override
  * THREADPROF_DIR).  args: NULL-terminated extra argv. */
@@ -64,20 +90,9 @@ static inline void tu_start_full(tu_proc_t *p, const char *prog, int preload,
         setenv("THREADPROF_DIR", p->dir, 1);
         for (const char *const *e = env; e && *e; e++)
             putenv((char *)*e);
-        const char *argv[32] = {path};
-        int argc = 1;
-        for (const char *const *a = args; a && *a && argc < 31; a++)
-            argv[argc++] = *a;
-        argv[argc] = NULL;
-        execv(path, (char *const *)argv);
-        _exit(127);
+        tu__exec(path, args);
     }
-    close(out[1]);
-    close(err[1]);
-    p->out_fd = out[0];
-    p->err_fd = err[0];
-    fcntl(p->out_fd, F_SETFL, O_NONBLOCK);
-    fcntl(p->err_fd, F_SETFL, O_NONBLOCK);
+    tu__take_pipes(p, out, err);
 }
 
 static inline void tu_start(tu_proc_t *p, const char *prog, const char *const *env)
