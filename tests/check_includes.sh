@@ -96,6 +96,12 @@ mkdir -p "$stray/render"
 echo '/* new module */' > "$stray/render/x.c"
 expect unknown_directory_reported "$stray" 1 '^render/x\.c: not in any directory of the include rule'
 
+# 7. model/ is plain data: a .c file there is reported.
+code=$tmp/code
+make_good_tree "$code"
+echo '#include "model/kinds.h"' > "$code/model/kinds.c"
+expect code_in_model_reported "$code" 1 '^model/kinds\.c: code in model/, which holds plain data in headers only'
+
 if [ $failed -ne 0 ]; then
     echo "check_includes: $failed failed"
     exit 1
