@@ -39,6 +39,7 @@ void tp_registry_unlock(void);
 tp_thread_t *tp_registry_alloc(void);            /* zeroed, not linked */
 void tp_registry_free(tp_thread_t *t);           /* lock held */
 void tp_registry_link(tp_thread_t *t);           /* lock held */
+void tp_registry_add_pending(tp_thread_t *t);    /* lock held: being created */
 tp_thread_t *tp_registry_first(void);            /* lock held: live threads */
 tp_thread_t *tp_registry_next(tp_thread_t *t);  /* lock held: NULL after the last */
 size_t tp_registry_exited_unjoined(void);        /* lock held */

@@ -2,9 +2,11 @@
  * lifecycle: the agent's side of pthread_create.
  *
  * The creator prepares the new thread's record (parent, creation stack,
- * start time); the trampoline, running in the new thread, fills in the
- * kernel tid, links the record, arms the exit hook and calls the host's
- * start routine.
+ * start time) and lists it as pending; once the real pthread_create
+ * returns it notes the pthread_t, so a pthread_detach that runs before the
+ * new thread does is kept.  The trampoline, running in the new thread,
+ * fills in the kernel tid, links the record among the live ones, arms the
+ * exit hook and calls the host's start routine.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +40,9 @@ tp_start_t *tp_thread_prepare(void *(*fn)(void *), void *arg, int detached)
     t->start_ns = tp_now_coarse();
     t->flags = detached ? TP_TF_DETACHED : 0;
     t->ncreate = tp_backtrace(t->create_pcs, TP_CREATE_FRAMES);
+    tp_registry_lock();
+    tp_registry_add_pending(t);
+    tp_registry_unlock();
     return s;
 }
 
@@ -63,8 +68,8 @@ void *tp_thread_trampoline(void *arg)
     tp_in_agent++;
     free(s);
     t->tid = tp_gettid();
-    t->pthread = pthread_self();
     tp_registry_lock();
+    t->pthread = pthread_self();   /* under the lock: detach reads it */
     tp_registry_link(t);
     tp_registry_unlock();
     tp_registry_register_self(t);

@@ -23,6 +23,10 @@ typedef struct tp_start {
 tp_start_t *tp_thread_prepare(void *(*fn)(void *), void *arg, int detached);
 /* The creation failed: forget the prepared record. */
 void tp_thread_abandon(tp_start_t *s);
+/* The real pthread_create made thread th from record t (a joinable one:
+ * a detached thread's record may already be gone): a detach of th that
+ * comes before the thread registers finds it. */
+void tp_thread_created(tp_thread_t *t, pthread_t th);
 /* Runs in the new thread: registers it and calls the host's routine. */
 void *tp_thread_trampoline(void *start);
 void tp_thread_joined(pthread_t th);

@@ -3,8 +3,10 @@
  *
  * Records come from an mmap'd pool (never from malloc: adoption of an
  * unknown thread may happen inside a host signal handler) and are linked
- * in two lists under one mutex: live threads, and threads that exited but
- * were neither joined nor detached (a thread leak in the making).  The
+ * in three lists under one mutex: threads being created (prepared by
+ * pthread_create, not yet running our trampoline), live threads, and
+ * threads that exited but were neither joined nor detached (a thread leak
+ * in the making).  The
  * lock is taken on thread creation, exit, join and detach and by the dump
  * thread while it takes a snapshot; never on a lock or I/O hot path.
  * Whoever holds it has tp_in_agent raised, so nothing it calls is tracked.
@@ -28,6 +30,9 @@ __thread int tp_thread_dead __attribute__((tls_model("initial-exec")));
 static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
 static tp_thread_t live = {.next = &live, .prev = &live};
 static tp_thread_t exited = {.next = &exited, .prev = &exited};
+/* Created, not yet registered: a pthread_detach that comes first must
+ * find them (the program may detach before the new thread has run). */
+static tp_thread_t pending = {.next = &pending, .prev = &pending};
 static size_t exited_count;
 static tp_thread_t *free_list;
 static pthread_key_t exit_key;
@@ -154,6 +159,9 @@ static unsigned long links;
 
 void tp_registry_link(tp_thread_t *t)
 {
+    if (t->next != NULL)
+        unlink_thread(t);   /* from pending */
+    t->flags &= ~TP_TF_PENDING;
     push(&live, t);
     index_tid(t);
     links++;
@@ -178,6 +186,20 @@ tp_thread_t *tp_registry_next(tp_thread_t *t)
 size_t tp_registry_exited_unjoined(void)
 {
     return exited_count;
+}
+
+void tp_registry_add_pending(tp_thread_t *t)
+{
+    t->flags |= TP_TF_PENDING;
+    push(&pending, t);
+}
+
+void tp_thread_created(tp_thread_t *t, pthread_t th)
+{
+    tp_registry_lock();
+    if (t->flags & TP_TF_PENDING)
+        t->pthread = th;   /* else the thread has set it itself */
+    tp_registry_unlock();
 }
 
 tp_thread_t *tp_registry_find_pthread(pthread_t th, int in_exited)
@@ -236,14 +258,23 @@ void tp_thread_joined(pthread_t th)
     tp_registry_unlock();
 }
 
+static tp_thread_t *find_pending(pthread_t th)
+{
+    for (tp_thread_t *t = pending.next; t != &pending; t = t->next)
+        if ((t->flags & TP_TF_PENDING) && t->pthread == th)
+            return t;
+    return NULL;
+}
+
 void tp_thread_detached(pthread_t th)
 {
     tp_registry_lock();
     tp_thread_t *t = tp_registry_find_pthread(th, 1);
     if (t != NULL) {
         tp_registry_free(t);
-    } else if ((t = tp_registry_find_pthread(th, 0)) != NULL) {
-        t->flags |= TP_TF_DETACHED;
+    } else if ((t = tp_registry_find_pthread(th, 0)) != NULL ||
+               (t = find_pending(th)) != NULL) {
+        t->flags |= TP_TF_DETACHED;   /* kept when it registers */
     }
     tp_registry_unlock();
 }
@@ -316,6 +347,12 @@ void tp_registry_after_fork_child(void)
             tp_registry_free(t);
     }
     for (t = exited.next; t != &exited; t = next) {
+        next = t->next;
+        tp_registry_free(t);
+    }
+    /* Threads another parent thread was creating: not in the child (the
+     * forking thread itself is inside fork, not pthread_create). */
+    for (t = pending.next; t != &pending; t = next) {
         next = t->next;
         tp_registry_free(t);
     }

@@ -38,6 +38,7 @@ enum {
     TP_TF_DETACHED  = 1u << 1,
     TP_TF_EXITED    = 1u << 2,
     TP_TF_ADOPTED   = 1u << 3,  /* not created through our pthread_create */
+    TP_TF_PENDING   = 1u << 4,  /* created, not yet registered (registry.c) */
 };
 
 #define TP_CREATE_FRAMES 24

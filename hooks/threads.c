@@ -17,13 +17,16 @@ TP_HOOK int pthread_create(pthread_t *th, const pthread_attr_t *attr,
     int detach_state = PTHREAD_CREATE_JOINABLE;
     if (attr != NULL)
         pthread_attr_getdetachstate(attr, &detach_state);
-    tp_start_t *s = tp_thread_prepare(fn, arg,
-                                      detach_state == PTHREAD_CREATE_DETACHED);
+    int detached = detach_state == PTHREAD_CREATE_DETACHED;
+    tp_start_t *s = tp_thread_prepare(fn, arg, detached);
     if (s == NULL)
         return TP_REAL(pthread_create)(th, attr, fn, arg);
+    tp_thread_t *t = s->thread;   /* s is the new thread's to free */
     int r = TP_REAL(pthread_create)(th, attr, tp_thread_trampoline, s);
     if (r != 0)
         tp_thread_abandon(s);
+    else if (!detached)
+        tp_thread_created(t, *th);
     return r;
 }
 

@@ -175,6 +175,24 @@ START_TEST(dump_durations_grow)
 }
 END_TEST
 
+/* A thread detached before it has run (the creator detaches at once) is
+ * not counted as exited but not joined once it is gone. */
+START_TEST(dump_detach_before_the_thread_runs_is_kept)
+{
+    tu_proc_t p;
+    memset(&p, 0, sizeof p);
+    tu_start(&p, "detacher", NULL);
+    int status = tu_finish(&p, 0, WAIT_MS);
+    ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    tu_assert_match(p.out, "^done 64 of 64$");
+    char *dump = tu_wait_dump(&p, p.pid, 1, WAIT_MS);
+    tu_assert_match(dump, "^reason: exit$");
+    tu_assert_match(dump, "^threads: 1 live \\(1 running, 0 waiting\\), 0 exited but not joined$");
+    free(dump);
+    tu_cleanup(&p);
+}
+END_TEST
+
 START_TEST(dump_at_exit_keeps_host_behaviour)
 {
     tu_proc_t p;
@@ -366,6 +384,7 @@ static Suite *dump_suite(void)
     tcase_add_test(tc, dump_running_and_created_by);
     tcase_add_test(tc, dump_durations_grow);
     tcase_add_test(tc, dump_at_exit_keeps_host_behaviour);
+    tcase_add_test(tc, dump_detach_before_the_thread_runs_is_kept);
     tcase_add_test(tc, dump_quiet_and_no_exit_dump);
     tcase_add_test(tc, dump_500_threads_grouped);
     tcase_add_test(tc, dump_cpp_demangled);
