@@ -27,10 +27,12 @@ typedef struct tp_config {
     int lazy_dump_thread;   /* no dump thread while single-threaded (watcher.c) */
 } tp_config_t;
 
-/* THREADPROF_ON_EXIT: off; on (a forked child that has not exec'd only
- * when it lived at least a second, made a thread or dumped before: a
- * process forking many short-lived children would pay a symbolizer start
- * and five files per child); all (every forked child too). */
+/* THREADPROF_ON_EXIT: off; on (a forked child that has not exec'd, or a
+ * program started by a process that runs the agent too, only when it
+ * lived at least a second, made a thread or dumped before: a process
+ * forking many short-lived children, or a shell script running its
+ * tools, would pay a symbolizer start and five files per child); all
+ * (every one of them too). */
 enum { TP_ON_EXIT_OFF = 0, TP_ON_EXIT_ON = 1, TP_ON_EXIT_ALL = 2 };
 
 /* Go's MemProfileRate: one sample per 512 KiB allocated, on average. */

@@ -16,12 +16,15 @@
  * registers it too, for programs whose main we did not see start (then it
  * runs from _dl_fini).  It runs once, bounded in time; afterwards the dump
  * lock is kept so no dump can start while the process tears down.  A
- * forked child skips it when it was short-lived and single-threaded and
- * dumped nothing before (THREADPROF_ON_EXIT=all keeps it): a program that
- * forks a worker per task would otherwise pay, per child, a symbolizer
- * start (~0.2 s) and five files.
+ * forked child, or a program whose parent runs the agent too, skips it
+ * when it was short-lived and single-threaded and dumped nothing before
+ * (THREADPROF_ON_EXIT=all keeps it): a program that forks a worker per
+ * task, or a shell script under the agent, would otherwise pay per child
+ * a symbolizer start (~0.2 s) and five files.
  */
+#include <fcntl.h>
 #include <semaphore.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -45,15 +48,48 @@ static uint64_t forked_at_ns;
 
 #define CHILD_EXIT_DUMP_AFTER_NS 1000000000ull
 
-/* Whether this process's exit is worth a dump (tp_config_t.on_exit). */
+/* Whether the parent process runs the agent too: this process is one a
+ * program under the agent started (a shell's readlink, a build's
+ * compiler), not the program the user ran.  Read at exit only. */
+static int parent_runs_agent(void)
+{
+    char path[64], buf[4096];
+    snprintf(path, sizeof path, "/proc/%d/maps", (int)getppid());
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    /* Scan in overlapping blocks: the name may straddle two reads. */
+    static const char name[] = "libthreadprof.so";
+    size_t keep = 0;
+    int found = 0;
+    ssize_t n;
+    while (!found && (n = read(fd, buf + keep, sizeof buf - 1 - keep)) > 0) {
+        size_t len = keep + (size_t)n;
+        buf[len] = '\0';
+        found = memmem(buf, len, name, sizeof name - 1) != NULL;
+        keep = len < sizeof name ? len : sizeof name - 1;
+        memmove(buf, buf + len - keep, keep);
+    }
+    close(fd);
+    return found;
+}
+
+/* Whether this process's exit is worth a dump (tp_config_t.on_exit).  A
+ * forked child, or a program started by another one under the agent,
+ * gets none when it was short-lived, made no thread and dumped nothing:
+ * a shell script's tools, a build's compilers or a server's per-task
+ * children would otherwise each pay a symbolizer start and five files. */
 static int exit_dump_wanted(void)
 {
     if (tp_config.on_exit == TP_ON_EXIT_OFF)
         return 0;
-    if (tp_config.on_exit == TP_ON_EXIT_ALL || forked_at_ns == 0)
+    if (tp_config.on_exit == TP_ON_EXIT_ALL)
         return 1;
-    return tp_now_ns() - forked_at_ns >= CHILD_EXIT_DUMP_AFTER_NS ||
-           atomic_load(&dump_seq) != 0 || tp_registry_ever_had_threads();
+    uint64_t born = forked_at_ns != 0 ? forked_at_ns : tp_start_ns;
+    if (tp_now_ns() - born >= CHILD_EXIT_DUMP_AFTER_NS ||
+        atomic_load(&dump_seq) != 0 || tp_registry_ever_had_threads())
+        return 1;
+    return forked_at_ns == 0 && !parent_runs_agent();
 }
 
 pid_t tp_dumper_tid(void)

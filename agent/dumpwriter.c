@@ -60,9 +60,11 @@ static int write_part(int dirfd, const char *name, const tp_dump_t *d, tp_dump_p
     return err != 0 ? err : r;
 }
 
+/* threadprof.<pid>.<seq>.<part>, the number zero-padded to six digits
+ * so that a listing sorts the dumps in order. */
 static void part_name(char *buf, size_t len, pid_t pid, unsigned seq, tp_dump_part_t part)
 {
-    snprintf(buf, len, "threadprof.%d.%u.%s", (int)pid, seq, tp_dump_part_suffix(part));
+    snprintf(buf, len, "threadprof.%d.%06u.%s", (int)pid, seq, tp_dump_part_suffix(part));
 }
 
 /* What the dump shows besides the threads, read from the bookkeeping

@@ -208,7 +208,7 @@ START_TEST(dump_at_exit_keeps_host_behaviour)
     tu_assert_match(dump, "^thread [0-9]+ \"parked\" \\[cond wait, [0-9.]+(ms|s)\\]:$");
     tu_assert_match(dump, "^    in exit\\(\\): this thread writes the exit dump$");
     /* Only the agent's informational line on stderr. */
-    tu_assert_match(p.err, "^threadprof: wrote .*threadprof\\.[0-9]+\\.1\\.threads\\.txt");
+    tu_assert_match(p.err, "^threadprof: wrote .*threadprof\\.[0-9]+\\.000001\\.threads\\.txt");
     ck_assert_int_eq(tu_count(p.err, "\n"), 1);
     free(dump);
     tu_cleanup(&p);

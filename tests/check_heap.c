@@ -25,7 +25,7 @@ static void run_heap(tu_proc_t *p, const char *mode, const char *const *env)
 
 static void heap_path(const tu_proc_t *p, pid_t pid, char *buf, size_t len)
 {
-    snprintf(buf, len, "%.3000s/threadprof.%d.1.heap.pb.gz", p->dir, (int)pid);
+    snprintf(buf, len, "%.3000s/threadprof.%d.000001.heap.pb.gz", p->dir, (int)pid);
 }
 
 /* One sample type of the profile, flat per innermost function. */
@@ -82,7 +82,7 @@ static figures_t figures_of(const tu_proc_t *p, pid_t pid, const char *fn)
 static char *summary_of(const tu_proc_t *p, pid_t pid)
 {
     char path[PATH_MAX];
-    snprintf(path, sizeof path, "%.3000s/threadprof.%d.1.summary.txt", p->dir, (int)pid);
+    snprintf(path, sizeof path, "%.3000s/threadprof.%d.000001.summary.txt", p->dir, (int)pid);
     char *text = tu_read_file(path);
     ck_assert_msg(text != NULL, "no %s", path);
     return text;

@@ -145,7 +145,7 @@ START_TEST(host_cli_run_dump_latest)
     snprintf(cmd, sizeof cmd, "scripts/threadprof latest %d", pid);
     out = tu_cmd_output(cmd, &status);
     ck_assert_int_eq(status, 0);
-    snprintf(re, sizeof re, "^%s/threadprof\\.%d\\.1\\.threads\\.txt$", dir, pid);
+    snprintf(re, sizeof re, "^%s/threadprof\\.%d\\.000001\\.threads\\.txt$", dir, pid);
     tu_assert_match(out, re);
     free(out);
 

@@ -57,7 +57,7 @@ START_TEST(hostile_planted_symlinks_not_followed)
             file_path(path, sizeof path, p.dir, p.pid, 2, kinds[k]);
             ck_assert_int_eq(symlink(victim, path), 0);
         }
-        snprintf(tmp, sizeof tmp, "%.3000s/.threadprof.%d.2.%s.0.tmp", p.dir,
+        snprintf(tmp, sizeof tmp, "%.3000s/.threadprof.%d.000002.%s.0.tmp", p.dir,
                  (int)p.pid, kinds[k]);
         ck_assert_int_eq(symlink(k % 2 ? ghost : victim, tmp), 0);
     }
@@ -93,7 +93,7 @@ START_TEST(hostile_planted_symlinks_not_followed)
         file_path(path, sizeof path, p.dir, p.pid, 1, kinds[k]);
         ck_assert_int_eq(lstat(path, &st), 0);
         ck_assert(S_ISLNK(st.st_mode));
-        snprintf(tmp, sizeof tmp, "%.3000s/.threadprof.%d.2.%s.0.tmp", p.dir,
+        snprintf(tmp, sizeof tmp, "%.3000s/.threadprof.%d.000002.%s.0.tmp", p.dir,
                  (int)p.pid, kinds[k]);
         ck_assert_int_eq(lstat(tmp, &st), 0);
         ck_assert(S_ISLNK(st.st_mode));
@@ -167,7 +167,7 @@ START_TEST(hostile_thread_name_cannot_forge_lines)
                   "status %#x, stderr:\n%s", p.status, p.err);
     ck_assert_str_eq(p.out, "done\n");
     char path[PATH_MAX + 64];
-    snprintf(path, sizeof path, "%s/threadprof.%d.1.threads.txt", p.dir, (int)p.pid);
+    snprintf(path, sizeof path, "%s/threadprof.%d.000001.threads.txt", p.dir, (int)p.pid);
     char *dump = tu_read_file(path);
     ck_assert_msg(dump != NULL, "no exit dump at %s", path);
     tu_assert_match(dump, "^thread [0-9]+ \"x\\\\x22\\\\x0athread 1 \\\\x22y\" \\[cond wait");

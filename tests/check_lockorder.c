@@ -31,7 +31,7 @@ static char *run_prog(tu_proc_t *p, const char *prog, const char *mode, const ch
                   "status %#x; stderr:\n%.2000s", status, p->err);
     ck_assert_str_eq(p->out, "done\n");
     char path[PATH_MAX];
-    snprintf(path, sizeof path, "%.3000s/threadprof.%d.1.summary.txt", p->dir, (int)p->pid);
+    snprintf(path, sizeof path, "%.3000s/threadprof.%d.000001.summary.txt", p->dir, (int)p->pid);
     char *sum = tu_read_file(path);
     ck_assert_msg(sum != NULL, "no %s; stderr:\n%.2000s", path, p->err);
     return sum;
@@ -218,7 +218,7 @@ START_TEST(lockorder_real_deadlock_is_inversion)
     free(tu_wait_dump(&p, p.pid, 1, WAIT_MS));
     /* The summary is the dump's last file: wait for it before the kill. */
     char path[PATH_MAX];
-    snprintf(path, sizeof path, "%.3000s/threadprof.%d.1.summary.txt", p.dir, (int)p.pid);
+    snprintf(path, sizeof path, "%.3000s/threadprof.%d.000001.summary.txt", p.dir, (int)p.pid);
     long end = tu_now_ms() + WAIT_MS;
     while (access(path, F_OK) != 0 && tu_now_ms() < end)
         usleep(10000);

@@ -228,6 +228,41 @@ START_TEST(proc_exec_spawn_system_as_native)
 }
 END_TEST
 
+/* A program the user ran gets its exit dump however short its life; the
+ * short-lived, single-threaded tools it runs (their parent runs the agent
+ * too) get none, unless THREADPROF_ON_EXIT=all. */
+START_TEST(proc_short_lived_tools_skip_exit_dump)
+{
+    static const struct { const char *on_exit; int tool_dumps; } cases[] = {
+        {NULL, 0}, {"THREADPROF_ON_EXIT=all", 1},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        tu_proc_t p;
+        char quick[PATH_MAX];
+        snprintf(quick, sizeof quick, "%.3000s/tests/programs/quick", tu_build());
+        const char *args[] = {quick, quick, NULL};
+        const char *env[] = {"THREADPROF_QUIET=1", cases[i].on_exit, NULL};
+        ck_assert_int_eq(run_prog(&p, "runner", 1, env, args, WAIT_MS), 0);
+        free(tu_wait_dump(&p, p.pid, 1, WAIT_MS));   /* the runner's exit dump */
+        ck_assert_int_eq(tu_count_dumps(p.dir, p.pid), 1);
+        int tools = 0;
+        for (const char *at = p.out; (at = strstr(at, "ran ")) != NULL; at++) {
+            pid_t tool = (pid_t)atoi(at + 4);
+            ck_assert_int_gt(tool, 0);
+            if (cases[i].tool_dumps)
+                free(tu_wait_dump(&p, tool, 1, WAIT_MS));
+            ck_assert_msg(tu_count_dumps(p.dir, tool) == cases[i].tool_dumps,
+                          "%s: tool %d has %d dumps", cases[i].on_exit ? cases[i].on_exit : "default",
+                          (int)tool, tu_count_dumps(p.dir, tool));
+            tools++;
+        }
+        ck_assert_int_eq(tools, 2);
+        tu_assert_match(p.out, "^ran [0-9]+ status 0\nran [0-9]+ status 0$");
+        tu_cleanup(&p);
+    }
+}
+END_TEST
+
 static void daemon_case(const char *how)
 {
     tu_proc_t p;
@@ -429,6 +464,7 @@ static Suite *processes_suite(void)
     tcase_add_test(tc, proc_fork_200_heap_rate_1);
     tcase_add_test(tc, proc_fork_children_dump_at_exit);
     tcase_add_test(tc, proc_exec_spawn_system_as_native);
+    tcase_add_test(tc, proc_short_lived_tools_skip_exit_dump);
     tcase_add_test(tc, proc_daemon_closes_every_fd);
     tcase_add_test(tc, proc_daemon_close_range);
     tcase_add_test(tc, proc_dup2_over_agent_fds_limit_1024);

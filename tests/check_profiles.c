@@ -17,7 +17,7 @@
 static void profile_path(const tu_proc_t *p, pid_t pid, unsigned seq,
                          const char *kind, char *buf, size_t len)
 {
-    snprintf(buf, len, "%.3000s/threadprof.%d.%u.%s.pb.gz", p->dir, (int)pid,
+    snprintf(buf, len, "%.3000s/threadprof.%d.%06u.%s.pb.gz", p->dir, (int)pid,
              seq, kind);
 }
 
@@ -239,7 +239,7 @@ static double bytes_of(const char *text)
 
 static char *read_summary(tu_proc_t *p, unsigned seq, char *path, size_t len)
 {
-    snprintf(path, len, "%.3000s/threadprof.%d.%u.summary.txt", p->dir,
+    snprintf(path, len, "%.3000s/threadprof.%d.%06u.summary.txt", p->dir,
              (int)p->pid, seq);
     wait_file(p, path);
     char *text = tu_read_file(path);
@@ -286,9 +286,9 @@ START_TEST(profiles_summary_names_hot_lock)
                   "%s resident of %s", resident, reserved);
     tu_assert_match(text, "^threads: [0-9]+ live \\([0-9]+ running, [0-9]+ waiting\\), "
                           "[0-9]+ exited but not joined$");
-    snprintf(re, sizeof re, "^files: threadprof\\.%d\\.1\\.threads\\.txt, "
-             "threadprof\\.%d\\.1\\.mutex\\.pb\\.gz, threadprof\\.%d\\.1\\.block\\.pb\\.gz, "
-             "threadprof\\.%d\\.1\\.heap\\.pb\\.gz$",
+    snprintf(re, sizeof re, "^files: threadprof\\.%d\\.000001\\.threads\\.txt, "
+             "threadprof\\.%d\\.000001\\.mutex\\.pb\\.gz, threadprof\\.%d\\.000001\\.block\\.pb\\.gz, "
+             "threadprof\\.%d\\.000001\\.heap\\.pb\\.gz$",
              (int)p.pid, (int)p.pid, (int)p.pid, (int)p.pid);
     tu_assert_match(text, re);
     tu_assert_match(text, "go tool pprof -top -sample_index=delay ");

@@ -142,7 +142,7 @@ START_TEST(trigger_unusable_dir_falls_back)
              file, (unsigned)getuid());
     tu_assert_match(p.err, re);
     char fallback[128];
-    snprintf(fallback, sizeof fallback, "/tmp/threadprof-%u/threadprof.%d.1.threads.txt",
+    snprintf(fallback, sizeof fallback, "/tmp/threadprof-%u/threadprof.%d.000001.threads.txt",
              (unsigned)getuid(), (int)p.pid);
     struct stat st;
     ck_assert_int_eq(stat(fallback, &st), 0);
@@ -175,7 +175,7 @@ START_TEST(trigger_full_disk_reported)
     ck_assert_int_eq(WEXITSTATUS(status), 3);
     ck_assert_str_eq(p.out, "hello from exiter\n");
     char re[PATH_MAX + 128];
-    snprintf(re, sizeof re, "^threadprof: dump 1 lost: cannot write threadprof\\.%d\\.1\\.threads\\.txt in %s: No space left on device$",
+    snprintf(re, sizeof re, "^threadprof: dump 1 lost: cannot write threadprof\\.%d\\.000001\\.threads\\.txt in %s: No space left on device$",
              (int)p.pid, p.dir);
     tu_assert_match(p.err, re);
     ck_assert_int_eq(tu_count(p.err, "\n"), 1);

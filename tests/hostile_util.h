@@ -48,7 +48,7 @@ static inline gid_t nobody_gid(void)
 static inline void file_path(char *buf, size_t len, const char *dir, pid_t pid,
                              unsigned seq, const char *kind)
 {
-    snprintf(buf, len, "%.3000s/threadprof.%d.%u.%s", dir, (int)pid, seq, kind);
+    snprintf(buf, len, "%.3000s/threadprof.%d.%06u.%s", dir, (int)pid, seq, kind);
 }
 
 /* Every file of dump seq of pid in dir: a regular file (not a symlink),

@@ -132,7 +132,7 @@ static inline void tu_wait_output(tu_proc_t *p, const char *text, int timeout_ms
 static inline void tu_dump_path(const tu_proc_t *p, pid_t pid, unsigned seq,
                                 char *buf, size_t len)
 {
-    snprintf(buf, len, "%.3000s/threadprof.%d.%u.threads.txt", p->dir, (int)pid, seq);
+    snprintf(buf, len, "%.3000s/threadprof.%d.%06u.threads.txt", p->dir, (int)pid, seq);
 }
 
 /* Waits for dump number seq of pid and returns its text (malloc'd). */

@@ -413,7 +413,7 @@ int main(int argc, char **argv)
         check_target_alive();
     }
 
-    snprintf(path, sizeof path, "%s/threadprof.%ld.%ld.threads.txt", dir,
+    snprintf(path, sizeof path, "%s/threadprof.%ld.%06ld.threads.txt", dir,
              (long)target, last_seq);
     if (stat(path, &st) != 0)
         die("stat %s: %s", path, strerror(errno));

@@ -22,7 +22,7 @@ int main(void)
     const char *dir = getenv("THREADPROF_DIR");
     if (getenv("LD_PRELOAD") != NULL && dir != NULL) {
         char path[4096];
-        snprintf(path, sizeof path, "%s/threadprof.%d.1.threads.txt", dir, (int)getpid());
+        snprintf(path, sizeof path, "%s/threadprof.%d.000001.threads.txt", dir, (int)getpid());
         kill(getpid(), SIGUSR2);
         for (int i = 0; i < 1000 && access(path, F_OK) != 0; i++)
             usleep(10000);

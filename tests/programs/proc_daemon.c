@@ -69,7 +69,7 @@ static void grandchild(const char *dir, const char *how)
     kill(getpid(), SIGUSR2);
     const char *tpdir = getenv("THREADPROF_DIR");
     int dumped = 0;
-    snprintf(path, sizeof path, "%s/threadprof.%d.1.threads.txt", tpdir ? tpdir : "/nonexistent",
+    snprintf(path, sizeof path, "%s/threadprof.%d.000001.threads.txt", tpdir ? tpdir : "/nonexistent",
              (int)getpid());
     for (int i = 0; i < 500 && !dumped; i++) {
         dumped = access(path, F_OK) == 0;

@@ -34,13 +34,13 @@ static int wait_dump(unsigned *seq, int ms)
     char path[4200];
     for (int i = 0; i < ms / 10; i++) {
         for (unsigned s = *seq; s < *seq + 4; s++) {
-            snprintf(path, sizeof path, "%s/threadprof.%d.%u.threads.txt",
+            snprintf(path, sizeof path, "%s/threadprof.%d.%06u.threads.txt",
                      dir ? dir : "/nonexistent", (int)getpid(), s);
             if (access(path, F_OK) == 0) {
                 /* The summary is the dump's last file; then the agent
                  * closes the directory.  Taking every number while a dump
                  * is still being written would take the dump's own. */
-                snprintf(path, sizeof path, "%s/threadprof.%d.%u.summary.txt",
+                snprintf(path, sizeof path, "%s/threadprof.%d.%06u.summary.txt",
                          dir, (int)getpid(), s);
                 for (int j = 0; j < ms / 10 && access(path, F_OK) != 0; j++)
                     usleep(10000);

@@ -15,7 +15,7 @@ int main(int argc, char **argv)
         return 0;
     }
     char path[4096];
-    snprintf(path, sizeof path, "%s/threadprof.%d.1.threads.txt",
+    snprintf(path, sizeof path, "%s/threadprof.%d.000001.threads.txt",
              getenv("THREADPROF_DIR"), (int)getpid());
     kill(getpid(), SIGUSR2);
     for (int i = 0; i < 1000 && access(path, F_OK) != 0; i++)
