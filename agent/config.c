@@ -244,6 +244,40 @@ int tp_parse_bytes(const char *s, uint64_t *out)
     return parse_scaled(s, units, sizeof units / sizeof *units, 1ull << 30, out);
 }
 
+static const char *last_component(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash != NULL ? slash + 1 : path;
+}
+
+/* Whether item (n bytes, not NUL-terminated) equals s. */
+static int item_is(const char *item, size_t n, const char *s)
+{
+    return s != NULL && strlen(s) == n && strncmp(item, s, n) == 0;
+}
+
+int tp_program_selected(const char *list, const char *exe, const char *argv0)
+{
+    int any = 0;
+    for (const char *p = list; *p != '\0';) {
+        while (*p == ' ' || *p == ',')
+            p++;
+        size_t n = strcspn(p, ",");
+        while (n > 0 && p[n - 1] == ' ')
+            n--;
+        if (n > 0) {
+            any = 1;
+            int path = memchr(p, '/', n) != NULL;
+            if (path ? item_is(p, n, exe) || item_is(p, n, argv0)
+                     : item_is(p, n, exe ? last_component(exe) : NULL) ||
+                       item_is(p, n, argv0 ? last_component(argv0) : NULL))
+                return 1;
+        }
+        p += strcspn(p, ",");
+    }
+    return !any;
+}
+
 void tp_config_load(tp_config_t *c, tp_getenv_fn *get, tp_warn_fn *warn,
                     unsigned uid)
 {
@@ -325,4 +359,12 @@ void tp_config_load(tp_config_t *c, tp_getenv_fn *get, tp_warn_fn *warn,
         tp_parse_bool(v, &c->quiet) != 0)
         warn_value(warn, "THREADPROF_QUIET", v, "a boolean (1/0, yes/no)",
                    "0 (not quiet)");
+    if ((v = get("THREADPROF_PROGRAMS")) != NULL) {
+        if (strlen(v) < sizeof c->programs)
+            memcpy(c->programs, v, strlen(v) + 1);
+        else
+            warn_value(warn, "THREADPROF_PROGRAMS", v,
+                       "a comma-separated list of program names or paths, "
+                       "up to 1023 characters", "every program");
+    }
 }

@@ -25,6 +25,7 @@ typedef struct tp_config {
     int lock_order;         /* record lock-order edges, report inversions */
     uint64_t heap_rate;     /* bytes between heap samples on average, 0 = off */
     int lazy_dump_thread;   /* no dump thread while single-threaded (watcher.c) */
+    char programs[1024];    /* THREADPROF_PROGRAMS: "" = every program */
 } tp_config_t;
 
 /* THREADPROF_ON_EXIT: off; on (a forked child that has not exec'd, or a
@@ -56,6 +57,14 @@ typedef const char *tp_getenv_fn(const char *name);
 /* Receives one complete warning line (without the "threadprof: " prefix
  * and without a newline). */
 typedef void tp_warn_fn(const char *line);
+
+/* Whether this program is one THREADPROF_PROGRAMS names: list is
+ * comma-separated; an item with a '/' is a path, matched against the
+ * executable (exe, /proc/self/exe) and argv[0]; any other item a name,
+ * matched against their last components (so "python3" selects a script
+ * run by /usr/bin/python3.11 as "python3").  An empty list selects every
+ * program; spaces around items are ignored. */
+int tp_program_selected(const char *list, const char *exe, const char *argv0);
 
 /* Fills c from the environment: defaults first, then each variable that
  * is set and valid.  uid names the default directory. */

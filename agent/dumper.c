@@ -89,7 +89,9 @@ static int exit_dump_wanted(void)
     if (tp_now_ns() - born >= CHILD_EXIT_DUMP_AFTER_NS ||
         atomic_load(&dump_seq) != 0 || tp_registry_ever_had_threads())
         return 1;
-    return forked_at_ns == 0 && !parent_runs_agent();
+    /* A program THREADPROF_PROGRAMS names is one the user cares about,
+     * whoever started it. */
+    return forked_at_ns == 0 && (tp_config.programs[0] != '\0' || !parent_runs_agent());
 }
 
 pid_t tp_dumper_tid(void)

@@ -9,6 +9,8 @@
  * through.
  */
 #include <dlfcn.h>
+#include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
@@ -95,6 +97,23 @@ static void fork_child(void)
     tp_in_agent--;
 }
 
+static void warn_none(const char *line)
+{
+    (void)line;
+}
+
+/* Whether THREADPROF_PROGRAMS (unset: every program) names this one. */
+static int program_selected(void)
+{
+    const char *list = secure_getenv("THREADPROF_PROGRAMS");
+    if (list == NULL || *list == '\0' || strlen(list) >= sizeof tp_config.programs)
+        return 1;   /* too long: tp_config_load says so, every program it is */
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    exe[n > 0 ? n : 0] = '\0';
+    return tp_program_selected(list, n > 0 ? exe : NULL, program_invocation_name);
+}
+
 __attribute__((constructor(101))) static void tp_init(void)
 {
     if (tp_ready)
@@ -109,15 +128,25 @@ __attribute__((constructor(101))) static void tp_init(void)
      * (defaults only) and no dump of any kind is taken: no signal, no
      * interval, no deadlock dump, no exit dump, hence no file. */
     int secure = getauxval(AT_SECURE) != 0;
-    tp_config_load(&tp_config, secure ? env_none : env_lookup, warn_line,
-                   (unsigned)getuid());
-    if (secure) {
+    /* A program THREADPROF_PROGRAMS leaves out runs untouched, without a
+     * word: its settings are read silently to learn the list. */
+    int selected = secure || program_selected();
+    tp_config_load(&tp_config, secure ? env_none : env_lookup,
+                   selected ? warn_line : warn_none, (unsigned)getuid());
+    if (secure)
         tp_warn("secure-execution program (set-uid or capabilities): "
                 "threadprof reads no settings and writes no files here");
+    if (secure || !selected) {
         tp_config.on_exit = 0;
         tp_config.signo = 0;
         tp_config.interval_ns = 0;
         tp_config.deadlock_check = 0;
+    }
+    if (!selected) {   /* and records nothing either */
+        tp_config.mutex_fraction = 0;
+        tp_config.block_rate_ns = 0;
+        tp_config.heap_rate = 0;
+        tp_config.lock_order = 0;
     }
     tp_lockprof_init();
     tp_lock_order_init();

@@ -356,6 +356,27 @@ START_TEST(config_parse_bytes)
 }
 END_TEST
 
+/* THREADPROF_PROGRAMS: names match the last component of the executable
+ * or of argv[0], paths match whole; an empty list selects every program. */
+START_TEST(config_programs_selected)
+{
+    const char *exe = "/usr/bin/python3.11", *argv0 = "python3";
+    ck_assert_int_eq(tp_program_selected("", exe, argv0), 1);
+    ck_assert_int_eq(tp_program_selected(" , ,", exe, argv0), 1);
+    ck_assert_int_eq(tp_program_selected("python3", exe, argv0), 1);       /* argv[0] */
+    ck_assert_int_eq(tp_program_selected("python3.11", exe, argv0), 1);    /* exe */
+    ck_assert_int_eq(tp_program_selected("redis-server, python3 ", exe, argv0), 1);
+    ck_assert_int_eq(tp_program_selected("/usr/bin/python3.11", exe, argv0), 1);
+    ck_assert_int_eq(tp_program_selected("bash,readlink", exe, argv0), 0);
+    ck_assert_int_eq(tp_program_selected("python", exe, argv0), 0);        /* whole names */
+    ck_assert_int_eq(tp_program_selected("/usr/local/bin/python3.11", exe, argv0), 0);
+    ck_assert_int_eq(tp_program_selected("bin/python3.11", exe, argv0), 0);  /* paths whole */
+    ck_assert_int_eq(tp_program_selected("./server", "/srv/server", "./server"), 1);
+    ck_assert_int_eq(tp_program_selected("server", "/srv/server", "./server"), 1);
+    ck_assert_int_eq(tp_program_selected("python3", NULL, NULL), 0);       /* nothing known */
+}
+END_TEST
+
 static Suite *config_suite(void)
 {
     Suite *s = suite_create("config");
@@ -378,6 +399,7 @@ static Suite *config_suite(void)
     tcase_add_test(tc, config_parse_bytes);
     tcase_add_test(tc, config_parse_fraction);
     tcase_add_test(tc, config_parse_rate_ns);
+    tcase_add_test(tc, config_programs_selected);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -28,13 +28,20 @@
 
 /* ---- fake environment and warning collector ---- */
 
-#define NVARS 11
+#define NVARS 12
 static const char *const var_names[NVARS] = {
     "THREADPROF_DIR", "THREADPROF_SIGNAL", "THREADPROF_ON_EXIT",
     "THREADPROF_INTERVAL", "THREADPROF_QUIET", "THREADPROF_DEADLOCK_CHECK",
     "THREADPROF_MUTEX_FRACTION", "THREADPROF_BLOCK_RATE",
     "THREADPROF_LOCK_ORDER", "THREADPROF_HEAP_RATE", "THREADPROF_DUMP_THREAD",
+    "THREADPROF_PROGRAMS",
 };
+
+/* 100 characters, and program lists too long to keep (over 1023). */
+#define HUNDRED "python3,redis-server,memcached,mariadbd,nginx,postgres,"  \
+                "java,node,ruby,perl,php-fpm,haproxy,envoy,vim"
+#define LIST_1100 HUNDRED HUNDRED HUNDRED HUNDRED HUNDRED HUNDRED HUNDRED \
+                  HUNDRED HUNDRED HUNDRED HUNDRED
 static const char *env_values[NVARS];   /* NULL: unset */
 static int env_lookups[NVARS];          /* times each variable was read */
 static int env_foreign_lookups;         /* reads of any other name */
@@ -106,6 +113,7 @@ static void assert_defaults(const tp_config_t *c)
     ck_assert_int_eq(c->lock_order, 0);
     ck_assert_uint_eq(c->heap_rate, 524288);
     ck_assert_int_eq(c->lazy_dump_thread, 0);
+    ck_assert_str_eq(c->programs, "");
 }
 
 /* ---- tp_config_load ---- */
@@ -144,9 +152,11 @@ START_TEST(config_load_good_values_applied)
     set_env("THREADPROF_ON_EXIT", "no");
     set_env("THREADPROF_INTERVAL", "1.5s");
     set_env("THREADPROF_QUIET", "yes");
+    set_env("THREADPROF_PROGRAMS", "server, /usr/bin/python3.11");
     tp_config_t c;
     load(&c);
     ck_assert_int_eq(nwarnings, 0);
+    ck_assert_str_eq(c.programs, "server, /usr/bin/python3.11");
     ck_assert_str_eq(c.dir, "/var/tmp/tp-out");
     ck_assert_int_eq(c.dir_is_default, 0);
     ck_assert_int_eq(c.signo, SIGRTMIN + 3);
@@ -217,6 +227,7 @@ static const struct {
     {"THREADPROF_LOCK_ORDER", {"always", "2", ""}, "using 0 (no lock-order checking)"},
     {"THREADPROF_HEAP_RATE", {"lots", "-1", "2GiB"}, "using 524288 (512 KiB)"},
     {"THREADPROF_DUMP_THREAD", {"sometimes", "1", ""}, "using always"},
+    {"THREADPROF_PROGRAMS", {LIST_1100, LIST_1100 "x", LIST_1100 ",y"}, "using every program"},
 };
 
 START_TEST(config_bad_value_warns_once)

@@ -263,6 +263,47 @@ START_TEST(proc_short_lived_tools_skip_exit_dump)
 }
 END_TEST
 
+/* THREADPROF_PROGRAMS: the programs it names are profiled (each gets its
+ * exit dump, whoever started it); the rest run untouched: no file, no
+ * stderr line even for a bad setting. */
+START_TEST(proc_programs_limits_the_agent)
+{
+    char quick[PATH_MAX];
+    snprintf(quick, sizeof quick, "%.3000s/tests/programs/quick", tu_build());
+    const char *args[] = {quick, quick, NULL};
+    static const struct { const char *programs; int runner, tools; } cases[] = {
+        {"THREADPROF_PROGRAMS=quick", 0, 1},
+        {"THREADPROF_PROGRAMS=runner", 1, 0},
+        {"THREADPROF_PROGRAMS=nothing-here", 0, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        tu_proc_t p;
+        const char *env[] = {"THREADPROF_QUIET=1", "THREADPROF_ON_EXIT=all",
+                             "THREADPROF_INTERVAL=sometimes", cases[i].programs, NULL};
+        ck_assert_int_eq(run_prog(&p, "runner", 1, env, args, WAIT_MS), 0);
+        if (cases[i].runner)
+            free(tu_wait_dump(&p, p.pid, 1, WAIT_MS));
+        ck_assert_msg(tu_count_dumps(p.dir, p.pid) == cases[i].runner, "%s: runner %d dumps",
+                      cases[i].programs, tu_count_dumps(p.dir, p.pid));
+        int tools = 0;
+        for (const char *at = p.out; (at = strstr(at, "ran ")) != NULL; at++) {
+            pid_t tool = (pid_t)atoi(at + 4);
+            if (cases[i].tools)
+                free(tu_wait_dump(&p, tool, 1, WAIT_MS));
+            ck_assert_msg(tu_count_dumps(p.dir, tool) == cases[i].tools, "%s: tool %d dumps",
+                          cases[i].programs, tu_count_dumps(p.dir, tool));
+            tools++;
+        }
+        ck_assert_int_eq(tools, 2);
+        /* The bad interval is reported by the programs profiled only. */
+        int profiled = cases[i].runner + 2 * cases[i].tools;
+        ck_assert_msg(tu_count(p.err, "THREADPROF_INTERVAL=\"sometimes\"") == profiled,
+                      "%s: stderr:\n%s", cases[i].programs, p.err);
+        tu_cleanup(&p);
+    }
+}
+END_TEST
+
 static void daemon_case(const char *how)
 {
     tu_proc_t p;
@@ -465,6 +506,7 @@ static Suite *processes_suite(void)
     tcase_add_test(tc, proc_fork_children_dump_at_exit);
     tcase_add_test(tc, proc_exec_spawn_system_as_native);
     tcase_add_test(tc, proc_short_lived_tools_skip_exit_dump);
+    tcase_add_test(tc, proc_programs_limits_the_agent);
     tcase_add_test(tc, proc_daemon_closes_every_fd);
     tcase_add_test(tc, proc_daemon_close_range);
     tcase_add_test(tc, proc_dup2_over_agent_fds_limit_1024);
