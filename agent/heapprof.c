@@ -175,11 +175,14 @@ void tp__heap_restore(const void *p, size_t size, uintptr_t site)
 
 /* A program that brings its own allocator and exports it (or links one
  * in statically next to its exported API) never calls the C library's
- * malloc for most of its memory: say so once, rather than writing a
- * silently empty heap profile. */
+ * malloc for most of its memory: say so once on stderr, and in every
+ * summary and heap profile, rather than write a silently empty profile. */
+static tp_heap_foreign_t foreign;
+static char foreign_what[32], foreign_where[160];
+
 static void check_allocator(void)
 {
-    static const char *const foreign[] = {
+    static const char *const others[] = {
         "mallocx", "je_malloc", "tc_malloc", "mi_malloc", "rpmalloc", "snmalloc_malloc",
     };
     void *def = dlsym(RTLD_DEFAULT, "malloc");
@@ -191,17 +194,22 @@ static void check_allocator(void)
     if (def != NULL && dladdr1(def, &di, (void **)&sym, RTLD_DL_SYMENT) != 0 &&
         di.dli_fname != NULL && sym != NULL && sym->st_shndx != SHN_UNDEF &&
         strstr(di.dli_fname, "libthreadprof") == NULL) {
+        foreign = TP_HEAP_FOREIGN_MALLOC;
+        snprintf(foreign_where, sizeof foreign_where, "%s", di.dli_fname);
         tp_warn("malloc is defined by %s, ahead of the C library and threadprof: "
                 "its allocations are not in the heap profile", di.dli_fname);
         return;
     }
-    for (size_t i = 0; i < sizeof foreign / sizeof *foreign; i++) {
-        void *f = dlsym(RTLD_DEFAULT, foreign[i]);
+    for (size_t i = 0; i < sizeof others / sizeof *others; i++) {
+        void *f = dlsym(RTLD_DEFAULT, others[i]);
         if (f != NULL) {
             const char *where = dladdr(f, &di) != 0 && di.dli_fname ? di.dli_fname : "?";
+            foreign = TP_HEAP_FOREIGN_ALLOCATOR;
+            snprintf(foreign_what, sizeof foreign_what, "%s", others[i]);
+            snprintf(foreign_where, sizeof foreign_where, "%s", where);
             tp_warn("%s (in %s) looks like an allocator other than the C library's: "
                     "memory it hands out without calling malloc is not in the heap "
-                    "profile", foreign[i], where);
+                    "profile", others[i], where);
             return;
         }
     }
@@ -280,9 +288,18 @@ int tp_heapprof_profile(tp_profile_t *p)
     memset(p, 0, sizeof *p);
     p->kind = TP_PROFILE_HEAP;
     p->period = (int64_t)heap_rate;
-    snprintf(p->comment, sizeof p->comment, "threadprof: heap rate %llu bytes; %llu "
+    char seen[200];
+    if (foreign == TP_HEAP_FOREIGN_MALLOC)
+        snprintf(seen, sizeof seen, "malloc is defined by %.120s: its allocations are "
+                 "not seen", foreign_where);
+    else if (foreign == TP_HEAP_FOREIGN_ALLOCATOR)
+        snprintf(seen, sizeof seen, "%s (%.100s) hands out memory not seen", foreign_what,
+                 foreign_where);
+    else
+        snprintf(seen, sizeof seen, "covers malloc-family calls reaching the C library");
+    snprintf(p->comment, sizeof p->comment, "threadprof: heap rate %llu bytes; %s; %llu "
              "samples dropped (stack table or memory full), %llu taken before stacks "
-             "were available", (unsigned long long)heap_rate,
+             "were available", (unsigned long long)heap_rate, seen,
              (unsigned long long)atomic_load(&dropped_samples),
              (unsigned long long)atomic_load(&stacks.unstacked));
     uint32_t nstacks = tp_stacktab_used(&stacks);
@@ -345,6 +362,9 @@ void tp_heapprof_view(tp_heap_view_t *h, int at_exit)
     memset(h, 0, sizeof *h);
     h->rate = heap_rate;
     h->at_exit = at_exit;
+    h->foreign = foreign;
+    snprintf(h->foreign_what, sizeof h->foreign_what, "%s", foreign_what);
+    snprintf(h->foreign_where, sizeof h->foreign_where, "%s", foreign_where);
     if (heap_rate == 0)
         return;
     tp_heap_stats_t st;

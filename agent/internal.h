@@ -146,7 +146,7 @@ int tp_heapprof_enabled(void);
  * Dump thread. */
 int tp_heapprof_profile(tp_profile_t *p);
 /* Totals over every stack, table fill, and the sites with the most in-use
- * bytes.  at_exit: the exit dump's (leak suspects).  Dump thread. */
+ * bytes.  at_exit: the exit dump's (still in use at exit).  Dump thread. */
 void tp_heapprof_view(tp_heap_view_t *h, int at_exit);
 
 /* lockorder.c: lock-order inversions (THREADPROF_LOCK_ORDER). */

@@ -19,8 +19,21 @@ typedef struct tp_heap_site {
     uintptr_t pcs[TP_HEAP_SITE_FRAMES];
 } tp_heap_site_t;
 
+/* What the heap profile cannot see: the profile counts the allocations
+ * that reach the C library's malloc family; a program that defines malloc
+ * itself, or hands out memory from another allocator, is only partly
+ * covered. */
+typedef enum tp_heap_foreign {
+    TP_HEAP_FOREIGN_NONE = 0,
+    TP_HEAP_FOREIGN_MALLOC,         /* malloc defined by `where`, ahead of libc */
+    TP_HEAP_FOREIGN_ALLOCATOR,      /* `what` (in `where`): another allocator */
+} tp_heap_foreign_t;
+
 typedef struct tp_heap_view {
     uint64_t rate;                  /* THREADPROF_HEAP_RATE; 0 off */
+    tp_heap_foreign_t foreign;
+    char foreign_what[32];          /* the allocator's entry point found */
+    char foreign_where[160];        /* the object defining it */
     int at_exit;                    /* the dump at exit: leak suspects */
     uint64_t inuse_bytes, inuse_objects, alloc_bytes, alloc_objects;
     uint64_t live_samples, dropped;

@@ -41,6 +41,17 @@ void tp_summary_heap_write(tp_sink_t *s, const tp_heap_view_t *h)
                    exact ? "" : "~", inuse, exact ? "" : "~",
                    (unsigned long long)h->inuse_objects, exact ? "" : "~", alloc,
                    exact ? "" : "~", (unsigned long long)h->alloc_objects);
+    tp_sink_puts(s, "  covers: malloc, calloc, realloc, free and the aligned allocators as they "
+                    "reach the C library; memory mapped directly or handed out by another "
+                    "allocator is not counted\n");
+    if (h->foreign == TP_HEAP_FOREIGN_MALLOC)
+        tp_sink_printf(s, "  malloc is defined by %s, ahead of the C library: its allocations "
+                          "are not counted, so this section shows little of this program\n",
+                       h->foreign_where);
+    else if (h->foreign == TP_HEAP_FOREIGN_ALLOCATOR)
+        tp_sink_printf(s, "  %s (in %s) looks like another allocator: memory it hands out "
+                          "without calling malloc is not counted\n",
+                       h->foreign_what, h->foreign_where);
     if (exact)
         tp_sink_puts(s, "  every allocation tracked (THREADPROF_HEAP_RATE=1): exact figures\n");
     else
@@ -49,12 +60,12 @@ void tp_summary_heap_write(tp_sink_t *s, const tp_heap_view_t *h)
                           "samples; set it to 1 for exact figures\n",
                        rate, (unsigned long long)h->rate);
     if (h->nsites == 0) {
-        tp_sink_puts(s, h->at_exit ? "leak suspects: none (no sampled memory in use at exit)\n"
+        tp_sink_puts(s, h->at_exit ? "still in use at exit: none (no sampled memory)\n"
                                    : "in-use memory by allocation site: none sampled\n");
     } else {
         tp_sink_puts(s, h->at_exit
-                            ? "leak suspects: allocation sites with the most memory still "
-                              "in use at exit (reachable or not: no reachability scan)\n"
+                            ? "still in use at exit, by allocation site (most first; "
+                              "reachable or not: no reachability scan):\n"
                             : "in-use memory by allocation site (most first):\n");
         for (int i = 0; i < h->nsites; i++)
             write_site(s, i + 1, &h->sites[i], exact);

@@ -1,7 +1,7 @@
 /*
  * leaks: the heap part of the summary — memory in use now, allocated
- * since start, and the allocation sites holding the most (at exit: the
- * leak suspects).  A function of the heap view (model/heap.h), filled by
+ * since start, what the profile covers, and the allocation sites holding
+ * the most (at exit: what is still in use).  A function of the heap view (model/heap.h), filled by
  * agent/heapprof.c; sites are symbolized here (output/stack.h).
  */
 #ifndef TP_LEAKS_H

@@ -4,7 +4,7 @@
  * exits; the exit dump's heap.pb.gz is read back with Debian's `go tool
  * pprof` and each allocating function's figures are compared with what
  * it did: exactly with THREADPROF_HEAP_RATE=1, within the sampling error
- * at the default rate.  The summary's leak suspects are checked too.
+ * at the default rate.  The summary's memory still in use at exit is checked too.
  */
 #include <stdint.h>
 
@@ -113,7 +113,9 @@ START_TEST(heap_exact_with_full_tracking)
 
     /* The exit dump's summary names the leak, exactly. */
     char *sum = summary_of(&p, p.pid);
-    tu_assert_match(sum, "^leak suspects: ");
+    tu_assert_match(sum, "^still in use at exit, by allocation site ");
+    tu_assert_match(sum, "^  covers: malloc, calloc, realloc, free and the aligned allocators ");
+    tu_assert_no_match(sum, "leak suspects");
     tu_assert_match(sum, "^  1\\. 97\\.7 KiB in 100 objects \\(of 97\\.7 KiB in 100 "
                          "allocated here since start\\)\n +leak_small \\(/.*heap\\.c:[0-9]+\\)$");
     tu_assert_match(sum, "^ +never_freed_calloc \\(");
@@ -317,13 +319,19 @@ START_TEST(heap_foreign_allocator_reported)
 {
     static const struct {
         const char *lib;
-        const char *said;
+        const char *said, *summary, *comment;
     } cases[] = {
         {"own_malloc", "^threadprof: malloc is defined by /.*/own_malloc\\.so, ahead of "
                        "the C library and threadprof: its allocations are not in the heap "
-                       "profile$"},
+                       "profile$",
+         "^  malloc is defined by /.*/own_malloc\\.so, ahead of the C library: its "
+         "allocations are not counted",
+         "malloc is defined by /.*/own_malloc\\.so: its allocations are not seen"},
         {"mallocx_only", "^threadprof: mallocx \\(in /.*/mallocx_only\\.so\\) looks like "
-                         "an allocator other than the C library's"},
+                         "an allocator other than the C library's",
+         "^  mallocx \\(in /.*/mallocx_only\\.so\\) looks like another allocator: memory "
+         "it hands out without calling malloc is not counted$",
+         "mallocx \\(/.*/mallocx_only\\.so\\) hands out memory not seen"},
     };
     for (size_t i = 0; i < 2; i++) {
         char rel[PATH_MAX], own[PATH_MAX], lib[PATH_MAX], preload[3 * PATH_MAX];
@@ -339,6 +347,16 @@ START_TEST(heap_foreign_allocator_reported)
         tu_assert_match(p.out, "^done$");
         tu_assert_match(p.err, cases[i].said);
         ck_assert_int_eq(tu_count(p.err, "heap profile"), 1);
+        /* Said where the figures are read too: the summary and the
+         * profile's comment. */
+        char *sum = summary_of(&p, p.pid);
+        tu_assert_match(sum, cases[i].summary);
+        free(sum);
+        char path[PATH_MAX];
+        heap_path(&p, p.pid, path, sizeof path);
+        char *raw = tu_pprof(&p, "-raw", path);
+        tu_assert_match(raw, cases[i].comment);
+        free(raw);
         tu_cleanup(&p);
     }
 }

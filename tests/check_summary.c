@@ -592,7 +592,7 @@ START_TEST(summary_inversions_none_and_more_than_shown)
 }
 END_TEST
 
-/* The summary's stacks (leak suspects, inversions) name the function an
+/* The summary's stacks (memory in use, inversions) name the function an
  * inlined call sits in, as the thread dump and pprof do. */
 START_TEST(summary_stacks_keep_inlined_frames)
 {
@@ -616,7 +616,7 @@ START_TEST(summary_stacks_keep_inlined_frames)
     order.enabled = 1;
     order.ninversions = order.found = 1;
     char *text = render(&sum);
-    tu_assert_match(text, "^leak suspects: .*\n"
+    tu_assert_match(text, "^still in use at exit, by allocation site .*\n"
                           "  1\\. 64 B in 1 object .*\n"
                           "       " SITE_RE("cache_response") "\n"
                           "       " SITE_RE("serve_request") "\n"
