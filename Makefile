@@ -15,8 +15,12 @@ BASE_CFLAGS = -std=c11 -fPIC $(WARN) $(CFLAGS)
 # The agent: hidden by default (only interposed functions are exported),
 # initial-exec TLS so reaching thread-local state never calls the dynamic
 # linker, no stack protector noise in hooks.
+# -fno-builtin for the malloc family: GCC otherwise knows malloc touches
+# no memory of ours and drops the tp_in_agent++/-- around the agent's own
+# calls to it, so the agent's allocations were sampled as the program's.
 AGENT_CFLAGS = $(BASE_CFLAGS) -fvisibility=hidden -ftls-model=initial-exec \
-               -fasynchronous-unwind-tables
+               -fasynchronous-unwind-tables -fno-builtin-malloc -fno-builtin-calloc \
+               -fno-builtin-realloc -fno-builtin-free
 CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS   = $(shell pkg-config --libs check 2>/dev/null || echo -lcheck_pic -lsubunit -lm -lrt)
 SANITIZER ?=

@@ -362,6 +362,30 @@ START_TEST(heap_foreign_allocator_reported)
 }
 END_TEST
 
+/* The agent's own allocations are never in the profile: pthread_create's
+ * record of the new thread (32 bytes, malloc'd inside the hook) once
+ * showed up as the program's, at main's call of pthread_create, because
+ * the compiler dropped the guard around the agent's malloc call. */
+START_TEST(heap_agent_allocations_not_sampled)
+{
+    tu_proc_t p;
+    memset(&p, 0, sizeof p);
+    const char *env[] = {"THREADPROF_HEAP_RATE=1", "THREADPROF_QUIET=1", NULL};
+    tu_start_full(&p, "exiter", 1, env, NULL);
+    int status = tu_finish(&p, 0, WAIT_MS);
+    ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 3);
+    free(tu_wait_dump(&p, p.pid, 1, WAIT_MS));
+    char *sum = summary_of(&p, p.pid);
+    /* The threads' own memory is there, with the C library's frames. */
+    tu_assert_match(sum, "^       allocate_dtv \\(");
+    /* Nothing allocated straight from main's pthread_create lines. */
+    tu_assert_no_match(sum, "^  [0-9]+\\. [^\n]*\n +main \\([^)]*exiter\\.c:3[35]\\)");
+    tu_assert_no_match(sum, "^  [0-9]+\\. 64 B in 2 objects");
+    free(sum);
+    tu_cleanup(&p);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("heap");
@@ -377,6 +401,7 @@ static Suite *suite(void)
     tcase_add_test(tc, heap_bad_rate_warns_and_uses_default);
     tcase_add_test(tc, heap_misuse_reaches_real_allocator);
     tcase_add_test(tc, heap_foreign_allocator_reported);
+    tcase_add_test(tc, heap_agent_allocations_not_sampled);
     suite_add_tcase(s, tc);
     return s;
 }
