@@ -359,6 +359,16 @@ void tp_config_load(tp_config_t *c, tp_getenv_fn *get, tp_warn_fn *warn,
         tp_parse_bool(v, &c->quiet) != 0)
         warn_value(warn, "THREADPROF_QUIET", v, "a boolean (1/0, yes/no)",
                    "0 (not quiet)");
+    if ((v = get("THREADPROF_EXITCODE")) != NULL) {
+        long code = 0;
+        if (strcasecmp(v, "off") == 0)
+            c->exitcode = 0;
+        else if (parse_uint(v, &code, 255) == 0)
+            c->exitcode = (int)code;
+        else
+            warn_value(warn, "THREADPROF_EXITCODE", v, "an exit status from 1 to 255 (0 or "
+                       "off: keep the program's)", "off");
+    }
     if ((v = get("THREADPROF_PROGRAMS")) != NULL) {
         if (strlen(v) < sizeof c->programs)
             memcpy(c->programs, v, strlen(v) + 1);

@@ -26,6 +26,7 @@ typedef struct tp_config {
     uint64_t heap_rate;     /* bytes between heap samples on average, 0 = off */
     int lazy_dump_thread;   /* no dump thread while single-threaded (watcher.c) */
     char programs[1024];    /* THREADPROF_PROGRAMS: "" = every program */
+    int exitcode;           /* THREADPROF_EXITCODE: status on findings, 0 = off */
 } tp_config_t;
 
 /* THREADPROF_ON_EXIT: off; on (a forked child that has not exec'd, or a

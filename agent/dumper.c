@@ -145,10 +145,18 @@ static uint64_t cycle_signature(const tp_snapshot_t *snap, const tp_snap_cycle_t
 /* Looks for wait-for cycles (a light snapshot: no stacks).  A cycle seen
  * at two checks in a row is a deadlock that persists: returns 1 the first
  * time that happens to it, so each deadlock gets one dump of its own. */
+static uint64_t dumped[MAX_DEADLOCKS_REMEMBERED];
+static _Atomic size_t ndumped;
+
+size_t tp_dumper_deadlocks_seen(void)
+{
+    return atomic_load(&ndumped);
+}
+
 static int deadlock_needs_dump(void)
 {
-    static uint64_t previous[TP_SNAP_CYCLES], dumped[MAX_DEADLOCKS_REMEMBERED];
-    static size_t nprevious, ndumped;
+    static uint64_t previous[TP_SNAP_CYCLES];
+    static size_t nprevious;
     static tp_snapshot_t snap;
     if (tp_snapshot_take(&snap, 0, 1) != 0)
         return 0;
@@ -163,7 +171,8 @@ static int deadlock_needs_dump(void)
         for (size_t j = 0; j < ndumped; j++)
             seen |= dumped[j] == now[i];
         if (persisted && !seen && ndumped < MAX_DEADLOCKS_REMEMBERED) {
-            dumped[ndumped++] = now[i];
+            dumped[ndumped] = now[i];
+            atomic_fetch_add(&ndumped, 1);
             wanted = 1;
         }
     }

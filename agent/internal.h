@@ -149,12 +149,18 @@ int tp_heapprof_profile(tp_profile_t *p);
  * bytes.  at_exit: the exit dump's (still in use at exit).  Dump thread. */
 void tp_heapprof_view(tp_heap_view_t *h, int at_exit);
 
+/* verdict.c: THREADPROF_EXITCODE (declared for the hooks in lifecycle.h). */
+/* dumper.c: the distinct deadlocks the periodic check has dumped. */
+size_t tp_dumper_deadlocks_seen(void);
+
 /* lockorder.c: lock-order inversions (THREADPROF_LOCK_ORDER). */
 void tp_lock_order_init(void);                   /* constructor: config */
 void tp_lock_order_after_fork_child(void);       /* the child starts empty */
 /* Whether checking is on, the graph's fill and drops, and the cycles
  * found, in the order found.  Dump thread. */
 void tp_lock_order_view(tp_lock_order_t *o);
+/* Inversions found since start (shown or not). */
+size_t tp_lock_order_inversions(void);
 
 /* fdinfo.c: what a descriptor is, read at dump time. */
 void tp_fd_describe(int fd, char *kind, size_t kind_len, char *detail,

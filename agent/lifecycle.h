@@ -55,6 +55,10 @@ void tp_malloc_private_arena(void);
 
 /* main() is about to run (hooks/start.c). */
 void tp_main_starting(void);
+/* The process exits normally with status: the status it exits with
+ * (THREADPROF_EXITCODE: the configured one when the run found a deadlock
+ * or a lock-order inversion; agent/verdict.c). */
+int tp_exit_status(int status);
 
 
 #endif

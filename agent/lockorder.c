@@ -465,6 +465,11 @@ void tp__lock_order_forget(const void *lock)
 
 /* --- the summary (dump thread) ----------------------------------------- */
 
+size_t tp_lock_order_inversions(void)
+{
+    return (size_t)atomic_load(&inversions_found);
+}
+
 void tp_lock_order_view(tp_lock_order_t *o)
 {
     memset(o, 0, sizeof *o);

@@ -7,6 +7,8 @@
  * starts puts it after the host's own atexit work and static destructors
  * and before any library is torn down.
  */
+#include <stdlib.h>
+
 #include "agent/agent.h"
 
 typedef int main_fn(int, char **, char **);
@@ -20,7 +22,17 @@ static main_fn *host_main;
 static int main_wrapper(int argc, char **argv, char **envp)
 {
     tp_main_starting();
-    return host_main(argc, argv, envp);
+    return tp_exit_status(host_main(argc, argv, envp));
+}
+
+TP_REAL_DECL(exit);
+
+/* exit() called by the program: the same verdict as a return from main
+ * (libc's own call after main returns does not come through here). */
+TP_HOOK __attribute__((noreturn)) void exit(int status)
+{
+    TP_REAL(exit)(tp_exit_status(status));
+    __builtin_unreachable();
 }
 
 TP_HOOK int __libc_start_main(main_fn *main, int argc, char **argv,

@@ -28,13 +28,13 @@
 
 /* ---- fake environment and warning collector ---- */
 
-#define NVARS 12
+#define NVARS 13
 static const char *const var_names[NVARS] = {
     "THREADPROF_DIR", "THREADPROF_SIGNAL", "THREADPROF_ON_EXIT",
     "THREADPROF_INTERVAL", "THREADPROF_QUIET", "THREADPROF_DEADLOCK_CHECK",
     "THREADPROF_MUTEX_FRACTION", "THREADPROF_BLOCK_RATE",
     "THREADPROF_LOCK_ORDER", "THREADPROF_HEAP_RATE", "THREADPROF_DUMP_THREAD",
-    "THREADPROF_PROGRAMS",
+    "THREADPROF_PROGRAMS", "THREADPROF_EXITCODE",
 };
 
 /* 100 characters, and program lists too long to keep (over 1023). */
@@ -114,6 +114,7 @@ static void assert_defaults(const tp_config_t *c)
     ck_assert_uint_eq(c->heap_rate, 524288);
     ck_assert_int_eq(c->lazy_dump_thread, 0);
     ck_assert_str_eq(c->programs, "");
+    ck_assert_int_eq(c->exitcode, 0);
 }
 
 /* ---- tp_config_load ---- */
@@ -153,9 +154,11 @@ START_TEST(config_load_good_values_applied)
     set_env("THREADPROF_INTERVAL", "1.5s");
     set_env("THREADPROF_QUIET", "yes");
     set_env("THREADPROF_PROGRAMS", "server, /usr/bin/python3.11");
+    set_env("THREADPROF_EXITCODE", "66");
     tp_config_t c;
     load(&c);
     ck_assert_int_eq(nwarnings, 0);
+    ck_assert_int_eq(c.exitcode, 66);
     ck_assert_str_eq(c.programs, "server, /usr/bin/python3.11");
     ck_assert_str_eq(c.dir, "/var/tmp/tp-out");
     ck_assert_int_eq(c.dir_is_default, 0);
@@ -228,6 +231,7 @@ static const struct {
     {"THREADPROF_HEAP_RATE", {"lots", "-1", "2GiB"}, "using 524288 (512 KiB)"},
     {"THREADPROF_DUMP_THREAD", {"sometimes", "1", ""}, "using always"},
     {"THREADPROF_PROGRAMS", {LIST_1100, LIST_1100 "x", LIST_1100 ",y"}, "using every program"},
+    {"THREADPROF_EXITCODE", {"fail", "256", "-1"}, "using off"},
 };
 
 START_TEST(config_bad_value_warns_once)

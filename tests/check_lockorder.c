@@ -261,6 +261,34 @@ START_TEST(lockorder_spin_trylock_is_no_inversion)
 }
 END_TEST
 
+/* THREADPROF_EXITCODE: a lock-order inversion found in the run is a
+ * finding too; a run whose locks keep one order exits as it would. */
+START_TEST(lockorder_exitcode_on_inversion)
+{
+    static const struct { const char *mode; int status; } cases[] = {
+        {"abba", 9}, {"consistent", 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        tu_proc_t p;
+        memset(&p, 0, sizeof p);
+        const char *env[] = {"THREADPROF_LOCK_ORDER=1", "THREADPROF_EXITCODE=9",
+                             "THREADPROF_QUIET=1", NULL};
+        const char *args[] = {cases[i].mode, NULL};
+        tu_start_full(&p, "lockorder", 1, env, args);
+        int status = tu_finish(&p, 0, WAIT_MS);
+        ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == cases[i].status,
+                      "%s: status %#x; stderr:\n%.2000s", cases[i].mode, status, p.err);
+        ck_assert_str_eq(p.out, "done\n");
+        if (cases[i].status != 0)
+            tu_assert_match(p.err, "^threadprof: exit status 9 instead of 0 "
+                                   "\\(THREADPROF_EXITCODE\\): 1 lock-order inversion found$");
+        else
+            ck_assert_str_eq(p.err, "");
+        tu_cleanup(&p);
+    }
+}
+END_TEST
+
 static Suite *lockorder_suite(void)
 {
     Suite *s = suite_create("lockorder");
@@ -277,6 +305,7 @@ static Suite *lockorder_suite(void)
     tcase_add_test(tc, lockorder_one_thread_inversion_labelled);
     tcase_add_test(tc, lockorder_real_deadlock_is_inversion);
     tcase_add_test(tc, lockorder_spin_trylock_is_no_inversion);
+    tcase_add_test(tc, lockorder_exitcode_on_inversion);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -215,6 +215,38 @@ START_TEST(locks_spinlock_waiter_names_holder)
 }
 END_TEST
 
+/* THREADPROF_EXITCODE: a run that ends in a deadlock exits with that
+ * status (from exit() or a return from main) after one line saying why; a
+ * clean run keeps its own, and so does a run without the setting. */
+START_TEST(locks_exitcode_on_deadlock)
+{
+    static const struct { const char *how, *env; int status; } cases[] = {
+        {"exit", "THREADPROF_EXITCODE=66", 66},
+        {"return", "THREADPROF_EXITCODE=66", 66},
+        {"clean", "THREADPROF_EXITCODE=66", 0},
+        {"exit", "THREADPROF_QUIET=1", 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        tu_proc_t p;
+        memset(&p, 0, sizeof p);
+        const char *env[] = {"THREADPROF_QUIET=1", "THREADPROF_ON_EXIT=0", cases[i].env, NULL};
+        const char *args[] = {cases[i].how, NULL};
+        tu_start_full(&p, "deadexit", 1, env, args);
+        int status = tu_finish(&p, 0, 20000);
+        ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == cases[i].status,
+                      "%s %s: status %#x, stderr: %s", cases[i].how, cases[i].env, status,
+                      p.err);
+        tu_assert_match(p.out, "^ready$");
+        if (cases[i].status == 66)
+            tu_assert_match(p.err, "^threadprof: exit status 66 instead of 0 "
+                                   "\\(THREADPROF_EXITCODE\\): 1 deadlock found$");
+        else
+            ck_assert_str_eq(p.err, "");
+        tu_cleanup(&p);
+    }
+}
+END_TEST
+
 static Suite *locks_suite(void)
 {
     Suite *s = suite_create("locks");
@@ -226,6 +258,7 @@ static Suite *locks_suite(void)
     tcase_add_test(tc, locks_holder_lists_its_locks);
     tcase_add_test(tc, locks_error_codes_unchanged);
     tcase_add_test(tc, locks_spinlock_waiter_names_holder);
+    tcase_add_test(tc, locks_exitcode_on_deadlock);
     suite_add_tcase(s, tc);
     return s;
 }
