@@ -295,6 +295,7 @@ void tp_config_load(tp_config_t *c, tp_getenv_fn *get, tp_warn_fn *warn,
     c->lock_order = TP_DEFAULT_LOCK_ORDER;
     c->lazy_dump_thread = 0;
     c->heap_rate = TP_DEFAULT_HEAP_RATE;
+    c->keep = TP_DEFAULT_KEEP;
 
     if ((v = get("THREADPROF_DIR")) != NULL) {
         if (tp_parse_dir(v, c->dir, sizeof c->dir) == 0) {
@@ -359,6 +360,14 @@ void tp_config_load(tp_config_t *c, tp_getenv_fn *get, tp_warn_fn *warn,
         tp_parse_bool(v, &c->quiet) != 0)
         warn_value(warn, "THREADPROF_QUIET", v, "a boolean (1/0, yes/no)",
                    "0 (not quiet)");
+    if ((v = get("THREADPROF_KEEP")) != NULL) {
+        long keep = 0;
+        if (parse_uint(v, &keep, 100000) == 0 && keep != 1)
+            c->keep = (unsigned)keep;
+        else
+            warn_value(warn, "THREADPROF_KEEP", v, "a number of periodic dumps to keep "
+                       "from 2 (the first and the latest) to 100000, or 0 (all)", "50");
+    }
     if ((v = get("THREADPROF_EXITCODE")) != NULL) {
         long code = 0;
         if (strcasecmp(v, "off") == 0)

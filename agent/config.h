@@ -27,7 +27,10 @@ typedef struct tp_config {
     int lazy_dump_thread;   /* no dump thread while single-threaded (watcher.c) */
     char programs[1024];    /* THREADPROF_PROGRAMS: "" = every program */
     int exitcode;           /* THREADPROF_EXITCODE: status on findings, 0 = off */
+    unsigned keep;          /* THREADPROF_KEEP: periodic dumps kept, 0 = all */
 } tp_config_t;
+
+#define TP_DEFAULT_KEEP 50
 
 /* THREADPROF_ON_EXIT: off; on (a forked child that has not exec'd, or a
  * program started by a process that runs the agent too, only when it

@@ -168,6 +168,22 @@ static void write_heap_profile(int dirfd, const char *dir, tp_dump_t *d, views_t
                 "reported once)", name, dir, strerror(-r));
 }
 
+/* Removes every file of periodic dump seq (THREADPROF_KEEP thins it out). */
+typedef struct removal {
+    int dirfd;
+    pid_t pid;
+} removal_t;
+
+static void remove_dump(unsigned seq, void *arg)
+{
+    const removal_t *r = arg;
+    char name[NAME_MAX + 1];
+    for (tp_dump_part_t part = 0; part < TP_PART_COUNT; part++) {
+        part_name(name, sizeof name, r->pid, seq, part);
+        unlinkat(r->dirfd, name, 0);   /* the name itself, never a link's target */
+    }
+}
+
 /* The summary comes last, so the files it names are already there.  Its
  * failure is reported once and touches no other file of the dump. */
 static void write_summary(int dirfd, const char *dir, tp_dump_t *d, pid_t pid,
@@ -236,6 +252,12 @@ int tp_dump_write(unsigned reasons, unsigned seq, uint64_t lock_timeout_ns)
         d.files[TP_PART_THREADS] = name;
     write_lock_profiles(dirfd, dir, &d, &views, pid, seq, names, r == 0);
     write_heap_profile(dirfd, dir, &d, &views, pid, seq, names[TP_PART_HEAP], r == 0);
+    if (r == 0 && reasons == TP_REASON_INTERVAL) {
+        removal_t rm = {.dirfd = dirfd, .pid = pid};
+        tp_retention_periodic(seq, remove_dump, &rm);
+    }
+    d.keep = tp_config.keep;
+    tp_retention_counts(&d.periodic_kept, &d.periodic_thinned);
     write_summary(dirfd, dir, &d, pid, seq, names[TP_PART_SUMMARY], r == 0);
     release_views(&views);
     tp_snapshot_free(&snap);

@@ -93,6 +93,7 @@ static void fork_child(void)
     tp_lockprof_after_fork_child();
     tp_lock_order_after_fork_child();
     tp_dumper_after_fork_child();
+    tp_retention_after_fork_child();
     tp_sym_reset();
     tp_in_agent--;
 }

@@ -149,6 +149,12 @@ int tp_heapprof_profile(tp_profile_t *p);
  * bytes.  at_exit: the exit dump's (still in use at exit).  Dump thread. */
 void tp_heapprof_view(tp_heap_view_t *h, int at_exit);
 
+/* retention.c: THREADPROF_KEEP.  Periodic dump seq was written: list it,
+ * and have remove() delete the dumps the limit thins out. */
+void tp_retention_periodic(unsigned seq, void (*remove)(unsigned seq, void *arg), void *arg);
+void tp_retention_counts(unsigned *on_disk, unsigned *removed);
+void tp_retention_after_fork_child(void);
+
 /* verdict.c: THREADPROF_EXITCODE (declared for the hooks in lifecycle.h). */
 /* dumper.c: the distinct deadlocks the periodic check has dumped. */
 size_t tp_dumper_deadlocks_seen(void);

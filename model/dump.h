@@ -34,6 +34,9 @@ typedef struct tp_dump {
     /* The file name of each part written so far, NULL for the others:
      * what the summary points the reader to. */
     const char *files[TP_PART_COUNT];
+    /* Retention (THREADPROF_KEEP, 0 = every dump kept): periodic dumps
+     * on disk and how many were thinned out. */
+    unsigned keep, periodic_kept, periodic_thinned;
 } tp_dump_t;
 
 #endif

@@ -51,6 +51,8 @@ int tp_dump_render(tp_sink_t *s, const tp_dump_t *d, tp_dump_part_t part)
         .mutex_file = d->files[TP_PART_MUTEX],
         .block_file = d->files[TP_PART_BLOCK],
         .heap_file = d->files[TP_PART_HEAP],
+        .keep = d->keep, .periodic_kept = d->periodic_kept,
+        .periodic_thinned = d->periodic_thinned,
     };
     return tp_summary_write(s, &sum);
 }

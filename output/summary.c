@@ -316,6 +316,11 @@ static void write_files(tp_sink_t *s, const tp_summary_t *sum)
     if (!any)
         tp_sink_puts(s, " none");
     tp_sink_puts(s, "\n");
+    if (sum->periodic_thinned != 0)
+        tp_sink_printf(s, "  periodic dumps: %u kept, %u thinned out (THREADPROF_KEEP=%u: the "
+                          "first, the latest and an even spread between; other dumps are "
+                          "all kept)\n",
+                       sum->periodic_kept, sum->periodic_thinned, sum->keep);
     if (sum->threads_file != NULL)
         tp_sink_puts(s, "  every thread's state and stack: the .threads.txt file\n");
     if (sum->mutex_file != NULL || sum->block_file != NULL)

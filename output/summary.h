@@ -36,6 +36,8 @@ typedef struct tp_summary {
     const char *mutex_file;
     const char *block_file;
     const char *heap_file;
+    /* Retention: THREADPROF_KEEP, periodic dumps on disk, thinned out. */
+    unsigned keep, periodic_kept, periodic_thinned;
 } tp_summary_t;
 
 /* Writes the summary; returns the sink's sticky error (0 on success). */

@@ -28,13 +28,13 @@
 
 /* ---- fake environment and warning collector ---- */
 
-#define NVARS 13
+#define NVARS 14
 static const char *const var_names[NVARS] = {
     "THREADPROF_DIR", "THREADPROF_SIGNAL", "THREADPROF_ON_EXIT",
     "THREADPROF_INTERVAL", "THREADPROF_QUIET", "THREADPROF_DEADLOCK_CHECK",
     "THREADPROF_MUTEX_FRACTION", "THREADPROF_BLOCK_RATE",
     "THREADPROF_LOCK_ORDER", "THREADPROF_HEAP_RATE", "THREADPROF_DUMP_THREAD",
-    "THREADPROF_PROGRAMS", "THREADPROF_EXITCODE",
+    "THREADPROF_PROGRAMS", "THREADPROF_EXITCODE", "THREADPROF_KEEP",
 };
 
 /* 100 characters, and program lists too long to keep (over 1023). */
@@ -115,6 +115,7 @@ static void assert_defaults(const tp_config_t *c)
     ck_assert_int_eq(c->lazy_dump_thread, 0);
     ck_assert_str_eq(c->programs, "");
     ck_assert_int_eq(c->exitcode, 0);
+    ck_assert_uint_eq(c->keep, 50);
 }
 
 /* ---- tp_config_load ---- */
@@ -155,10 +156,12 @@ START_TEST(config_load_good_values_applied)
     set_env("THREADPROF_QUIET", "yes");
     set_env("THREADPROF_PROGRAMS", "server, /usr/bin/python3.11");
     set_env("THREADPROF_EXITCODE", "66");
+    set_env("THREADPROF_KEEP", "0");
     tp_config_t c;
     load(&c);
     ck_assert_int_eq(nwarnings, 0);
     ck_assert_int_eq(c.exitcode, 66);
+    ck_assert_uint_eq(c.keep, 0);
     ck_assert_str_eq(c.programs, "server, /usr/bin/python3.11");
     ck_assert_str_eq(c.dir, "/var/tmp/tp-out");
     ck_assert_int_eq(c.dir_is_default, 0);
@@ -232,6 +235,7 @@ static const struct {
     {"THREADPROF_DUMP_THREAD", {"sometimes", "1", ""}, "using always"},
     {"THREADPROF_PROGRAMS", {LIST_1100, LIST_1100 "x", LIST_1100 ",y"}, "using every program"},
     {"THREADPROF_EXITCODE", {"fail", "256", "-1"}, "using off"},
+    {"THREADPROF_KEEP", {"many", "1", "100001"}, "using 50"},
 };
 
 START_TEST(config_bad_value_warns_once)

@@ -258,7 +258,9 @@ START_TEST(trigger_dumps_race_busy_threads)
     tu_proc_t p;
     memset(&p, 0, sizeof p);
     const char *args[] = {"3", NULL};
-    const char *env[] = {"THREADPROF_INTERVAL=10ms", "THREADPROF_QUIET=1", NULL};
+    /* Every dump is read below: none thinned out (THREADPROF_KEEP). */
+    const char *env[] = {"THREADPROF_INTERVAL=10ms", "THREADPROF_QUIET=1", "THREADPROF_KEEP=0",
+                         NULL};
     tu_start_full(&p, "churn", 1, env, args);
     int status = tu_finish(&p, 0, 30000);
     ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
@@ -276,13 +278,112 @@ START_TEST(trigger_dumps_race_busy_threads)
 }
 END_TEST
 
+/* The highest dump number of pid on disk (0: none).  Dumps come and go
+ * while THREADPROF_KEEP thins them out: wait on the highest one. */
+static unsigned highest_dump(const tu_proc_t *p)
+{
+    unsigned high = 0;
+    for (unsigned seq = 1; seq < 2000; seq++) {
+        char path[PATH_MAX + 64];
+        tu_dump_path(p, p->pid, seq, path, sizeof path);
+        if (access(path, F_OK) == 0)
+            high = seq;
+    }
+    return high;
+}
+
+static void wait_highest_dump(const tu_proc_t *p, unsigned at_least)
+{
+    long end = tu_now_ms() + WAIT_MS;
+    while (highest_dump(p) < at_least) {
+        ck_assert_msg(tu_now_ms() < end, "no dump %u or later", at_least);
+        usleep(5000);
+    }
+}
+
+/* THREADPROF_KEEP: periodic dumps past the limit are thinned out so that
+ * the first, the latest and a spread between remain, each with all its
+ * files; a signal dump and the exit dump are never removed; the summary
+ * says how many went. */
+START_TEST(trigger_keep_thins_periodic_dumps)
+{
+    tu_proc_t p;
+    char file[PATH_MAX + 16];
+    const char *env[] = {"THREADPROF_INTERVAL=10ms", "THREADPROF_KEEP=4",
+                         "THREADPROF_QUIET=1", NULL};
+    memset(&p, 0, sizeof p);
+    tu_make_dir(&p);
+    snprintf(file, sizeof file, "%.3000s/go", p.dir);
+    const char *args[] = {file, "single", NULL};
+    tu_start_full(&p, "lazy", 1, env, args);
+    tu_wait_output(&p, "ready", WAIT_MS);
+    /* Dumps back to back for a while, one signal in their midst. */
+    wait_highest_dump(&p, 6);
+    kill(p.pid, SIGUSR2);
+    unsigned signalled = 0;
+    for (long end = tu_now_ms() + WAIT_MS; signalled == 0 && tu_now_ms() < end;
+         usleep(10000)) {
+        for (unsigned seq = 7; seq < 2000 && signalled == 0; seq++) {
+            char path[PATH_MAX + 64];
+            tu_dump_path(&p, p.pid, seq, path, sizeof path);
+            char *text = tu_read_file(path);
+            if (text != NULL && tu_match(text, "^reason: signal", NULL, 0))
+                signalled = seq;
+            free(text);
+        }
+    }
+    ck_assert_msg(signalled != 0, "no signal dump");
+    wait_highest_dump(&p, signalled + 6);
+    tu_write_file(file, "", 0600);
+    ck_assert_int_eq(WEXITSTATUS(tu_finish(&p, 0, WAIT_MS)), 0);
+
+    /* What is left: dump 1, three more periodic ones (the latest among
+     * them), the signal dump and the exit dump, the last one written. */
+    unsigned seqs[16], n = 0, last = 0;
+    for (unsigned seq = 1; seq < 2000; seq++) {
+        char path[PATH_MAX + 64];
+        tu_dump_path(&p, p.pid, seq, path, sizeof path);
+        if (access(path, F_OK) == 0) {
+            ck_assert_uint_lt(n, 16);
+            seqs[n++] = seq;
+            last = seq;
+        }
+    }
+    ck_assert_msg(n == 6, "%u dumps left", n);
+    ck_assert_uint_eq(seqs[0], 1);
+    ck_assert_uint_gt(last, signalled + 6);
+    int with_signal = 0;
+    for (unsigned i = 0; i < n; i++) {
+        char *dump = tu_wait_dump(&p, p.pid, seqs[i], 1000);
+        with_signal += tu_match(dump, "^reason: signal", NULL, 0);
+        free(dump);
+    }
+    ck_assert_int_eq(with_signal, 1);
+    char *exit_dump = tu_wait_dump(&p, p.pid, last, 1000);
+    tu_assert_match(exit_dump, "^reason: exit$");
+    free(exit_dump);
+    /* Every part of a dump is kept or removed with it: 5 files a dump. */
+    ck_assert_int_eq(tu_count_entries(p.dir, "threadprof."), 6 * 5);
+    char path[PATH_MAX + 64];
+    snprintf(path, sizeof path, "%.3000s/threadprof.%d.%06u.summary.txt", p.dir, (int)p.pid,
+             last);
+    char *sum = tu_read_file(path);
+    ck_assert_ptr_nonnull(sum);
+    tu_assert_match(sum, "^  periodic dumps: 4 kept, [1-9][0-9]* thinned out "
+                         "\\(THREADPROF_KEEP=4: ");
+    free(sum);
+    tu_cleanup(&p);
+}
+END_TEST
+
 /* pthread_cancel unwinds through the agent's wrappers while it dumps. */
 START_TEST(trigger_dumps_survive_cancellation)
 {
     tu_proc_t p;
     memset(&p, 0, sizeof p);
     const char *args[] = {"150", NULL};
-    const char *env[] = {"THREADPROF_INTERVAL=10ms", "THREADPROF_QUIET=1", NULL};
+    const char *env[] = {"THREADPROF_INTERVAL=10ms", "THREADPROF_QUIET=1", "THREADPROF_KEEP=0",
+                         NULL};
     tu_start_full(&p, "cancel", 1, env, args);
     int status = tu_finish(&p, 0, 30000);
     ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
@@ -488,6 +589,7 @@ static Suite *triggers_suite(void)
     tcase_add_test(tc, trigger_children_inherit_host_mask);
     tcase_add_test(tc, trigger_dumps_race_busy_threads);
     tcase_add_test(tc, trigger_dumps_survive_cancellation);
+    tcase_add_test(tc, trigger_keep_thins_periodic_dumps);
     tcase_add_test(tc, trigger_lazy_dump_thread_keeps_single_threaded);
     tcase_add_test(tc, trigger_lazy_exit_dump_omits_the_watcher);
     tcase_add_test(tc, trigger_lazy_forked_child_dumped);
