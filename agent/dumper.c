@@ -120,6 +120,13 @@ unsigned tp_dump_next_seq(void)
     return atomic_fetch_add(&dump_seq, 1) + 1;
 }
 
+void tp_dump_seq_at_least(unsigned n)
+{
+    unsigned cur = atomic_load(&dump_seq);
+    while (cur < n && !atomic_compare_exchange_weak(&dump_seq, &cur, n))
+        ;
+}
+
 static void dump_locked(unsigned reasons, uint64_t lock_timeout_ns)
 {
     unsigned seq = tp_dump_next_seq();

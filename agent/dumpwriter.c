@@ -5,6 +5,7 @@
  * renderers (output/), names each file and writes it through an outfile
  * and a sink, and reports a failure once.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -197,6 +198,32 @@ static void write_summary(int dirfd, const char *dir, tp_dump_t *d, pid_t pid,
                 "not affected; reported once)", name, dir, strerror(-r));
 }
 
+/* The highest dump number of pid in the directory, 0 for none. */
+static unsigned highest_seq(int dirfd, pid_t pid)
+{
+    char prefix[32];
+    size_t n = (size_t)snprintf(prefix, sizeof prefix, "threadprof.%d.", (int)pid);
+    int copy = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    DIR *d = copy >= 0 ? fdopendir(copy) : NULL;
+    if (d == NULL) {
+        if (copy >= 0)
+            close(copy);
+        return 0;
+    }
+    unsigned high = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        char *end;
+        if (strncmp(e->d_name, prefix, n) != 0)
+            continue;
+        unsigned long seq = strtoul(e->d_name + n, &end, 10);
+        if (*end == '.' && seq > high && seq < 1000000000ul)
+            high = (unsigned)seq;
+    }
+    closedir(d);
+    return high;
+}
+
 /* The pid whose leftover temporary files were swept in this image. */
 static pid_t swept;
 
@@ -225,6 +252,13 @@ int tp_dump_write(unsigned reasons, unsigned seq, uint64_t lock_timeout_ns)
     if (swept != tp_dump_pid()) {
         swept = tp_dump_pid();
         tp_outdir_sweep(dirfd, (int)swept);
+        /* An earlier image's numbers may have holes (THREADPROF_KEEP):
+         * continue after its highest, never in a hole. */
+        unsigned high = highest_seq(dirfd, swept);
+        if (high >= seq) {
+            tp_dump_seq_at_least(high);
+            seq = tp_dump_next_seq();
+        }
     }
     char *name = names[TP_PART_THREADS];
     for (int tries = 0; tries < 100000; tries++) {

@@ -80,6 +80,8 @@ void tp_request_dump(unsigned reason);           /* async-signal-safe */
 void tp_dumper_after_fork_child(void);
 pid_t tp_dumper_tid(void);
 unsigned tp_dump_next_seq(void);
+/* Later numbers only: the next tp_dump_next_seq is above n. */
+void tp_dump_seq_at_least(unsigned n);
 /* The pid dumps are written for: getpid(), or the program's in a
  * snapshot child (watcher.c). */
 pid_t tp_dump_pid(void);

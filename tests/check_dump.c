@@ -373,6 +373,48 @@ START_TEST(dump_exec_keeps_earlier_dumps)
 }
 END_TEST
 
+/* An earlier image's periodic dumps thinned out (THREADPROF_KEEP) leave
+ * holes in the numbers: the new image continues after the highest, never
+ * in a hole. */
+START_TEST(dump_exec_numbers_after_thinned_dumps)
+{
+    tu_proc_t p;
+    memset(&p, 0, sizeof p);
+    const char *env[] = {"THREADPROF_INTERVAL=20ms", "THREADPROF_KEEP=2", "THREADPROF_QUIET=1",
+                         NULL};
+    const char *args[] = {"linger", NULL};
+    tu_start_full(&p, "reexec", 1, env, args);
+    int status = tu_finish(&p, 0, WAIT_MS);
+    ck_assert_int_eq(WEXITSTATUS(status), 0);
+    ck_assert_str_eq(p.out, "second image\n");
+    /* The highest number is the second image's exit dump; every dump
+     * below it is the first image's. */
+    unsigned high = 0, holes = 0;
+    for (unsigned seq = 1; seq < 2000; seq++) {
+        char path[PATH_MAX + 64];
+        tu_dump_path(&p, p.pid, seq, path, sizeof path);
+        if (access(path, F_OK) == 0)
+            high = seq;
+        else if (high != 0 && seq < 200)
+            holes++;
+    }
+    ck_assert_uint_gt(holes, 0);
+    char *last = tu_wait_dump(&p, p.pid, high, 1000);
+    tu_assert_match(last, "^reason: exit$");
+    tu_assert_match(last, "^command: .*/reexec second$");
+    free(last);
+    for (unsigned seq = 1; seq < high; seq++) {
+        char path[PATH_MAX + 64];
+        tu_dump_path(&p, p.pid, seq, path, sizeof path);
+        char *text = tu_read_file(path);
+        if (text != NULL)
+            tu_assert_no_match(text, "^command: .*/reexec second$");
+        free(text);
+    }
+    tu_cleanup(&p);
+}
+END_TEST
+
 static Suite *dump_suite(void)
 {
     Suite *s = suite_create("dump");
@@ -392,6 +434,7 @@ static Suite *dump_suite(void)
     tcase_add_test(tc, dump_fork_child_own_pid);
     tcase_add_test(tc, dump_fork_single_threaded_child);
     tcase_add_test(tc, dump_exec_keeps_earlier_dumps);
+    tcase_add_test(tc, dump_exec_numbers_after_thinned_dumps);
     suite_add_tcase(s, tc);
     return s;
 }
