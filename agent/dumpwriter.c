@@ -198,7 +198,7 @@ static void write_summary(int dirfd, const char *dir, tp_dump_t *d, pid_t pid,
                 "not affected; reported once)", name, dir, strerror(-r));
 }
 
-/* The highest dump number of pid in the directory, 0 for none. */
+/* The highest number of a thread dump of pid in the directory, 0 for none. */
 static unsigned highest_seq(int dirfd, pid_t pid)
 {
     char prefix[32];
@@ -217,7 +217,9 @@ static unsigned highest_seq(int dirfd, pid_t pid)
         if (strncmp(e->d_name, prefix, n) != 0)
             continue;
         unsigned long seq = strtoul(e->d_name + n, &end, 10);
-        if (*end == '.' && seq > high && seq < 1000000000ul)
+        /* A dump's number is taken when its thread dump is there, as
+         * for the search of a free number below. */
+        if (strcmp(end, ".threads.txt") == 0 && seq > high && seq < 1000000000ul)
             high = (unsigned)seq;
     }
     closedir(d);
