@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "agent/internal.h"
+#include "base/procparse.h"
 #include "model/snapshot.h"
 
 #define EXIT_LOCK_TIMEOUT_NS (2000000000ull)
@@ -48,29 +49,25 @@ static uint64_t forked_at_ns;
 
 #define CHILD_EXIT_DUMP_AFTER_NS 1000000000ull
 
+static int names_agent(void *arg, char *line)
+{
+    (void)arg;
+    return strstr(line, "libthreadprof.so") != NULL;
+}
+
 /* Whether the parent process runs the agent too: this process is one a
  * program under the agent started (a shell's readlink, a build's
  * compiler), not the program the user ran.  Read at exit only. */
 static int parent_runs_agent(void)
 {
-    char path[64], buf[4096];
+    char path[64];
     snprintf(path, sizeof path, "/proc/%d/maps", (int)getppid());
+    tp_in_agent++;   /* the line reader's buffer is the agent's */
     int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return 0;
-    /* Scan in overlapping blocks: the name may straddle two reads. */
-    static const char name[] = "libthreadprof.so";
-    size_t keep = 0;
-    int found = 0;
-    ssize_t n;
-    while (!found && (n = read(fd, buf + keep, sizeof buf - 1 - keep)) > 0) {
-        size_t len = keep + (size_t)n;
-        buf[len] = '\0';
-        found = memmem(buf, len, name, sizeof name - 1) != NULL;
-        keep = len < sizeof name ? len : sizeof name - 1;
-        memmove(buf, buf + len - keep, keep);
-    }
-    close(fd);
+    int found = fd >= 0 && tp_maps_each_line(fd, names_agent, NULL) == 1;
+    if (fd >= 0)
+        close(fd);
+    tp_in_agent--;
     return found;
 }
 

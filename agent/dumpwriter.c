@@ -5,7 +5,6 @@
  * renderers (output/), names each file and writes it through an outfile
  * and a sink, and reports a failure once.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -79,10 +78,26 @@ typedef struct views {
     int mutex_err, block_err, heap_err;   /* 0, or the capture's -errno */
 } views_t;
 
+/* A profile the view r (0 or -errno) filled: stamped and offered to
+ * the dump, or its error kept for the warning. */
+static void take_profile(tp_profile_t *p, int r, int *err, const tp_profile_t **out,
+                         const tp_snapshot_t *snap)
+{
+    if (r != 0) {
+        *err = r;
+        return;
+    }
+    /* One time for every file of the dump: when it was taken; the counts
+     * cover the process's life. */
+    p->time_ns = (int64_t)snap->wall.tv_sec * 1000000000 + snap->wall.tv_nsec;
+    p->duration_ns = (int64_t)snap->uptime_ns;
+    *out = p;
+}
+
 static void capture_views(views_t *v, tp_dump_t *d, const tp_snapshot_t *snap,
                           unsigned reasons)
 {
-    int64_t now = (int64_t)snap->wall.tv_sec * 1000000000 + snap->wall.tv_nsec;
+    memset(v, 0, sizeof *v);
     tp_lockprof_stats(&v->locks);
     d->locks = &v->locks;
     /* Large and needed only now: the dump thread's heap, not the host's
@@ -93,29 +108,15 @@ static void capture_views(views_t *v, tp_dump_t *d, const tp_snapshot_t *snap,
     d->order = v->order;
     tp_heapprof_view(&v->heap, (reasons & TP_REASON_EXIT) != 0);   /* rate 0: off */
     d->heap = &v->heap;
-    struct { tp_profile_t *p; int *err; const tp_profile_t **out; int on; } each[] = {
-        {&v->mutex, &v->mutex_err, &d->mutex, tp_lockprof_enabled(TP_PROFILE_MUTEX)},
-        {&v->block, &v->block_err, &d->block, tp_lockprof_enabled(TP_PROFILE_BLOCK)},
-        {&v->heap_profile, &v->heap_err, &d->heap_profile, tp_heapprof_enabled()},
-    };
-    for (size_t i = 0; i < sizeof each / sizeof each[0]; i++) {
-        memset(each[i].p, 0, sizeof *each[i].p);
-        *each[i].err = 0;
-        if (!each[i].on)
-            continue;
-        int r = i == 0 ? tp_lockprof_profile(TP_PROFILE_MUTEX, each[i].p)
-              : i == 1 ? tp_lockprof_profile(TP_PROFILE_BLOCK, each[i].p)
-                       : tp_heapprof_profile(each[i].p);
-        if (r != 0) {
-            *each[i].err = r;
-            continue;
-        }
-        /* One time for every file of the dump: when it was taken; the
-         * counts cover the process's life. */
-        each[i].p->time_ns = now;
-        each[i].p->duration_ns = (int64_t)snap->uptime_ns;
-        *each[i].out = each[i].p;
-    }
+    if (tp_lockprof_enabled(TP_PROFILE_MUTEX))
+        take_profile(&v->mutex, tp_lockprof_profile(TP_PROFILE_MUTEX, &v->mutex),
+                     &v->mutex_err, &d->mutex, snap);
+    if (tp_lockprof_enabled(TP_PROFILE_BLOCK))
+        take_profile(&v->block, tp_lockprof_profile(TP_PROFILE_BLOCK, &v->block),
+                     &v->block_err, &d->block, snap);
+    if (tp_heapprof_enabled())
+        take_profile(&v->heap_profile, tp_heapprof_profile(&v->heap_profile),
+                     &v->heap_err, &d->heap_profile, snap);
 }
 
 static void release_views(views_t *v)
@@ -198,34 +199,6 @@ static void write_summary(int dirfd, const char *dir, tp_dump_t *d, pid_t pid,
                 "not affected; reported once)", name, dir, strerror(-r));
 }
 
-/* The highest number of a thread dump of pid in the directory, 0 for none. */
-static unsigned highest_seq(int dirfd, pid_t pid)
-{
-    char prefix[32];
-    size_t n = (size_t)snprintf(prefix, sizeof prefix, "threadprof.%d.", (int)pid);
-    int copy = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    DIR *d = copy >= 0 ? fdopendir(copy) : NULL;
-    if (d == NULL) {
-        if (copy >= 0)
-            close(copy);
-        return 0;
-    }
-    unsigned high = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        char *end;
-        if (strncmp(e->d_name, prefix, n) != 0)
-            continue;
-        unsigned long seq = strtoul(e->d_name + n, &end, 10);
-        /* A dump's number is taken when its thread dump is there, as
-         * for the search of a free number below. */
-        if (strcmp(end, ".threads.txt") == 0 && seq > high && seq < 1000000000ul)
-            high = (unsigned)seq;
-    }
-    closedir(d);
-    return high;
-}
-
 /* The pid whose leftover temporary files were swept in this image. */
 static pid_t swept;
 
@@ -253,10 +226,10 @@ int tp_dump_write(unsigned reasons, unsigned seq, uint64_t lock_timeout_ns)
      * earlier image of this pid (exec) left when it went mid-dump. */
     if (swept != tp_dump_pid()) {
         swept = tp_dump_pid();
-        tp_outdir_sweep(dirfd, (int)swept);
         /* An earlier image's numbers may have holes (THREADPROF_KEEP):
          * continue after its highest, never in a hole. */
-        unsigned high = highest_seq(dirfd, swept);
+        unsigned high;
+        tp_outdir_sweep(dirfd, (int)swept, &high);
         if (high >= seq) {
             tp_dump_seq_at_least(high);
             seq = tp_dump_next_seq();

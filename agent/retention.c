@@ -14,11 +14,10 @@
 
 #include "agent/internal.h"
 
-/* The periodic dumps on disk, oldest first; one more than kept can be
- * listed for the moment between a write and its thinning. */
-#define MAX_KEEP 100000
+/* The periodic dumps on disk, oldest first: room for THREADPROF_KEEP
+ * and the one just written, allocated with the first. */
 static unsigned *kept;
-static size_t nkept, cap;
+static size_t nkept;
 static unsigned thinned;
 
 /* The position whose removal keeps the spread most even: the interior
@@ -43,22 +42,15 @@ void tp_retention_periodic(unsigned seq, void (*remove)(unsigned seq, void *arg)
     unsigned keep = tp_config.keep;
     if (keep == 0)
         return;   /* keep them all */
-    if (nkept == cap) {
-        size_t want = cap == 0 ? 64 : cap * 2;
-        if (want > MAX_KEEP + 1)
-            want = MAX_KEEP + 1;
-        if (want <= nkept)
-            return;   /* cannot list it: it stays */
+    if (kept == NULL) {
         tp_in_agent++;
-        unsigned *grown = realloc(kept, want * sizeof *grown);
+        kept = malloc(((size_t)keep + 1) * sizeof *kept);
         tp_in_agent--;
-        if (grown == NULL)
-            return;
-        kept = grown;
-        cap = want;
+        if (kept == NULL)
+            return;   /* cannot list it: it stays */
     }
     kept[nkept++] = seq;
-    while (nkept > keep && nkept >= 3) {
+    if (nkept > keep) {   /* keep >= 2 (config.c): there is an interior dump */
         size_t i = densest();
         remove(kept[i], arg);
         memmove(&kept[i], &kept[i + 1], (nkept - i - 1) * sizeof *kept);

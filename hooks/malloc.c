@@ -29,12 +29,9 @@
 
 #define BOOT_ARENA_SIZE (64 * 1024)
 
-/* The allocator the hooks forward to: libc's, once resolved (the agent
- * swaps in a private one in a snapshot child, agent/privarena.c). */
-#define real_malloc tp_alloc.malloc
-#define real_calloc tp_alloc.calloc
-#define real_realloc tp_alloc.realloc
-#define real_free tp_alloc.free
+/* The hooks forward to tp_alloc (agent/heap.h): libc's allocator once
+ * resolve() has found it; a snapshot child's private arena there
+ * (agent/privarena.c). */
 
 static _Alignas(16) char boot_arena[BOOT_ARENA_SIZE];
 static size_t boot_used;
@@ -72,21 +69,21 @@ static TP_COLD int resolve(void)
     void *r = dlsym(RTLD_NEXT, "realloc");
     void *f = dlsym(RTLD_NEXT, "free");
     tp_alloc.usable_size = (size_t (*)(void *))dlsym(RTLD_NEXT, "malloc_usable_size");
-    __atomic_store_n(&real_calloc, (void *(*)(size_t, size_t))c, __ATOMIC_RELAXED);
-    __atomic_store_n(&real_realloc, (void *(*)(void *, size_t))r, __ATOMIC_RELAXED);
-    __atomic_store_n(&real_free, (void (*)(void *))f, __ATOMIC_RELAXED);
-    __atomic_store_n(&real_malloc, (void *(*)(size_t))m, __ATOMIC_RELAXED);
+    __atomic_store_n(&tp_alloc.calloc, (void *(*)(size_t, size_t))c, __ATOMIC_RELAXED);
+    __atomic_store_n(&tp_alloc.realloc, (void *(*)(void *, size_t))r, __ATOMIC_RELAXED);
+    __atomic_store_n(&tp_alloc.free, (void (*)(void *))f, __ATOMIC_RELAXED);
+    __atomic_store_n(&tp_alloc.malloc, (void *(*)(size_t))m, __ATOMIC_RELAXED);
     resolving = 0;
-    return real_malloc != NULL && real_calloc != NULL && real_realloc != NULL &&
-           real_free != NULL;
+    return tp_alloc.malloc != NULL && tp_alloc.calloc != NULL && tp_alloc.realloc != NULL &&
+           tp_alloc.free != NULL;
 }
 
 #define READY(fn) \
-    (TP_LIKELY(__atomic_load_n(&real_##fn, __ATOMIC_RELAXED) != NULL) || resolve())
+    (TP_LIKELY(__atomic_load_n(&tp_alloc.fn, __ATOMIC_RELAXED) != NULL) || resolve())
 
 static TP_COLD void *malloc_sampled(size_t n, uintptr_t site)
 {
-    void *p = real_malloc(n);
+    void *p = tp_alloc.malloc(n);
     tp_heap_allocated(p, n, site);
     return p;
 }
@@ -96,13 +93,13 @@ TP_HOOK void *malloc(size_t n)
     if (!READY(malloc))
         return boot_alloc(n);
     if (TP_LIKELY(tp_heap_unsampled(n)))
-        return real_malloc(n);
+        return tp_alloc.malloc(n);
     return malloc_sampled(n, TP_SITE());
 }
 
 static TP_COLD void *calloc_sampled(size_t n, size_t size, size_t total, uintptr_t site)
 {
-    void *p = real_calloc(n, size);
+    void *p = tp_alloc.calloc(n, size);
     tp_heap_allocated(p, total, site);
     return p;
 }
@@ -116,7 +113,7 @@ TP_HOOK void *calloc(size_t n, size_t size)
         return boot_alloc(total);
     }
     if (__builtin_mul_overflow(n, size, &total) || TP_LIKELY(tp_heap_unsampled(total)))
-        return real_calloc(n, size);   /* an overflow: its ENOMEM */
+        return tp_alloc.calloc(n, size);   /* an overflow: its ENOMEM */
     return calloc_sampled(n, size, total, TP_SITE());
 }
 
@@ -126,7 +123,7 @@ static void *realloc_tracked(void *p, size_t n, uintptr_t site)
 {
     size_t old = 0;
     int was_sampled = tp_heap_maybe_sampled(p) && tp__heap_forget(p, &old);
-    void *q = real_realloc(p, n);
+    void *q = tp_alloc.realloc(p, n);
     if (q != NULL)
         tp_heap_allocated(q, n, site);
     else if (was_sampled && n != 0)
@@ -153,7 +150,7 @@ TP_HOOK void *realloc(void *p, size_t n)
     if (!READY(realloc))
         return p == NULL ? boot_alloc(n) : NULL;
     if (TP_LIKELY(!tp_heap_maybe_sampled(p)) && TP_LIKELY(tp_heap_unsampled(n)))
-        return real_realloc(p, n);
+        return tp_alloc.realloc(p, n);
     return realloc_tracked(p, n, TP_SITE());
 }
 
@@ -174,7 +171,7 @@ TP_HOOK void free(void *p)
         return;
     if (TP_UNLIKELY(tp_heap_maybe_sampled(p)))
         tp__heap_forget(p, NULL);
-    real_free(p);
+    tp_alloc.free(p);
 }
 
 TP_HOOK int posix_memalign(void **out, size_t align, size_t n)

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -86,10 +87,23 @@ int tp_outdir_open(const char *path, int is_default, char *why, size_t why_len)
     return fd;
 }
 
-int tp_outdir_sweep(int dirfd, int pid)
+/* The number n of name when it is threadprof.<pid>.<n>.threads.txt (the
+ * part after the dot of the temporaries' prefix), else 0. */
+static unsigned dump_number(const char *name, const char *prefix, size_t n)
+{
+    char *end;
+    if (strncmp(name, prefix, n) != 0)
+        return 0;
+    unsigned long seq = strtoul(name + n, &end, 10);
+    return strcmp(end, ".threads.txt") == 0 && seq < 1000000000ul ? (unsigned)seq : 0;
+}
+
+int tp_outdir_sweep(int dirfd, int pid, unsigned *highest)
 {
     char prefix[32];
     int n = snprintf(prefix, sizeof prefix, ".threadprof.%d.", pid);
+    if (highest != NULL)
+        *highest = 0;
     int copy = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (copy < 0)
         return 0;
@@ -103,6 +117,9 @@ int tp_outdir_sweep(int dirfd, int pid)
     while ((e = readdir(d)) != NULL) {
         size_t len = strlen(e->d_name);
         struct stat st;
+        unsigned seq = dump_number(e->d_name, prefix + 1, (size_t)n - 1);
+        if (highest != NULL && seq > *highest)
+            *highest = seq;
         /* Only regular files, as the agent makes them: anything else at
          * such a name was planted, and is left as it is. */
         if (strncmp(e->d_name, prefix, (size_t)n) == 0 && len > 4 &&

@@ -39,8 +39,12 @@ int tp_close_own(int fd, dev_t dev, ino_t ino);
 /* Removes the temporary files a process with this pid left in dirfd: an
  * image that exec'd, or exited, while its dump was being written (the
  * pid is ours now, so they are nobody's).  Regular files only: a symlink
- * at such a name was planted and stays.  Returns how many it removed. */
-int tp_outdir_sweep(int dirfd, int pid);
+ * at such a name was planted and stays.  In the same pass, *highest (when
+ * not NULL) gets the highest number n of a thread dump
+ * threadprof.<pid>.<n>.threads.txt there, 0 for none: an earlier image's
+ * numbers may have holes, and a new image continues after them.  Returns
+ * how many files it removed. */
+int tp_outdir_sweep(int dirfd, int pid, unsigned *highest);
 
 /* Creates the temporary file for final name `name` in dirfd: 0 or -errno. */
 int tp_outfile_create(tp_outfile_t *f, int dirfd, const char *name);

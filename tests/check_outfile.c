@@ -195,7 +195,8 @@ START_TEST(outfile_dir_symlink_refused)
 END_TEST
 
 /* Leftovers of an image of this pid that went mid-dump are removed;
- * anything else (other pids, final files, look-alikes) stays. */
+ * anything else (other pids, final files, look-alikes) stays; the highest
+ * thread dump of the pid is found in the same pass. */
 START_TEST(outfile_sweep_removes_only_this_pids_temporaries)
 {
     static const char *const gone[] = {
@@ -221,7 +222,9 @@ START_TEST(outfile_sweep_removes_only_this_pids_temporaries)
     ck_assert_int_eq(symlink("/etc/passwd", path), 0);
     int dirfd = open(at("d"), O_RDONLY | O_DIRECTORY);
     ck_assert_int_ge(dirfd, 0);
-    ck_assert_int_eq(tp_outdir_sweep(dirfd, 4242), 2);
+    unsigned highest = 99;
+    ck_assert_int_eq(tp_outdir_sweep(dirfd, 4242, &highest), 2);
+    ck_assert_uint_eq(highest, 1);   /* threadprof.4242.1.threads.txt */
     struct stat st;
     ck_assert_int_eq(lstat(path, &st), 0);
     ck_assert(S_ISLNK(st.st_mode));

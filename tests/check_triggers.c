@@ -278,24 +278,12 @@ START_TEST(trigger_dumps_race_busy_threads)
 }
 END_TEST
 
-/* The highest dump number of pid on disk (0: none).  Dumps come and go
- * while THREADPROF_KEEP thins them out: wait on the highest one. */
-static unsigned highest_dump(const tu_proc_t *p)
-{
-    unsigned high = 0;
-    for (unsigned seq = 1; seq < 2000; seq++) {
-        char path[PATH_MAX + 64];
-        tu_dump_path(p, p->pid, seq, path, sizeof path);
-        if (access(path, F_OK) == 0)
-            high = seq;
-    }
-    return high;
-}
-
+/* Dumps come and go while THREADPROF_KEEP thins them out: wait on the
+ * highest number. */
 static void wait_highest_dump(const tu_proc_t *p, unsigned at_least)
 {
     long end = tu_now_ms() + WAIT_MS;
-    while (highest_dump(p) < at_least) {
+    while (tu_highest_dump(p->dir, p->pid) < at_least) {
         ck_assert_msg(tu_now_ms() < end, "no dump %u or later", at_least);
         usleep(5000);
     }

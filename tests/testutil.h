@@ -167,6 +167,28 @@ static inline int tu_count_dumps(const char *dir, pid_t pid)
     return n;
 }
 
+/* The highest number of a thread dump of pid in dir, 0 for none (numbers
+ * may have holes: THREADPROF_KEEP thins periodic dumps out). */
+static inline unsigned tu_highest_dump(const char *dir, pid_t pid)
+{
+    char prefix[64];
+    size_t n = (size_t)snprintf(prefix, sizeof prefix, "threadprof.%d.", (int)pid);
+    DIR *d = opendir(dir);
+    ck_assert(d != NULL);
+    unsigned high = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        char *end;
+        if (strncmp(e->d_name, prefix, n) != 0)
+            continue;
+        unsigned long seq = strtoul(e->d_name + n, &end, 10);
+        if (strcmp(end, ".threads.txt") == 0 && seq > high)
+            high = (unsigned)seq;
+    }
+    closedir(d);
+    return high;
+}
+
 /* Sends sig (0: none, just wait), waits for exit, collects the output. */
 static inline int tu_finish(tu_proc_t *p, int sig, int timeout_ms)
 {
