@@ -244,6 +244,97 @@ int tp_parse_bytes(const char *s, uint64_t *out)
     return parse_scaled(s, units, sizeof units / sizeof *units, 1ull << 30, out);
 }
 
+static const char *const threshold_names[TP_THRESHOLD_COUNT] = {
+    [TP_THRESHOLD_THREADS] = "threads", [TP_THRESHOLD_HEAP] = "heap",
+    [TP_THRESHOLD_RSS] = "rss", [TP_THRESHOLD_FDS] = "fds",
+    [TP_THRESHOLD_WAIT] = "wait", [TP_THRESHOLD_CONTENTION] = "contention",
+};
+
+int tp_parse_threshold(const char *s, tp_threshold_t *out)
+{
+    static const unit_t bytes[] = {
+        {"", 1}, {"k", 1ull << 10}, {"K", 1ull << 10}, {"KiB", 1ull << 10},
+        {"m", 1ull << 20}, {"M", 1ull << 20}, {"MiB", 1ull << 20},
+        {"g", 1ull << 30}, {"G", 1ull << 30}, {"GiB", 1ull << 30},
+        {"t", 1ull << 40}, {"T", 1ull << 40}, {"TiB", 1ull << 40},
+    };
+    static const unit_t count[] = {{"", 1}};
+    static const unit_t per_second[] = {{"", 1}, {"/s", 1}};
+    const char *gt = strchr(s, '>');
+    if (gt == NULL)
+        return -EINVAL;
+    size_t name_len = (size_t)(gt - s);
+    for (int k = 0; k < TP_THRESHOLD_COUNT; k++) {
+        if (strlen(threshold_names[k]) != name_len ||
+            strncasecmp(s, threshold_names[k], name_len) != 0)
+            continue;
+        const char *v = gt + 1;
+        uint64_t limit = 0;
+        int r;
+        if (strcasecmp(v, "off") == 0)
+            return -EINVAL;   /* "off" means nothing here */
+        if (k == TP_THRESHOLD_WAIT)
+            r = tp_parse_duration(v, &limit);
+        else if (k == TP_THRESHOLD_HEAP || k == TP_THRESHOLD_RSS)
+            r = parse_scaled(v, bytes, sizeof bytes / sizeof *bytes, 1ull << 50, &limit);
+        else if (k == TP_THRESHOLD_CONTENTION)
+            r = parse_scaled(v, per_second, 2, 1000000000ull, &limit);
+        else
+            r = parse_scaled(v, count, 1, 10000000ull, &limit);
+        if (r != 0 || limit == 0)
+            return -EINVAL;
+        out->kind = (tp_threshold_kind_t)k;
+        out->limit = limit;
+        return 0;
+    }
+    return -EINVAL;
+}
+
+/* THREADPROF_TRIGGER: each item on its own; a bad one is named and
+ * skipped, the others kept. */
+static void load_thresholds(tp_config_t *c, const char *list, tp_warn_fn *warn)
+{
+    const char *p = list;
+    while (*p != '\0') {
+        size_t len = strcspn(p, ",");
+        char item[128];
+        size_t b = 0, e = len;
+        while (b < e && isspace((unsigned char)p[b]))
+            b++;
+        while (e > b && isspace((unsigned char)p[e - 1]))
+            e--;
+        if (e > b) {
+            tp_threshold_t t;
+            int ok = e - b < sizeof item;
+            if (ok) {
+                memcpy(item, p + b, e - b);
+                item[e - b] = '\0';
+                ok = tp_parse_threshold(item, &t) == 0;
+            }
+            if (ok && c->nthresholds < TP_MAX_THRESHOLDS) {
+                c->thresholds[c->nthresholds++] = t;
+            } else {
+                char quoted[201], line[512];
+                char raw[128];
+                snprintf(raw, sizeof raw, "%.*s", (int)(e - b), p + b);
+                quote_value(raw, quoted, sizeof quoted);
+                snprintf(line, sizeof line,
+                         ok ? "THREADPROF_TRIGGER=\"%s\" is one threshold too many (at most "
+                              "%d); ignoring that item"
+                            : "THREADPROF_TRIGGER=\"%s\" is not a threshold (threads, heap, "
+                              "rss, fds, wait or contention, '>' and a positive value, e.g. "
+                              "threads>500, heap>1g, wait>30s, contention>1000/s); ignoring "
+                              "that item",
+                         quoted, TP_MAX_THRESHOLDS);
+                warn(line);
+            }
+        }
+        p += len;
+        if (*p == ',')
+            p++;
+    }
+}
+
 static const char *last_component(const char *path)
 {
     const char *slash = strrchr(path, '/');
@@ -296,6 +387,7 @@ void tp_config_load(tp_config_t *c, tp_getenv_fn *get, tp_warn_fn *warn,
     c->lazy_dump_thread = 0;
     c->heap_rate = TP_DEFAULT_HEAP_RATE;
     c->keep = TP_DEFAULT_KEEP;
+    c->trend_ns = TP_DEFAULT_TREND_NS;
 
     if ((v = get("THREADPROF_DIR")) != NULL) {
         if (tp_parse_dir(v, c->dir, sizeof c->dir) == 0) {
@@ -378,6 +470,23 @@ void tp_config_load(tp_config_t *c, tp_getenv_fn *get, tp_warn_fn *warn,
             warn_value(warn, "THREADPROF_EXITCODE", v, "an exit status from 1 to 255 (0 or "
                        "off: keep the program's)", "off");
     }
+    if ((v = get("THREADPROF_TREND")) != NULL) {
+        uint64_t ns = 0;
+        if (tp_parse_duration(v, &ns) != 0)
+            warn_value(warn, "THREADPROF_TREND", v,
+                       "a duration from 100ms to 366 days (e.g. 10s, 1m, off)",
+                       "10s");
+        else if (ns != 0 && ns < TP_MIN_TREND_NS)
+            warn_value(warn, "THREADPROF_TREND", v,
+                       "at least 100ms (sampling faster would cost the program more "
+                       "than it tells)", "100ms");
+        else
+            c->trend_ns = ns;
+        if (ns != 0 && ns < TP_MIN_TREND_NS)
+            c->trend_ns = TP_MIN_TREND_NS;
+    }
+    if ((v = get("THREADPROF_TRIGGER")) != NULL)
+        load_thresholds(c, v, warn);
     if ((v = get("THREADPROF_PROGRAMS")) != NULL) {
         if (strlen(v) < sizeof c->programs)
             memcpy(c->programs, v, strlen(v) + 1);

@@ -12,6 +12,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "model/kinds.h"
+
+/* One THREADPROF_TRIGGER item: a dump when kind's value exceeds limit. */
+typedef struct tp_threshold {
+    tp_threshold_kind_t kind;
+    uint64_t limit;         /* count, bytes, ns or per second, by kind */
+} tp_threshold_t;
+
+#define TP_MAX_THRESHOLDS 12
+
 typedef struct tp_config {
     char dir[PATH_MAX];     /* output directory */
     int dir_is_default;     /* dir is the private per-user default */
@@ -28,7 +38,13 @@ typedef struct tp_config {
     char programs[1024];    /* THREADPROF_PROGRAMS: "" = every program */
     int exitcode;           /* THREADPROF_EXITCODE: status on findings, 0 = off */
     unsigned keep;          /* THREADPROF_KEEP: periodic dumps kept, 0 = all */
+    uint64_t trend_ns;      /* THREADPROF_TREND: trend samples, 0 = off */
+    int nthresholds;        /* THREADPROF_TRIGGER */
+    tp_threshold_t thresholds[TP_MAX_THRESHOLDS];
 } tp_config_t;
+
+#define TP_DEFAULT_TREND_NS 10000000000ull
+#define TP_MIN_TREND_NS 100000000ull
 
 #define TP_DEFAULT_KEEP 50
 
@@ -89,5 +105,11 @@ int tp_parse_rate_ns(const char *s, uint64_t *ns);
 /* Bytes: an integer with an optional unit k/K/KiB, m/M/MiB, g/G/GiB
  * (powers of 1024), at most 1 GiB; "0"/"off" give 0. */
 int tp_parse_bytes(const char *s, uint64_t *out);
+
+/* One THREADPROF_TRIGGER item, "threads>500", "heap>1g", "rss>2g",
+ * "fds>10000", "wait>30s", "contention>1000/s": a name, '>', a positive
+ * value within sane bounds (no more than 10 million threads or
+ * descriptors, 1 PiB, 366 days, a billion per second). */
+int tp_parse_threshold(const char *s, tp_threshold_t *out);
 
 #endif

@@ -124,10 +124,18 @@ void tp_dump_seq_at_least(unsigned n)
         ;
 }
 
+static _Atomic unsigned dumps_written;
+
+unsigned tp_dumper_dumps_written(void)
+{
+    return atomic_load(&dumps_written);
+}
+
 static void dump_locked(unsigned reasons, uint64_t lock_timeout_ns)
 {
     unsigned seq = tp_dump_next_seq();
-    tp_dump_write(reasons, seq, lock_timeout_ns);
+    if (tp_dump_write(reasons, seq, lock_timeout_ns) == 0)
+        atomic_fetch_add(&dumps_written, 1);
 }
 
 #define SECOND_NS 1000000000ull
@@ -151,6 +159,22 @@ static uint64_t cycle_signature(const tp_snapshot_t *snap, const tp_snap_cycle_t
  * time that happens to it, so each deadlock gets one dump of its own. */
 static uint64_t dumped[MAX_DEADLOCKS_REMEMBERED];
 static _Atomic size_t ndumped;
+
+int tp_dumper_lock(uint64_t timeout_ns)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    uint64_t ns = (uint64_t)ts.tv_nsec + timeout_ns % SECOND_NS;
+    ts.tv_sec += (time_t)(timeout_ns / SECOND_NS + ns / SECOND_NS);
+    ts.tv_nsec = (long)(ns % SECOND_NS);
+    int r = pthread_mutex_timedlock(&dump_lock, &ts);
+    return r == 0 ? 0 : -r;
+}
+
+void tp_dumper_unlock(void)
+{
+    pthread_mutex_unlock(&dump_lock);
+}
 
 size_t tp_dumper_deadlocks_seen(void)
 {
@@ -186,9 +210,10 @@ static int deadlock_needs_dump(void)
     return wanted;
 }
 
-/* The dump thread wakes for requests, for the interval, and once a second
- * to advance tp_tick (the clock of the held-lock lists) and, every two
- * seconds, to look for deadlocks. */
+/* The dump thread wakes for requests, for the interval, for trend
+ * samples, and once a second to advance tp_tick (the clock of the
+ * held-lock lists), to check the thresholds and, every two seconds, to
+ * look for deadlocks. */
 static void *dump_thread_main(void *arg)
 {
     (void)arg;
@@ -200,10 +225,14 @@ static void *dump_thread_main(void *arg)
     uint64_t next_interval = now + interval;
     uint64_t next_tick = now + SECOND_NS;
     uint64_t next_check = now + DEADLOCK_CHECK_NS;
+    uint64_t trend = tp_config.trend_ns;
+    uint64_t next_trend = now + trend;
     for (;;) {
         uint64_t deadline = next_tick;
         if (interval != 0 && next_interval < deadline)
             deadline = next_interval;
+        if (trend != 0 && next_trend < deadline)
+            deadline = next_trend;
         struct timespec ts = {.tv_sec = (time_t)(deadline / SECOND_NS),
                               .tv_nsec = (long)(deadline % SECOND_NS)};
         int r = sem_clockwait(&wake_sem, CLOCK_MONOTONIC, &ts);
@@ -229,7 +258,15 @@ static void *dump_thread_main(void *arg)
             if (deadlock_needs_dump())
                 reasons |= TP_REASON_DEADLOCK;
         }
+        if (tp_config.nthresholds != 0 && tp_threshold_check(now))
+            reasons |= TP_REASON_THRESHOLD;
         pthread_mutex_lock(&dump_lock);
+        if (trend != 0 && now >= next_trend && !exiting) {
+            next_trend += trend;
+            if (next_trend <= now)
+                next_trend = now + trend;
+            tp_trend_sample();
+        }
         reasons |= atomic_exchange(&pending, 0) & ~TP_REASON_WAKE;
         if (!exiting && reasons != 0)
             dump_locked(reasons, 0);
@@ -288,6 +325,9 @@ static void on_exit_dump(void)
     if (pthread_mutex_timedlock(&dump_lock, &ts) == 0) {
         /* A signal that arrived just before exit is answered by this dump. */
         unsigned pending_now = atomic_exchange(&pending, 0) & ~TP_REASON_WAKE;
+        /* The trends end where the run ends. */
+        if (tp_trend_samples_taken() != 0)
+            tp_trend_sample();
         dump_locked(TP_REASON_EXIT | pending_now, EXIT_LOCK_TIMEOUT_NS);
     }
     else
@@ -301,7 +341,8 @@ static void on_exit_dump(void)
  * thread: the process is left with the threads it made itself. */
 static int dump_thread_wanted(void)
 {
-    return tp_config.signo != 0 || tp_config.interval_ns != 0;
+    return tp_config.signo != 0 || tp_config.interval_ns != 0 || tp_config.trend_ns != 0 ||
+           tp_config.nthresholds != 0;
 }
 
 /* The watcher can stand in for the dump thread only while the program
@@ -310,7 +351,8 @@ static int dump_thread_wanted(void)
 static int watcher_can_serve(void)
 {
     return tp_config.lazy_dump_thread && tp_config.signo != 0 &&
-           tp_config.interval_ns == 0 && !tp_registry_ever_had_threads() &&
+           tp_config.interval_ns == 0 && tp_config.nthresholds == 0 &&
+           !tp_registry_ever_had_threads() &&
            tp_trigger_owned();
 }
 
@@ -390,12 +432,15 @@ void tp_dumper_after_fork_child(void)
     pthread_mutex_init(&dump_lock, NULL);
     atomic_store(&pending, 0);
     atomic_store(&dump_seq, 0);
+    atomic_store(&dumps_written, 0);
     dump_tid = 0;
     exiting = 0;
     forked_at_ns = tp_now_ns();
     watching = 0;
     dump_pid = 0;
     tp_watcher_after_fork_child();
+    tp_trend_after_fork_child();
+    tp_threshold_after_fork_child();
     /* The child has one thread: with THREADPROF_DUMP_THREAD=lazy the
      * watcher serves it at once (a busy child would otherwise get no
      * dump until it waits or makes a thread); else the dump thread

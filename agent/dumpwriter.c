@@ -18,6 +18,7 @@
 #include "output/dump.h"
 #include "output/outfile.h"
 #include "output/threaddump.h"
+#include "output/trendjson.h"
 #include "symbolizer/symbolizer.h"
 
 static int open_output_dir(char *used, size_t used_len)
@@ -188,8 +189,8 @@ static void remove_dump(unsigned seq, void *arg)
 
 /* The summary comes last, so the files it names are already there.  Its
  * failure is reported once and touches no other file of the dump. */
-static void write_summary(int dirfd, const char *dir, tp_dump_t *d, pid_t pid,
-                          unsigned seq, char *name, int report)
+static int write_summary(int dirfd, const char *dir, tp_dump_t *d, pid_t pid,
+                         unsigned seq, char *name, int report)
 {
     static int warned;
     part_name(name, NAME_MAX + 1, pid, seq, TP_PART_SUMMARY);
@@ -197,6 +198,85 @@ static void write_summary(int dirfd, const char *dir, tp_dump_t *d, pid_t pid,
     if (r != 0 && report && !warned++)
         tp_warn("cannot write %s in %s: %s (the other files of the dump are "
                 "not affected; reported once)", name, dir, strerror(-r));
+    return r;
+}
+
+/* --- the trend file (docs/trends.md) ------------------------------------ */
+
+static pid_t trend_started;   /* the process that wrote its start record */
+static unsigned trend_named;  /* keys named in the file so far */
+
+/* Appends records to threadprof.<pid>.trend.jsonl: the start record
+ * first in each process image, then what fill writes.  A failure is
+ * reported once; the series in memory are not affected. */
+static void trend_write(void (*fill)(tp_sink_t *s, const void *arg), const void *arg)
+{
+    static int warned;
+    static tp_sink_t sink;
+    static tp_snapshot_t ident;
+    if (getpid() != tp_dump_pid())
+        return;   /* a snapshot child: the program's trends are not its own */
+    char dir[PATH_MAX], name[NAME_MAX + 1];
+    int dirfd = open_output_dir(dir, sizeof dir);
+    if (dirfd < 0)
+        return;
+    struct stat dir_st;
+    if (fstat(dirfd, &dir_st) != 0)
+        dir_st.st_ino = 0;
+    snprintf(name, sizeof name, "threadprof.%d.trend.jsonl", (int)getpid());
+    tp_outfile_t f;
+    int r = tp_outfile_append(&f, dirfd, name);
+    if (r == 0) {
+        tp_sink_init_file(&sink, f.fd, f.dev, f.ino);
+        if (trend_started != getpid()) {
+            /* When the image started: t 0, and the wall clock then. */
+            struct timespec wall;
+            clock_gettime(CLOCK_REALTIME, &wall);
+            uint64_t up = tp_now_ns() - tp_start_ns;
+            uint64_t w = (uint64_t)wall.tv_sec * 1000000000u + (uint64_t)wall.tv_nsec - up;
+            wall.tv_sec = (time_t)(w / 1000000000u);
+            wall.tv_nsec = (long)(w % 1000000000u);
+            tp_snapshot_identity(&ident);
+            tp_trend_json_start(&sink, &ident, getpid(), &wall, 0, tp_config.trend_ns);
+            trend_started = getpid();
+            trend_named = 0;
+        }
+        fill(&sink, arg);
+        r = tp_sink_flush(&sink);
+        tp_close_own(f.fd, f.dev, f.ino);
+    }
+    tp_close_own(dirfd, dir_st.st_dev, dir_st.st_ino);
+    if (r != 0 && !warned++)
+        tp_warn("cannot append to %s in %s: %s (trend verdicts still work; reported once)",
+                name, dir, strerror(-r));
+}
+
+typedef struct sample_records {
+    const tp_trend_sample_t *sample;
+    const tp_trend_key_t *keys;
+} sample_records_t;
+
+static void fill_sample(tp_sink_t *s, const void *arg)
+{
+    const sample_records_t *r = arg;
+    tp_trend_json_sample(s, r->sample, r->keys);
+}
+
+void tp_trend_append(const tp_trend_sample_t *sample, const tp_trend_key_t *keys)
+{
+    sample_records_t r = {.sample = sample, .keys = keys};
+    trend_write(fill_sample, &r);
+}
+
+/* After a dump: the names of keys seen since the last dump (symbolized
+ * now, while the dump's symbolizer is warm), the dump, the verdicts. */
+static void fill_dump(tp_sink_t *s, const void *arg)
+{
+    const tp_dump_t *d = arg;
+    tp_trend_json_names(s, d->trends->keys, trend_named, d->trends->nkeys);
+    trend_named = d->trends->nkeys;
+    tp_trend_json_dump(s, d);
+    tp_trend_json_verdicts(s, d->trends, d->snap->uptime_ns);
 }
 
 /* The pid whose leftover temporary files were swept in this image. */
@@ -252,7 +332,11 @@ int tp_dump_write(unsigned reasons, unsigned seq, uint64_t lock_timeout_ns)
     snap.reasons = reasons;
     snap.signo = tp_config.signo;
     snap.interval_ns = tp_config.interval_ns;
-    tp_dump_t d = {.snap = &snap};
+    if (reasons & TP_REASON_THRESHOLD)
+        tp_threshold_crossing(&snap);
+    static tp_trend_view_t trends;
+    tp_trend_view(&trends);
+    tp_dump_t d = {.snap = &snap, .trends = &trends};
     capture_views(&views, &d, &snap, reasons);
 
     pid_t pid = snap.pid;
@@ -267,7 +351,12 @@ int tp_dump_write(unsigned reasons, unsigned seq, uint64_t lock_timeout_ns)
     }
     d.keep = tp_config.keep;
     tp_retention_counts(&d.periodic_kept, &d.periodic_thinned);
-    write_summary(dirfd, dir, &d, pid, seq, names[TP_PART_SUMMARY], r == 0);
+    if (write_summary(dirfd, dir, &d, pid, seq, names[TP_PART_SUMMARY], r == 0) == 0)
+        d.files[TP_PART_SUMMARY] = names[TP_PART_SUMMARY];
+    /* Recorded once the trends have begun: a run too short for one
+     * sample leaves no trend file. */
+    if (r == 0 && tp_trend_samples_taken() != 0)
+        trend_write(fill_dump, &d);
     release_views(&views);
     tp_snapshot_free(&snap);
     tp_sym_release_files();

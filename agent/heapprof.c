@@ -31,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -342,6 +343,40 @@ typedef struct tp_heap_stats {
     uint32_t stacks, stack_cap;
     size_t table_bytes;             /* reserved by the profiler's tables */
 } tp_heap_stats_t;
+
+void tp_heapprof_each_stack(void (*each)(void *arg, const uintptr_t *pcs, uint32_t npcs,
+                                          const tp_heap_values_t *v),
+                            void *arg)
+{
+    /* Every trend sample comes here: one buffer for the dump thread's
+     * sums, mapped once, cleared only where stacks are. */
+    static inuse_t *u;
+    if (heap_rate == 0)
+        return;
+    if (u == NULL) {
+        void *p = mmap(NULL, stacks.slots * sizeof *u, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p == MAP_FAILED)
+            return;
+        u = p;
+    }
+    uint32_t nstacks = tp_stacktab_used(&stacks);
+    for (uint32_t k = 0; k < nstacks; k++) {
+        uint32_t id = tp_stacktab_nth(&stacks, k);
+        if (id != 0 && id <= stacks.slots)
+            u[id - 1] = (inuse_t){0, 0};
+    }
+    tp_live_foreach(add_inuse, u);
+    for (uint32_t k = 0; k < nstacks; k++) {
+        uint32_t id = tp_stacktab_nth(&stacks, k);
+        const tp_stack_t *e = tp_stacktab_get(&stacks, id);
+        if (e == NULL)
+            continue;
+        tp_heap_values_t v;
+        values_of(e, u, id - 1, &v);
+        each(arg, e->pcs, e->npcs, &v);
+    }
+}
 
 static void heap_stats(tp_heap_stats_t *st)
 {

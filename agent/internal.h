@@ -16,6 +16,7 @@
 #include "model/heap.h"
 #include "model/locks.h"
 #include "model/profile.h"
+#include "model/trend.h"
 
 /* init.c */
 extern tp_config_t tp_config;
@@ -43,6 +44,8 @@ void tp_registry_add_pending(tp_thread_t *t);    /* lock held: being created */
 tp_thread_t *tp_registry_first(void);            /* lock held: live threads */
 tp_thread_t *tp_registry_next(tp_thread_t *t);  /* lock held: NULL after the last */
 size_t tp_registry_exited_unjoined(void);        /* lock held */
+tp_thread_t *tp_registry_first_exited(void);     /* lock held: exited, unjoined */
+tp_thread_t *tp_registry_next_exited(tp_thread_t *t);
 tp_thread_t *tp_registry_find_pthread(pthread_t th, int exited); /* lock held */
 tp_thread_t *tp_registry_find_tid(pid_t tid);    /* lock held, live only */
 tp_thread_t *tp_registry_lookup_tid(pid_t tid);  /* lock-free; NULL if unsure */
@@ -108,6 +111,8 @@ void tp_dumper_leave_lazy(void);                 /* the dump thread takes over *
  * the reasons. */
 int tp_snapshot_take(tp_snapshot_t *snap, uint64_t lock_timeout_ns, int light);
 void tp_snapshot_free(tp_snapshot_t *snap);
+/* Only the program and command line of snap. */
+void tp_snapshot_identity(tp_snapshot_t *snap);
 
 /* deadlock.c: finds the wait-for cycles among the snapshot's threads
  * (each waiting thread has edges to its holders) and stores them in
@@ -134,6 +139,8 @@ int tp_lockprof_profile(tp_profile_kind_t kind, tp_profile_t *p);
 /* Table fill and drops, and the most delayed locks by total contention
  * delay, with their call sites.  Dump thread. */
 void tp_lockprof_stats(tp_lock_stats_t *st);
+/* The same without tables_resident (no mincore): each trend sample. */
+void tp_lockprof_stats_light(tp_lock_stats_t *st);
 
 /* heapprof.c: the heap profile (THREADPROF_HEAP_RATE). */
 typedef struct tp_heap_values {     /* one stack's figures, scaled back */
@@ -150,6 +157,10 @@ int tp_heapprof_profile(tp_profile_t *p);
 /* Totals over every stack, table fill, and the sites with the most in-use
  * bytes.  at_exit: the exit dump's (still in use at exit).  Dump thread. */
 void tp_heapprof_view(tp_heap_view_t *h, int at_exit);
+/* Every stack's figures (nothing when the profile is off).  Dump thread. */
+void tp_heapprof_each_stack(void (*each)(void *arg, const uintptr_t *pcs, uint32_t npcs,
+                                         const tp_heap_values_t *v),
+                            void *arg);
 
 /* retention.c: THREADPROF_KEEP.  Periodic dump seq was written: list it,
  * and have remove() delete the dumps the limit thins out. */
@@ -158,8 +169,45 @@ void tp_retention_counts(unsigned *on_disk, unsigned *removed);
 void tp_retention_after_fork_child(void);
 
 /* verdict.c: THREADPROF_EXITCODE (declared for the hooks in lifecycle.h). */
+/* dumper.c: the dump lock (no dump nor trend sample runs while it is
+ * held): 0, or -ETIMEDOUT. */
+int tp_dumper_lock(uint64_t timeout_ns);
+void tp_dumper_unlock(void);
 /* dumper.c: the distinct deadlocks the periodic check has dumped. */
 size_t tp_dumper_deadlocks_seen(void);
+
+/* trend.c: THREADPROF_TREND samples and their verdicts (model/trend.h).
+ * What tp_trend_collect reads: */
+enum {
+    TP_COLLECT_THREADS = 1u << 0,      /* the registry walk */
+    TP_COLLECT_HEAP = 1u << 1,
+    TP_COLLECT_MEMORY = 1u << 2,       /* VmRSS, VmHWM */
+    TP_COLLECT_FDS = 1u << 3,          /* descriptors by kind */
+    TP_COLLECT_FD_COUNT = 1u << 4,     /* descriptors, only counted */
+    TP_COLLECT_LOCKS = 1u << 5,        /* totals and the top locks */
+    TP_COLLECT_LOCK_TOTALS = 1u << 6,
+    TP_COLLECT_ALL = TP_COLLECT_THREADS | TP_COLLECT_HEAP | TP_COLLECT_MEMORY | TP_COLLECT_FDS |
+                   TP_COLLECT_LOCKS,
+};
+void tp_trend_collect(tp_trend_sample_t *s, unsigned what);   /* dump thread */
+void tp_trend_sample(void);              /* dump thread, dump lock held: take one */
+uint64_t tp_trend_samples_taken(void);
+uint64_t tp_trend_stuck_ns(void);
+void tp_trend_view(tp_trend_view_t *v);  /* the series' bounds and verdicts */
+int tp_trend_leak_verdicts(void);        /* verdicts other than stuck, now */
+void tp_trend_after_fork_child(void);
+/* dumpwriter.c: appends a sample to the trend file (after the start
+ * record, the first time in a process image). */
+void tp_trend_append(const tp_trend_sample_t *s, const tp_trend_key_t *keys);
+/* dumper.c: dumps this image wrote. */
+unsigned tp_dumper_dumps_written(void);
+
+/* threshold.c: THREADPROF_TRIGGER, checked by the dump thread each
+ * second; 1 when a crossing wants a dump (it is remembered for it). */
+int tp_threshold_check(uint64_t now_ns);
+/* The crossing the threshold dump is for (snap: reason fields). */
+void tp_threshold_crossing(tp_snapshot_t *snap);
+void tp_threshold_after_fork_child(void);
 
 /* lockorder.c: lock-order inversions (THREADPROF_LOCK_ORDER). */
 void tp_lock_order_init(void);                   /* constructor: config */

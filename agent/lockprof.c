@@ -454,7 +454,20 @@ static uintptr_t site_of(uint32_t id)
     return e != NULL && e->npcs > 0 ? e->pcs[0] : 0;
 }
 
+static void lock_stats(tp_lock_stats_t *st, int with_memory);
+
 void tp_lockprof_stats(tp_lock_stats_t *st)
+{
+    lock_stats(st, 1);
+}
+
+void tp_lockprof_stats_light(tp_lock_stats_t *st)
+{
+    lock_stats(st, 0);
+}
+
+/* with_memory: also what the tables hold in memory (mincore: slow). */
+static void lock_stats(tp_lock_stats_t *st, int with_memory)
 {
     memset(st, 0, sizeof *st);
     st->enabled = mutex_fraction != 0 || block_rate != 0;
@@ -464,8 +477,9 @@ void tp_lockprof_stats(tp_lock_stats_t *st)
     st->stacks = tp_stacktab_used(&stacks);
     lock_table_t *t = atomic_load_explicit(&locks, memory_order_acquire);
     st->tables_bytes = tp_stacktab_bytes(&stacks) + (t != NULL ? sizeof *t : 0);
-    st->tables_resident = tp_stacktab_resident(&stacks) +
-                          (t != NULL ? tp_resident_bytes(t, sizeof *t) : 0);
+    if (with_memory)
+        st->tables_resident = tp_stacktab_resident(&stacks) +
+                              (t != NULL ? tp_resident_bytes(t, sizeof *t) : 0);
     if (t == NULL)
         return;
     /* Keep the most delayed, sorted (insertion into a short array); the
@@ -488,12 +502,14 @@ void tp_lockprof_stats(tp_lock_stats_t *st)
         if (c == 0)
             continue;
         st->contended_locks++;
+        st->total_contentions += c;
         tp_lock_stat_t l = {
             .addr = a & ~RETIRED, .destroyed = (a & RETIRED) != 0,
             .kind = TP_LOCK_MUTEX, .contentions = c,
             .total_ns = atomic_load_explicit(&e->delay, memory_order_relaxed),
             .max_ns = atomic_load_explicit(&e->max_delay, memory_order_relaxed),
         };
+        st->total_ns += l.total_ns;
         size_t pos = n;
         while (pos > 0 && l.total_ns > st->locks[pos - 1].total_ns)
             pos--;

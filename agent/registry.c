@@ -183,6 +183,16 @@ tp_thread_t *tp_registry_next(tp_thread_t *t)
     return t->next == &live ? NULL : t->next;
 }
 
+tp_thread_t *tp_registry_first_exited(void)
+{
+    return exited.next == &exited ? NULL : exited.next;
+}
+
+tp_thread_t *tp_registry_next_exited(tp_thread_t *t)
+{
+    return t->next == &exited ? NULL : t->next;
+}
+
 size_t tp_registry_exited_unjoined(void)
 {
     return exited_count;

@@ -167,7 +167,7 @@ static void read_running(tp_snap_thread_t *st)
     }
 }
 
-static void read_cmdline(tp_snapshot_t *snap)
+void tp_snapshot_identity(tp_snapshot_t *snap)
 {
     char buf[sizeof snap->cmdline];
     int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
@@ -406,7 +406,7 @@ int tp_snapshot_take(tp_snapshot_t *snap, uint64_t lock_timeout_ns, int light)
     clock_gettime(CLOCK_REALTIME, &snap->wall);
     snap->uptime_ns = tp_now_ns() - tp_start_ns;
     if (!light)
-        read_cmdline(snap);
+        tp_snapshot_identity(snap);
 
     if (lock_timeout_ns) {
         if (tp_registry_lock_timed(lock_timeout_ns) != 0)

@@ -72,6 +72,7 @@ typedef struct tp_thread {
     const void *obj;            /* mutex, cond, sem, pthread_t of join target… */
     const void *obj2;           /* the mutex of a cond wait */
     long arg;                   /* fd, pid, nfds, requested sleep in ms… */
+    uintptr_t site;             /* the hook's return address: the wait's call site */
     uint64_t since_ns;          /* CLOCK_MONOTONIC_COARSE at entry */
     tp_regs_t regs;
     /* Written by the owner on every lock and unlock; read by the dump

@@ -75,6 +75,7 @@ TP_INLINE uint64_t tp_now_ns_inline(void)
                 tp_w_->obj = (o);                                             \
                 tp_w_->obj2 = (o2);                                           \
                 tp_w_->arg = (long)(a);                                       \
+                tp_w_->site = (uintptr_t)__builtin_return_address(0);         \
                 tp_w_->since_ns = tp_now_coarse();                            \
                 tp_syscall_wait_begin(tp_w_, (st));                           \
                 atomic_store_explicit(&tp_w_->park, TP_PARK_PARKED,           \

@@ -12,6 +12,7 @@
 #include "model/heap.h"
 #include "model/locks.h"
 #include "model/profile.h"
+#include "model/trend.h"
 
 struct tp_snapshot;
 
@@ -31,6 +32,7 @@ typedef struct tp_dump {
     const tp_lock_order_t *order;      /* NULL: not checked */
     const tp_heap_view_t *heap;        /* NULL: no heap section */
     const tp_profile_t *mutex, *block, *heap_profile;   /* NULL: off */
+    const tp_trend_view_t *trends;     /* NULL: no trends section */
     /* The file name of each part written so far, NULL for the others:
      * what the summary points the reader to. */
     const char *files[TP_PART_COUNT];

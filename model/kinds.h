@@ -39,4 +39,15 @@ typedef enum tp_lock_kind {
     TP_LOCK_SPIN = 4,
 } tp_lock_kind_t;
 
+/* What a THREADPROF_TRIGGER threshold watches (agent/threshold.c). */
+typedef enum tp_threshold_kind {
+    TP_THRESHOLD_THREADS,      /* live threads */
+    TP_THRESHOLD_HEAP,         /* heap in use, bytes (the heap profile's estimate) */
+    TP_THRESHOLD_RSS,          /* resident set, bytes */
+    TP_THRESHOLD_FDS,          /* open descriptors */
+    TP_THRESHOLD_WAIT,         /* the longest lock, join or barrier wait, ns */
+    TP_THRESHOLD_CONTENTION,   /* contended acquisitions per second */
+    TP_THRESHOLD_COUNT
+} tp_threshold_kind_t;
+
 #endif

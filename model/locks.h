@@ -35,6 +35,8 @@ typedef struct tp_lock_stats {
     size_t nlocks;                   /* most total wait first */
     tp_lock_stat_t locks[TP_LOCK_STATS_MAX];
     size_t contended_locks;          /* in the table (may exceed nlocks) */
+    uint64_t total_contentions;      /* over every lock in the table */
+    uint64_t total_ns;
     uint32_t stacks, stack_cap;      /* table fill and capacities */
     uint32_t lock_entries, lock_cap;
     uint64_t dropped_events;         /* no room for their stack or lock */

@@ -34,6 +34,7 @@ enum {
     TP_REASON_EXIT     = 1u << 2,
     TP_REASON_WAKE     = 1u << 3,
     TP_REASON_DEADLOCK = 1u << 4,  /* the periodic check found a deadlock */
+    TP_REASON_THRESHOLD = 1u << 5, /* a THREADPROF_TRIGGER threshold was crossed */
 };
 
 /* Why a thread has no stack (or only its first frame). */
@@ -148,6 +149,10 @@ typedef struct tp_snapshot {
     unsigned reasons;                /* TP_REASON_* */
     int signo;                       /* the trigger signal (TP_REASON_SIGNAL) */
     uint64_t interval_ns;            /* the interval (TP_REASON_INTERVAL) */
+    /* TP_REASON_THRESHOLD: which (tp_threshold_kind_t), the value seen
+     * and the limit it exceeded. */
+    int threshold_kind;
+    uint64_t threshold_value, threshold_limit;
     size_t nthreads;
     tp_snap_thread_t *threads;       /* the main thread first, then by tid */
     size_t exited_unjoined;

@@ -297,6 +297,40 @@ static void append(char *buf, size_t len, size_t *used, const char *fmt, ...)
         *used += (size_t)n;
 }
 
+void tp_describe_threshold(const tp_snapshot_t *snap, char *buf, size_t len)
+{
+    static const char *const names[TP_THRESHOLD_COUNT] = {
+        [TP_THRESHOLD_THREADS] = "threads", [TP_THRESHOLD_HEAP] = "heap",
+        [TP_THRESHOLD_RSS] = "rss", [TP_THRESHOLD_FDS] = "fds",
+        [TP_THRESHOLD_WAIT] = "wait", [TP_THRESHOLD_CONTENTION] = "contention",
+    };
+    char value[32], limit[32];
+    int kind = snap->threshold_kind;
+    if (kind < 0 || kind >= TP_THRESHOLD_COUNT) {
+        snprintf(buf, len, "?");
+        return;
+    }
+    switch (kind) {
+    case TP_THRESHOLD_HEAP:
+    case TP_THRESHOLD_RSS:
+        tp_format_bytes(snap->threshold_value, value, sizeof value);
+        tp_format_bytes(snap->threshold_limit, limit, sizeof limit);
+        break;
+    case TP_THRESHOLD_WAIT:
+        tp_format_wait(snap->threshold_value, value, sizeof value);
+        tp_format_wait(snap->threshold_limit, limit, sizeof limit);
+        break;
+    case TP_THRESHOLD_CONTENTION:
+        snprintf(value, sizeof value, "%llu/s", (unsigned long long)snap->threshold_value);
+        snprintf(limit, sizeof limit, "%llu/s", (unsigned long long)snap->threshold_limit);
+        break;
+    default:
+        snprintf(value, sizeof value, "%llu", (unsigned long long)snap->threshold_value);
+        snprintf(limit, sizeof limit, "%llu", (unsigned long long)snap->threshold_limit);
+    }
+    snprintf(buf, len, "%s %s > %s", names[kind], value, limit);
+}
+
 void tp_describe_reason(const tp_snapshot_t *snap, char *buf, size_t len)
 {
     char sig[32], every[32];
@@ -312,6 +346,11 @@ void tp_describe_reason(const tp_snapshot_t *snap, char *buf, size_t len)
     }
     if (snap->reasons & TP_REASON_DEADLOCK)
         append(buf, len, &used, "%sdeadlock", used ? " + " : "");
+    if (snap->reasons & TP_REASON_THRESHOLD) {
+        char what[128];
+        tp_describe_threshold(snap, what, sizeof what);
+        append(buf, len, &used, "%sthreshold %s", used ? " + " : "", what);
+    }
     if (snap->reasons & TP_REASON_EXIT)
         append(buf, len, &used, "%sexit", used ? " + " : "");
 }

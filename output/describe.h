@@ -30,6 +30,9 @@ void tp_describe_thread(const tp_snapshot_t *snap, const tp_snap_thread_t *t,
                         tp_thread_text_t *out);
 
 /* The group text alone, into buf (64 bytes keep it whole). */
+/* A threshold dump's crossing: "threads 512 > 500", "heap 1.1 GiB > 1.0 GiB". */
+void tp_describe_threshold(const tp_snapshot_t *snap, char *buf, size_t len);
+
 void tp_describe_group(const tp_snap_thread_t *t, char *buf, size_t len);
 
 /* "signal SIGUSR2 + interval (every 5s) + deadlock + exit": why the dump

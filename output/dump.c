@@ -47,6 +47,7 @@ int tp_dump_render(tp_sink_t *s, const tp_dump_t *d, tp_dump_part_t part)
         return tp_profile_write(s, profile_of(d, part));
     tp_summary_t sum = {
         .snap = d->snap, .locks = d->locks, .order = d->order, .heap = d->heap,
+        .trends = d->trends,
         .threads_file = d->files[TP_PART_THREADS],
         .mutex_file = d->files[TP_PART_MUTEX],
         .block_file = d->files[TP_PART_BLOCK],

@@ -5,10 +5,11 @@
 
 #include "output/leaks.h"
 #include "output/stack.h"
+#include "output/trends.h"
 #include "output/units.h"
 
 static void write_site(tp_sink_t *s, int rank, const tp_heap_site_t *site,
-                       int exact)
+                       int exact, const tp_trend_view_t *trends)
 {
     char inuse[32], alloc[32];
     tp_format_bytes(site->inuse_bytes, inuse, sizeof inuse);
@@ -19,10 +20,20 @@ static void write_site(tp_sink_t *s, int rank, const tp_heap_site_t *site,
                    (unsigned long long)site->inuse_objects,
                    site->inuse_objects == 1 ? "" : "s", alloc,
                    (unsigned long long)site->alloc_objects);
+    const tp_trend_verdict_t *growing =
+        site->npcs > 0 ? tp_trend_growing_site(trends, site->pcs[0]) : NULL;
+    if (growing != NULL) {
+        char from[32], to[32];
+        tp_format_bytes((uint64_t)growing->first, from, sizeof from);
+        tp_format_bytes((uint64_t)growing->last, to, sizeof to);
+        tp_sink_printf(s, "     leak suspect: its memory in use kept growing, %s \u2192 %s "
+                          "(see trends)\n", from, to);
+    }
     tp_stack_write_lines(s, site->pcs, site->npcs, "       ");
 }
 
-void tp_summary_heap_write(tp_sink_t *s, const tp_heap_view_t *h)
+void tp_summary_heap_write(tp_sink_t *s, const tp_heap_view_t *h,
+                           const tp_trend_view_t *trends)
 {
     if (h == NULL)
         return;
@@ -68,7 +79,7 @@ void tp_summary_heap_write(tp_sink_t *s, const tp_heap_view_t *h)
                               "reachable or not: no reachability scan):\n"
                             : "in-use memory by allocation site (most first):\n");
         for (int i = 0; i < h->nsites; i++)
-            write_site(s, i + 1, &h->sites[i], exact);
+            write_site(s, i + 1, &h->sites[i], exact, trends);
     }
     tp_sink_printf(s, "heap tables: %u/%u stacks, %llu live samples, %llu samples "
                       "dropped (%s reserved)\n\n",

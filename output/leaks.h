@@ -11,9 +11,12 @@
 #include <stdint.h>
 
 #include "model/heap.h"
+#include "model/trend.h"
 #include "output/sink.h"
 
-/* Writes the heap section (nothing when h is NULL). */
-void tp_summary_heap_write(tp_sink_t *s, const tp_heap_view_t *h);
+/* Writes the heap section (nothing when h is NULL); a site whose memory
+ * kept growing by the trends (NULL: none known) is a leak suspect. */
+void tp_summary_heap_write(tp_sink_t *s, const tp_heap_view_t *h,
+                           const tp_trend_view_t *trends);
 
 #endif

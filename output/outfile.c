@@ -157,6 +157,31 @@ int tp_outfile_create(tp_outfile_t *f, int dirfd, const char *name)
     return -EEXIST;
 }
 
+int tp_outfile_append(tp_outfile_t *f, int dirfd, const char *name)
+{
+    f->dirfd = dirfd;
+    f->tmp[0] = '\0';
+    if (snprintf(f->name, sizeof f->name, "%s", name) >= (int)sizeof f->name)
+        return -ENAMETOOLONG;
+    f->fd = openat(dirfd, name, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (f->fd < 0)
+        return -errno;
+    struct stat st;
+    /* Only a plain file of ours with no other name: anything else at the
+     * name was planted, and is left alone. */
+    if (fstat(f->fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+        st.st_nlink != 1) {
+        close(f->fd);
+        f->fd = -1;
+        return -EPERM;
+    }
+    if (st.st_size == 0)
+        (void)fchmod(f->fd, 0600);   /* new: exactly 0600 whatever the umask */
+    f->dev = st.st_dev;
+    f->ino = st.st_ino;
+    return 0;
+}
+
 int tp_close_own(int fd, dev_t dev, ino_t ino)
 {
     struct stat st;

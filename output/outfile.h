@@ -48,6 +48,11 @@ int tp_outdir_sweep(int dirfd, int pid, unsigned *highest);
 
 /* Creates the temporary file for final name `name` in dirfd: 0 or -errno. */
 int tp_outfile_create(tp_outfile_t *f, int dirfd, const char *name);
+/* Opens `name` in dirfd to append to it (created 0600 when missing,
+ * never through a symlink; a file that is not a plain file of ours with
+ * one link is refused: -EPERM).  0 or -errno; close f->fd with
+ * tp_close_own. */
+int tp_outfile_append(tp_outfile_t *f, int dirfd, const char *name);
 /* Closes and renames into place (ok != 0) or removes it: 0 or -errno. */
 int tp_outfile_finish(tp_outfile_t *f, int ok);
 

@@ -41,6 +41,7 @@
 
 #include "output/describe.h"
 #include "output/leaks.h"
+#include "output/trends.h"
 #include "output/stack.h"
 #include "output/units.h"
 
@@ -340,9 +341,10 @@ int tp_summary_write(tp_sink_t *s, const tp_summary_t *sum)
     const tp_snapshot_t *snap = sum->snap;
     write_header(s, snap);
     write_deadlocks(s, snap);
+    tp_summary_trends_write(s, sum->trends);
     write_inversions(s, sum->order);
     write_locks(s, sum->locks);
-    tp_summary_heap_write(s, sum->heap);
+    tp_summary_heap_write(s, sum->heap, sum->trends);
     write_threads(s, snap);
     write_files(s, sum);
     return tp_sink_flush(s);

@@ -19,6 +19,7 @@
 
 #include "model/heap.h"
 #include "model/locks.h"
+#include "model/trend.h"
 #include "output/sink.h"
 #include "output/threaddump.h"
 
@@ -31,6 +32,7 @@ typedef struct tp_summary {
                                       * writer picks the top) */
     const tp_lock_order_t *order;    /* lock-order inversions */
     const tp_heap_view_t *heap;      /* the heap section, NULL for none */
+    const tp_trend_view_t *trends;   /* the trends section, NULL for none */
     /* Other files of this dump, NULL when not written. */
     const char *threads_file;
     const char *mutex_file;

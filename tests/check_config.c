@@ -356,6 +356,39 @@ START_TEST(config_parse_bytes)
 }
 END_TEST
 
+/* THREADPROF_TRIGGER items: a known name, '>', a positive value in the
+ * kind's unit and within bounds; anything else refused, out untouched. */
+START_TEST(config_parse_threshold)
+{
+    static const struct { const char *s; tp_threshold_kind_t kind; uint64_t limit; } good[] = {
+        {"threads>500", TP_THRESHOLD_THREADS, 500}, {"THREADS>1", TP_THRESHOLD_THREADS, 1},
+        {"heap>1g", TP_THRESHOLD_HEAP, 1ull << 30}, {"heap>512MiB", TP_THRESHOLD_HEAP, 512ull << 20},
+        {"rss>2G", TP_THRESHOLD_RSS, 2ull << 30}, {"rss>1T", TP_THRESHOLD_RSS, 1ull << 40},
+        {"fds>10000", TP_THRESHOLD_FDS, 10000}, {"wait>30s", TP_THRESHOLD_WAIT, 30000000000ull},
+        {"wait>1.5", TP_THRESHOLD_WAIT, 1500000000ull}, {"wait>5m", TP_THRESHOLD_WAIT, 300000000000ull},
+        {"contention>1000/s", TP_THRESHOLD_CONTENTION, 1000},
+        {"contention>20", TP_THRESHOLD_CONTENTION, 20},
+    };
+    for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
+        tp_threshold_t t = {.kind = TP_THRESHOLD_COUNT, .limit = 7};
+        ck_assert_msg(tp_parse_threshold(good[i].s, &t) == 0, "\"%s\" refused", good[i].s);
+        ck_assert_int_eq(t.kind, good[i].kind);
+        ck_assert_uint_eq(t.limit, good[i].limit);
+    }
+    static const char *const bad[] = {
+        "", "threads", "threads>", ">5", "threads<5", "threads=5", "threads>0", "threads>-1",
+        "threads>1.5", "threads>20000000", "heap>2P", "heap>lots", "heap>-1g", "wait>off",
+        "wait>400d", "wait>5ms", "contention>5/min", "contention>2000000000", "goroutines>5",
+        "threads>>5", "threads >5", "fds>1e9",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        tp_threshold_t t = {.kind = TP_THRESHOLD_COUNT, .limit = 7};
+        ck_assert_msg(tp_parse_threshold(bad[i], &t) == -EINVAL, "\"%s\" accepted", bad[i]);
+        ck_assert_uint_eq(t.limit, 7);
+    }
+}
+END_TEST
+
 /* THREADPROF_PROGRAMS: names match the last component of the executable
  * or of argv[0], paths match whole; an empty list selects every program. */
 START_TEST(config_programs_selected)
@@ -400,6 +433,7 @@ static Suite *config_suite(void)
     tcase_add_test(tc, config_parse_fraction);
     tcase_add_test(tc, config_parse_rate_ns);
     tcase_add_test(tc, config_programs_selected);
+    tcase_add_test(tc, config_parse_threshold);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -28,13 +28,14 @@
 
 /* ---- fake environment and warning collector ---- */
 
-#define NVARS 14
+#define NVARS 16
 static const char *const var_names[NVARS] = {
     "THREADPROF_DIR", "THREADPROF_SIGNAL", "THREADPROF_ON_EXIT",
     "THREADPROF_INTERVAL", "THREADPROF_QUIET", "THREADPROF_DEADLOCK_CHECK",
     "THREADPROF_MUTEX_FRACTION", "THREADPROF_BLOCK_RATE",
     "THREADPROF_LOCK_ORDER", "THREADPROF_HEAP_RATE", "THREADPROF_DUMP_THREAD",
     "THREADPROF_PROGRAMS", "THREADPROF_EXITCODE", "THREADPROF_KEEP",
+    "THREADPROF_TREND", "THREADPROF_TRIGGER",
 };
 
 /* 100 characters, and program lists too long to keep (over 1023). */
@@ -116,6 +117,8 @@ static void assert_defaults(const tp_config_t *c)
     ck_assert_str_eq(c->programs, "");
     ck_assert_int_eq(c->exitcode, 0);
     ck_assert_uint_eq(c->keep, 50);
+    ck_assert_uint_eq(c->trend_ns, 10000000000ull);
+    ck_assert_int_eq(c->nthresholds, 0);
 }
 
 /* ---- tp_config_load ---- */
@@ -236,6 +239,8 @@ static const struct {
     {"THREADPROF_PROGRAMS", {LIST_1100, LIST_1100 "x", LIST_1100 ",y"}, "using every program"},
     {"THREADPROF_EXITCODE", {"fail", "256", "-1"}, "using off"},
     {"THREADPROF_KEEP", {"many", "1", "100001"}, "using 50"},
+    {"THREADPROF_TREND", {"often", "-1", "5ms"}, "using 10s"},
+    {"THREADPROF_TRIGGER", {"threads", "heap>lots", "sockets>5"}, "ignoring that item"},
 };
 
 START_TEST(config_bad_value_warns_once)
@@ -261,6 +266,52 @@ START_TEST(config_bad_value_warns_once)
         ck_assert(!tu_starts_with(w, "threadprof"));
         assert_defaults(&c);
     }
+}
+END_TEST
+
+START_TEST(config_trend_below_minimum)
+{
+    set_env("THREADPROF_TREND", "50ms");
+    tp_config_t c;
+    load(&c);
+    ck_assert_int_eq(nwarnings, 1);
+    ck_assert(tu_starts_with(warnings[0], "THREADPROF_TREND=\"50ms\" is not at least 100ms"));
+    ck_assert_uint_eq(c.trend_ns, 100000000ull);
+    reset_env();
+    set_env("THREADPROF_TREND", "off");
+    load(&c);
+    ck_assert_int_eq(nwarnings, 0);
+    ck_assert_uint_eq(c.trend_ns, 0);
+}
+END_TEST
+
+/* Each bad item of a trigger list is named once; the good ones stay. */
+START_TEST(config_trigger_items_one_by_one)
+{
+    set_env("THREADPROF_TRIGGER",
+            "threads>500, bogus ,heap>1g,wait>30s,fds>-1,contention>1000/s,rss>2G,,fds>10000");
+    tp_config_t c;
+    load(&c);
+    ck_assert_int_eq(nwarnings, 2);
+    ck_assert_str_eq(warnings[0] + strlen(warnings[0]) - strlen("ignoring that item"),
+                     "ignoring that item");
+    ck_assert(tu_starts_with(warnings[0], "THREADPROF_TRIGGER=\"bogus\" is not a threshold"));
+    ck_assert(tu_starts_with(warnings[1], "THREADPROF_TRIGGER=\"fds>-1\" is not a threshold"));
+    ck_assert_int_eq(c.nthresholds, 6);
+    ck_assert_int_eq(c.thresholds[0].kind, TP_THRESHOLD_THREADS);
+    ck_assert_uint_eq(c.thresholds[0].limit, 500);
+    ck_assert_int_eq(c.thresholds[1].kind, TP_THRESHOLD_HEAP);
+    ck_assert_uint_eq(c.thresholds[1].limit, 1ull << 30);
+    ck_assert_int_eq(c.thresholds[2].kind, TP_THRESHOLD_WAIT);
+    ck_assert_uint_eq(c.thresholds[2].limit, 30000000000ull);
+    ck_assert_int_eq(c.thresholds[3].kind, TP_THRESHOLD_CONTENTION);
+    ck_assert_uint_eq(c.thresholds[3].limit, 1000);
+    ck_assert_int_eq(c.thresholds[4].kind, TP_THRESHOLD_RSS);
+    ck_assert_uint_eq(c.thresholds[4].limit, 2ull << 30);
+    ck_assert_int_eq(c.thresholds[5].kind, TP_THRESHOLD_FDS);
+    ck_assert_uint_eq(c.thresholds[5].limit, 10000);
+    /* The rest of the configuration is untouched. */
+    ck_assert_uint_eq(c.trend_ns, 10000000000ull);
 }
 END_TEST
 
@@ -367,6 +418,8 @@ static Suite *config_load_suite(void)
     tcase_add_test(tc, config_on_exit_all);
     tcase_add_loop_test(tc, config_load_each_good_value_alone, 0, NVARS);
     tcase_add_loop_test(tc, config_bad_value_warns_once, 0, NVARS);
+    tcase_add_test(tc, config_trend_below_minimum);
+    tcase_add_test(tc, config_trigger_items_one_by_one);
     tcase_add_test(tc, config_bad_signal_warns_once);
     tcase_add_test(tc, config_all_bad_one_warning_each);
     tcase_add_test(tc, config_bad_value_keeps_good_neighbours);
