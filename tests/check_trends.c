@@ -202,12 +202,13 @@ END_TEST
 
 /* Each threshold kind: the value rises above its limit twice, falling
  * back between: exactly two threshold dumps, each naming the crossing.
- * The six programs run side by side. */
+ * The programs run side by side. */
 static const struct {
     const char *kind, *trigger, *reason;
 } crossings[] = {
     {"threads", "threads>20", "threshold threads 3[0-9] > 20"},
     {"heap", "heap>8m", "threshold heap 1[0-9.]+ MiB > 8\\.0 MiB"},
+    {"rss", "rss>200m", "threshold rss 2[0-9.]+ MiB > 200\\.0 MiB"},
     {"fds", "fds>50", "threshold fds [0-9]+ > 50"},
     {"wait", "wait>1s", "threshold wait [12]\\.[0-9]+s > 1\\.00s"},
     {"contention", "contention>1000/s", "threshold contention [0-9]+/s > 1000/s"},

@@ -10,7 +10,7 @@
  *   soak fds SECS       a pipe per request, never closed
  *   soak stuck SECS     3 threads wait for a mutex main holds until exit
  *   soak cross KIND     rises above a threshold, falls back, rises again:
- *                       KIND is threads, heap, fds, wait or contention
+ *                       KIND is threads, heap, rss, fds, wait or contention
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -22,6 +22,7 @@
 static pthread_mutex_t park_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t never = PTHREAD_COND_INITIALIZER;
 static volatile int stop;
+static volatile unsigned work;
 
 static void nap_ms(long ms)
 {
@@ -202,7 +203,7 @@ static void *hammer(void *arg)
 }
 
 /* Holds the value of KIND above its threshold (tests use threads>20,
- * heap>8m, fds>50, wait>1s, contention>1000/s) for about 2 s: the
+ * heap>8m, rss>200m, fds>50, wait>1s, contention>1000/s) for about 2 s: the
  * thresholds are checked every second. */
 static void rise(const char *kind)
 {
@@ -216,6 +217,15 @@ static void rise(const char *kind)
             remember_response();
         nap_ms(2100);
         forget_responses();
+    } else if (strcmp(kind, "rss") == 0) {
+        size_t n = 256u << 20;         /* one mapping, given back by free */
+        char *big = malloc(n);
+        if (big == NULL)
+            return;
+        memset(big, 1, n);
+        nap_ms(2100);
+        work += (unsigned char)big[n / 2];   /* read: the memory is not optimised away */
+        free(big);
     } else if (strcmp(kind, "fds") == 0) {
         int p[40][2];
         for (int i = 0; i < 40; i++)
