@@ -142,6 +142,8 @@ __attribute__((constructor(101))) static void tp_init(void)
         tp_config.signo = 0;
         tp_config.interval_ns = 0;
         tp_config.deadlock_check = 0;
+        tp_config.trend_ns = 0;
+        tp_config.nthresholds = 0;
     }
     if (!selected) {   /* and records nothing either */
         tp_config.mutex_fraction = 0;

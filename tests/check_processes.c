@@ -304,6 +304,27 @@ START_TEST(proc_programs_limits_the_agent)
 }
 END_TEST
 
+/* A program THREADPROF_PROGRAMS leaves out gets no thread of the agent's
+ * (with every default on: signal, trends). */
+START_TEST(proc_unselected_program_has_no_agent_thread)
+{
+    tu_proc_t p;
+    memset(&p, 0, sizeof p);
+    const char *env[] = {"THREADPROF_PROGRAMS=nothing-here", NULL};
+    tu_start(&p, "states", env);
+    tu_wait_output(&p, "ready", WAIT_MS);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "cat /proc/%d/task/*/comm", (int)p.pid);
+    char *names = tu_run_cmd(cmd);
+    ck_assert_msg(tu_count(names, "\n") >= 2, "threads:\n%s", names);
+    tu_assert_no_match(names, "^threadprof");
+    free(names);
+    tu_finish(&p, SIGKILL, WAIT_MS);
+    ck_assert_int_eq(tu_count_dumps(p.dir, p.pid), 0);
+    tu_cleanup(&p);
+}
+END_TEST
+
 static void daemon_case(const char *how)
 {
     tu_proc_t p;
@@ -507,6 +528,7 @@ static Suite *processes_suite(void)
     tcase_add_test(tc, proc_exec_spawn_system_as_native);
     tcase_add_test(tc, proc_short_lived_tools_skip_exit_dump);
     tcase_add_test(tc, proc_programs_limits_the_agent);
+    tcase_add_test(tc, proc_unselected_program_has_no_agent_thread);
     tcase_add_test(tc, proc_daemon_closes_every_fd);
     tcase_add_test(tc, proc_daemon_close_range);
     tcase_add_test(tc, proc_dup2_over_agent_fds_limit_1024);
