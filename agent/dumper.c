@@ -29,6 +29,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "agent/discovery.h"
 #include "agent/internal.h"
 #include "base/procparse.h"
 #include "model/snapshot.h"
@@ -220,6 +221,8 @@ static void *dump_thread_main(void *arg)
     tp_in_agent = 1;
     dump_tid = tp_gettid();
     tp_trigger_dump_thread_setup();
+    if (forked_at_ns != 0)
+        tp_discovery_publish();   /* a forked child: its own file */
     uint64_t interval = tp_config.interval_ns;
     uint64_t now = tp_now_ns();
     uint64_t next_interval = now + interval;
@@ -313,6 +316,8 @@ static void start_dump_thread(void)
 static void on_exit_dump(void)
 {
     static _Atomic int done;
+    if (!tp_in_agent)
+        tp_discovery_remove();   /* whether or not it dumps */
     if (tp_in_agent || !exit_dump_wanted() || atomic_exchange(&done, 1))
         return;
     exiting = 1;
