@@ -29,14 +29,48 @@ static const kind_desc_t *describe(tp_profile_kind_t kind)
         .period_type = {"space", "bytes"},
         .default_type = "inuse_space",
     };
+    /* Go's /debug/pprof/allocs: the heap profile, alloc_space first. */
+    static const kind_desc_t allocs = {
+        .types = {{"alloc_objects", "count"}, {"alloc_space", "bytes"},
+                  {"inuse_objects", "count"}, {"inuse_space", "bytes"}},
+        .period_type = {"space", "bytes"},
+        .default_type = "alloc_space",
+    };
+    /* Go's count profiles (runtime/pprof printCountProfile): the same
+     * name/count as sample and period type, period 1. */
+    static const kind_desc_t goroutine = {
+        .types = {{"goroutine", "count"}},
+        .period_type = {"goroutine", "count"},
+    };
+    static const kind_desc_t threadcreate = {
+        .types = {{"threadcreate", "count"}},
+        .period_type = {"threadcreate", "count"},
+    };
     switch (kind) {
     case TP_PROFILE_MUTEX:
     case TP_PROFILE_BLOCK:
         return &contention;
     case TP_PROFILE_HEAP:
         return &heap;
+    case TP_PROFILE_ALLOCS:
+        return &allocs;
+    case TP_PROFILE_GOROUTINE:
+        return &goroutine;
+    case TP_PROFILE_THREADCREATE:
+        return &threadcreate;
     }
     return NULL;
+}
+
+int tp_profile_nvalues(tp_profile_kind_t kind)
+{
+    const kind_desc_t *d = describe(kind);
+    if (d == NULL)
+        return -EINVAL;
+    int n = 0;
+    while (n < TP_PROFILE_VALUES && d->types[n][0] != NULL)
+        n++;
+    return n;
 }
 
 /* The header: sample types, period, time, comment. */
@@ -56,8 +90,9 @@ static int describe_profile(tp_pprof_t *pp, const kind_desc_t *d, const tp_profi
         if (r != 0)
             return r;
     }
-    tp_pprof_period(pp, d->period_type[0], d->period_type[1],
-                    p->kind == TP_PROFILE_HEAP ? p->period : 1);
+    /* Only the heap's period is a rate; the others count every event. */
+    int sampled = p->kind == TP_PROFILE_HEAP || p->kind == TP_PROFILE_ALLOCS;
+    tp_pprof_period(pp, d->period_type[0], d->period_type[1], sampled ? p->period : 1);
     tp_pprof_time(pp, p->time_ns, p->duration_ns);
     size_t len = strnlen(p->comment, sizeof p->comment);
     if (len == 0)
@@ -85,7 +120,8 @@ int tp_profile_write(tp_sink_t *sink, const tp_profile_t *p)
             r = -EINVAL;
             break;
         }
-        r = tp_pprof_add_sample(pp, s->pcs, (int)s->npcs, 0, s->v, nvalues, NULL, 0);
+        r = tp_pprof_add_sample(pp, s->pcs, (int)s->npcs, s->first_exact != 0, s->v, nvalues,
+                                NULL, 0);
     }
     if (r == 0)
         r = tp_pprof_write(pp, sink);

@@ -16,6 +16,7 @@
  */
 #include "output/threaddump.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -305,19 +306,35 @@ static void write_group(tp_sink_t *s, const member_t *sorted, const group_t *g)
     tp_sink_puts(s, "\n");
 }
 
-/* Returns 1 when a grouped view was written (some stack is shared). */
-static int write_grouped(tp_sink_t *s, const tp_snapshot_t *snap)
+/* The threads of a snapshot sorted into groups. */
+typedef struct grouping {
+    member_t *sorted;   /* the threads, sorted by group key */
+    group_t *groups;    /* runs of sorted, most numerous first */
+    size_t n, ngroups;
+} grouping_t;
+
+static void free_grouping(grouping_t *g)
+{
+    free(g->sorted);
+    free(g->groups);
+}
+
+/* Groups the threads of snap (same state, group text, stack and
+ * creation site).  Returns 0 or -ENOMEM (then g holds nothing). */
+static int group_threads(const tp_snapshot_t *snap, grouping_t *g)
 {
     size_t n = snap->nthreads;
-    if (n < 2)
+    memset(g, 0, sizeof *g);
+    if (n == 0)
         return 0;
-    member_t *sorted = malloc(n * sizeof *sorted);
-    group_t *groups = malloc(n * sizeof *groups);
-    if (sorted == NULL || groups == NULL) {
-        free(sorted);
-        free(groups);
-        return 0;
+    g->sorted = malloc(n * sizeof *g->sorted);
+    g->groups = malloc(n * sizeof *g->groups);
+    if (g->sorted == NULL || g->groups == NULL) {
+        free_grouping(g);
+        memset(g, 0, sizeof *g);
+        return -ENOMEM;
     }
+    member_t *sorted = g->sorted;
     for (size_t i = 0; i < n; i++) {
         sorted[i].t = &snap->threads[i];
         tp_describe_group(sorted[i].t, sorted[i].group, sizeof sorted[i].group);
@@ -326,24 +343,43 @@ static int write_grouped(tp_sink_t *s, const tp_snapshot_t *snap)
     size_t ngroups = 0;
     for (size_t i = 0; i < n; i++) {
         if (i > 0 && same_group(&sorted[i - 1], &sorted[i])) {
-            groups[ngroups - 1].count++;
+            g->groups[ngroups - 1].count++;
         } else {
-            groups[ngroups].first = i;
-            groups[ngroups].count = 1;
+            g->groups[ngroups].first = i;
+            g->groups[ngroups].count = 1;
             ngroups++;
         }
     }
-    int shared = ngroups < n;
-    if (shared) {
-        qsort(groups, ngroups, sizeof *groups, cmp_group_size);
-        tp_sink_printf(s, "== %zu threads in %zu groups (same state, stack "
-                          "and creator; most numerous first) ==\n\n",
-                       n, ngroups);
-        for (size_t g = 0; g < ngroups; g++)
-            write_group(s, sorted, &groups[g]);
-    }
-    free(sorted);
-    free(groups);
+    qsort(g->groups, ngroups, sizeof *g->groups, cmp_group_size);
+    g->n = n;
+    g->ngroups = ngroups;
+    return 0;
+}
+
+/* The grouped view: its title line, then every group. */
+static void write_groups(tp_sink_t *s, const grouping_t *g)
+{
+    /* One thread happens in the grouped view alone (the full dump groups
+     * two or more). */
+    tp_sink_printf(s, "== %zu thread%s in %zu group%s (same state, stack "
+                      "and creator; most numerous first) ==\n\n",
+                   g->n, g->n == 1 ? "" : "s", g->ngroups, g->n == 1 ? "" : "s");
+    for (size_t i = 0; i < g->ngroups; i++)
+        write_group(s, g->sorted, &g->groups[i]);
+}
+
+/* The full dump's grouped view, written only when it says something:
+ * some stack is shared.  Returns 1 when it was written; 0 when not, and
+ * when memory ran out (the entries follow anyway). */
+static int write_grouped_if_shared(tp_sink_t *s, const tp_snapshot_t *snap)
+{
+    grouping_t g;
+    if (snap->nthreads < 2 || group_threads(snap, &g) != 0)
+        return 0;
+    int shared = g.ngroups < g.n;
+    if (shared)
+        write_groups(s, &g);
+    free_grouping(&g);
     return shared;
 }
 
@@ -384,10 +420,25 @@ int tp_threaddump_write(tp_sink_t *s, const tp_snapshot_t *snap)
     write_header(s, snap);
     for (size_t i = 0; i < snap->ncycles; i++)
         write_cycle(s, snap, &snap->cycles[i], i + 1);
-    if (write_grouped(s, snap))
+    if (write_grouped_if_shared(s, snap))
         tp_sink_puts(s, "== threads ==\n\n");
     for (size_t i = 0; i < snap->nthreads; i++)
         write_thread(s, snap, &snap->threads[i]);
+    tp_sink_puts(s, "end of dump\n");
+    return tp_sink_flush(s);
+}
+
+int tp_threaddump_write_grouped(tp_sink_t *s, const tp_snapshot_t *snap)
+{
+    grouping_t g;
+    int r = group_threads(snap, &g);
+    if (r != 0)
+        return r;
+    write_header(s, snap);
+    for (size_t i = 0; i < snap->ncycles; i++)
+        write_cycle(s, snap, &snap->cycles[i], i + 1);
+    write_groups(s, &g);
+    free_grouping(&g);
     tp_sink_puts(s, "end of dump\n");
     return tp_sink_flush(s);
 }
