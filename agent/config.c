@@ -15,6 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include "base/signame.h"
 
@@ -335,6 +338,59 @@ static void load_thresholds(tp_config_t *c, const char *list, tp_warn_fn *warn)
     }
 }
 
+int tp_parse_http_addr(const char *s, tp_http_addr_t *out)
+{
+    tp_http_addr_t a;
+    memset(&a, 0, sizeof a);
+    if (strncmp(s, "unix:", 5) == 0) {
+        const char *path = s + 5;
+        size_t n = strlen(path);
+        if (path[0] != '/' || n >= sizeof a.path)
+            return -EINVAL;
+        for (const char *p = path; *p; p++)
+            if ((unsigned char)*p < 0x20 || *p == 0x7f)
+                return -EINVAL;
+        a.family = AF_UNIX;
+        memcpy(a.path, path, n + 1);
+        a.loopback = 1;
+        *out = a;
+        return 0;
+    }
+    const char *colon;
+    size_t hlen;
+    const char *host = s;
+    if (*s == '[') {
+        const char *close = strchr(s, ']');
+        if (close == NULL || close[1] != ':')
+            return -EINVAL;
+        host = s + 1;
+        hlen = (size_t)(close - host);
+        colon = close + 1;
+        a.family = AF_INET6;
+    } else {
+        colon = strrchr(s, ':');
+        if (colon == NULL)
+            return -EINVAL;
+        hlen = (size_t)(colon - s);
+        a.family = AF_INET;
+    }
+    if (hlen == 0 || hlen >= sizeof a.host)
+        return -EINVAL;
+    memcpy(a.host, host, hlen);
+    a.host[hlen] = '\0';
+    unsigned char buf[16];
+    if (inet_pton(a.family, a.host, buf) != 1)
+        return -EINVAL;
+    a.loopback = a.family == AF_INET ? buf[0] == 127
+                                     : memcmp(buf, in6addr_loopback.s6_addr, 16) == 0;
+    long port = 0;
+    if (parse_uint(colon + 1, &port, 65535) != 0)
+        return -EINVAL;
+    a.port = (unsigned)port;
+    *out = a;
+    return 0;
+}
+
 static const char *last_component(const char *path)
 {
     const char *slash = strrchr(path, '/');
@@ -487,6 +543,35 @@ void tp_config_load(tp_config_t *c, tp_getenv_fn *get, tp_warn_fn *warn,
     }
     if ((v = get("THREADPROF_TRIGGER")) != NULL)
         load_thresholds(c, v, warn);
+    if ((v = get("THREADPROF_HTTP")) != NULL && strcasecmp(v, "off") != 0 &&
+        tp_parse_http_addr(v, &c->http) != 0)
+        warn_value(warn, "THREADPROF_HTTP", v,
+                   "a numeric address and port (127.0.0.1:6060, [::1]:0) or "
+                   "unix:/absolute/path", "off (no endpoint)");
+    if ((v = get("THREADPROF_HTTP_TOKEN")) != NULL) {
+        size_t n = strlen(v);
+        int ok = n >= 8 && n < sizeof c->http_token;
+        for (size_t i = 0; ok && i < n; i++)
+            ok = v[i] > 0x20 && v[i] < 0x7f;
+        if (ok)
+            memcpy(c->http_token, v, n + 1);
+        else
+            warn_value(warn, "THREADPROF_HTTP_TOKEN", v,
+                       "8 to 255 printable characters without spaces", "none");
+    }
+    if ((v = get("THREADPROF_HTTP_TOKEN_FILE")) != NULL) {
+        if (v[0] == '/' && strlen(v) < sizeof c->http_token_file)
+            memcpy(c->http_token_file, v, strlen(v) + 1);
+        else
+            warn_value(warn, "THREADPROF_HTTP_TOKEN_FILE", v, "an absolute file path", "none");
+    }
+    if ((v = get("THREADPROF_METRICS_FILE")) != NULL) {
+        size_t n = strlen(v);
+        if (v[0] == '/' && n < sizeof c->metrics_file && v[n - 1] != '/')
+            memcpy(c->metrics_file, v, strlen(v) + 1);
+        else
+            warn_value(warn, "THREADPROF_METRICS_FILE", v, "an absolute file path", "none");
+    }
     if ((v = get("THREADPROF_PROGRAMS")) != NULL) {
         if (strlen(v) < sizeof c->programs)
             memcpy(c->programs, v, strlen(v) + 1);

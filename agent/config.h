@@ -22,6 +22,15 @@ typedef struct tp_threshold {
 
 #define TP_MAX_THRESHOLDS 12
 
+/* THREADPROF_HTTP: where the endpoint listens. */
+typedef struct tp_http_addr {
+    int family;             /* 0: off; AF_INET, AF_INET6 or AF_UNIX */
+    char host[64];          /* the numeric address, as given */
+    unsigned port;          /* 0: any free port */
+    char path[108];         /* AF_UNIX: the socket's path */
+    int loopback;           /* 127.0.0.0/8, ::1 or a unix socket */
+} tp_http_addr_t;
+
 typedef struct tp_config {
     char dir[PATH_MAX];     /* output directory */
     int dir_is_default;     /* dir is the private per-user default */
@@ -41,6 +50,10 @@ typedef struct tp_config {
     uint64_t trend_ns;      /* THREADPROF_TREND: trend samples, 0 = off */
     int nthresholds;        /* THREADPROF_TRIGGER */
     tp_threshold_t thresholds[TP_MAX_THRESHOLDS];
+    tp_http_addr_t http;    /* THREADPROF_HTTP */
+    char http_token[256];   /* THREADPROF_HTTP_TOKEN, "" = none */
+    char http_token_file[PATH_MAX];  /* THREADPROF_HTTP_TOKEN_FILE, read at start */
+    char metrics_file[PATH_MAX];     /* THREADPROF_METRICS_FILE, "" = none */
 } tp_config_t;
 
 #define TP_DEFAULT_TREND_NS 10000000000ull
@@ -111,5 +124,10 @@ int tp_parse_bytes(const char *s, uint64_t *out);
  * value within sane bounds (no more than 10 million threads or
  * descriptors, 1 PiB, 366 days, a billion per second). */
 int tp_parse_threshold(const char *s, tp_threshold_t *out);
+
+/* THREADPROF_HTTP: "127.0.0.1:6060", "[::1]:0", "0.0.0.0:8080",
+ * "unix:/run/x.sock" (an absolute path); numeric addresses only (no name
+ * is looked up in a process that did not ask for it), port 0-65535. */
+int tp_parse_http_addr(const char *s, tp_http_addr_t *out);
 
 #endif

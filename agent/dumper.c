@@ -221,14 +221,21 @@ static void *dump_thread_main(void *arg)
     tp_in_agent = 1;
     dump_tid = tp_gettid();
     tp_trigger_dump_thread_setup();
-    if (forked_at_ns != 0)
+    if (forked_at_ns != 0) {
         tp_discovery_publish();   /* a forked child: its own file */
+        tp_httpd_child_note();
+    } else {
+        tp_httpd_start();
+    }
     uint64_t interval = tp_config.interval_ns;
     uint64_t now = tp_now_ns();
     uint64_t next_interval = now + interval;
     uint64_t next_tick = now + SECOND_NS;
     uint64_t next_check = now + DEADLOCK_CHECK_NS;
-    uint64_t trend = tp_config.trend_ns;
+    /* THREADPROF_METRICS_FILE is rewritten at each trend sample (every
+     * 10 s when the trends are off). */
+    uint64_t trend = tp_config.trend_ns != 0 ? tp_config.trend_ns
+                     : tp_config.metrics_file[0] != '\0' ? TP_DEFAULT_TREND_NS : 0;
     uint64_t next_trend = now + trend;
     for (;;) {
         uint64_t deadline = next_tick;
@@ -269,6 +276,7 @@ static void *dump_thread_main(void *arg)
             if (next_trend <= now)
                 next_trend = now + trend;
             tp_trend_sample();
+            tp_endpoint_metrics_file();
         }
         reasons |= atomic_exchange(&pending, 0) & ~TP_REASON_WAKE;
         if (!exiting && reasons != 0)
@@ -347,7 +355,8 @@ static void on_exit_dump(void)
 static int dump_thread_wanted(void)
 {
     return tp_config.signo != 0 || tp_config.interval_ns != 0 || tp_config.trend_ns != 0 ||
-           tp_config.nthresholds != 0;
+           tp_config.nthresholds != 0 || tp_config.http.family != 0 ||
+           tp_config.metrics_file[0] != '\0';
 }
 
 /* The watcher can stand in for the dump thread only while the program
@@ -357,6 +366,7 @@ static int watcher_can_serve(void)
 {
     return tp_config.lazy_dump_thread && tp_config.signo != 0 &&
            tp_config.interval_ns == 0 && tp_config.nthresholds == 0 &&
+           tp_config.http.family == 0 && tp_config.metrics_file[0] == '\0' &&
            !tp_registry_ever_had_threads() &&
            tp_trigger_owned();
 }

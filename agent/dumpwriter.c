@@ -279,6 +279,28 @@ static void fill_dump(tp_sink_t *s, const void *arg)
     tp_trend_json_verdicts(s, d->trends, d->snap->uptime_ns);
 }
 
+int tp_dump_render_now(tp_sink_t *s, int part)
+{
+    static tp_snapshot_t snap;
+    static views_t views;
+    static tp_trend_view_t trends;
+    int r = tp_snapshot_take(&snap, 1000000000ull, 0);
+    if (r != 0)
+        return r;
+    snap.reasons = TP_REASON_REQUEST;
+    tp_trend_view(&trends);
+    tp_dump_t d = {.snap = &snap, .trends = &trends};
+    capture_views(&views, &d, &snap, 0);
+    d.keep = tp_config.keep;
+    tp_retention_counts(&d.periodic_kept, &d.periodic_thinned);
+    r = tp_dump_has(&d, (tp_dump_part_t)part) ? tp_dump_render(s, &d, (tp_dump_part_t)part)
+                                                : -ENOENT;
+    release_views(&views);
+    tp_snapshot_free(&snap);
+    tp_sym_release_files();
+    return r;
+}
+
 /* The pid whose leftover temporary files were swept in this image. */
 static pid_t swept;
 

@@ -390,6 +390,11 @@ static void heap_stats(tp_heap_stats_t *st)
     st->table_bytes += tp_live_bytes();
 }
 
+size_t tp_heapprof_table_bytes(void)
+{
+    return heap_rate == 0 ? 0 : tp_stacktab_bytes(&stacks) + tp_live_bytes();
+}
+
 /* Fills the heap section of a summary: totals over every stack, and the
  * sites with the most in-use bytes, symbolized.  Dump thread. */
 void tp_heapprof_view(tp_heap_view_t *h, int at_exit)

@@ -93,6 +93,7 @@ static void fork_child(void)
     tp_registry_after_fork_child();
     tp_lockprof_after_fork_child();
     tp_lock_order_after_fork_child();
+    tp_httpd_after_fork_child();
     tp_dumper_after_fork_child();
     tp_retention_after_fork_child();
     tp_sym_reset();
@@ -145,6 +146,8 @@ __attribute__((constructor(101))) static void tp_init(void)
         tp_config.deadlock_check = 0;
         tp_config.trend_ns = 0;
         tp_config.nthresholds = 0;
+        tp_config.http.family = 0;   /* no endpoint, no metrics file */
+        tp_config.metrics_file[0] = '\0';
     }
     if (!selected) {   /* and records nothing either */
         tp_config.mutex_fraction = 0;

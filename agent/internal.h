@@ -44,6 +44,8 @@ void tp_registry_add_pending(tp_thread_t *t);    /* lock held: being created */
 tp_thread_t *tp_registry_first(void);            /* lock held: live threads */
 tp_thread_t *tp_registry_next(tp_thread_t *t);  /* lock held: NULL after the last */
 size_t tp_registry_exited_unjoined(void);        /* lock held */
+/* Threads created and threads that ended since start (or fork). */
+void tp_registry_counts(uint64_t *created, uint64_t *ended);
 tp_thread_t *tp_registry_first_exited(void);     /* lock held: exited, unjoined */
 tp_thread_t *tp_registry_next_exited(tp_thread_t *t);
 tp_thread_t *tp_registry_find_pthread(pthread_t th, int exited); /* lock held */
@@ -122,6 +124,10 @@ size_t tp_deadlock_find(tp_snapshot_t *snap);
 
 /* dumpwriter.c: one dump, from the snapshot to the files. */
 int tp_dump_write(unsigned reasons, unsigned seq, uint64_t lock_timeout_ns);
+/* The same capture, part (tp_dump_part_t) rendered into a sink and no
+ * file written (the endpoint; dump lock held).  0 or -errno. */
+struct tp_sink;
+int tp_dump_render_now(struct tp_sink *s, int part);
 /* A snapshot child has started (watcher.c): it sweeps the image's
  * leftover temporary files, and may still be writing its own when the
  * dump thread takes over, so the dump thread must not sweep again. */
@@ -157,6 +163,8 @@ int tp_heapprof_profile(tp_profile_t *p);
 /* Totals over every stack, table fill, and the sites with the most in-use
  * bytes.  at_exit: the exit dump's (still in use at exit).  Dump thread. */
 void tp_heapprof_view(tp_heap_view_t *h, int at_exit);
+/* What the heap profile's tables reserve. */
+size_t tp_heapprof_table_bytes(void);
 /* Every stack's figures (nothing when the profile is off).  Dump thread. */
 void tp_heapprof_each_stack(void (*each)(void *arg, const uintptr_t *pcs, uint32_t npcs,
                                          const tp_heap_values_t *v),
@@ -195,6 +203,8 @@ uint64_t tp_trend_samples_taken(void);
 uint64_t tp_trend_stuck_ns(void);
 void tp_trend_view(tp_trend_view_t *v);  /* the series' bounds and verdicts */
 int tp_trend_leak_verdicts(void);        /* verdicts other than stuck, now */
+const tp_trend_key_t *tp_trend_keys(unsigned *n);   /* the keys so far (dump lock) */
+size_t tp_trend_bytes(void);             /* the series' memory, 0 before a sample */
 void tp_trend_after_fork_child(void);
 /* dumpwriter.c: appends a sample to the trend file (after the start
  * record, the first time in a process image). */
@@ -209,6 +219,35 @@ int tp_threshold_check(uint64_t now_ns);
 void tp_threshold_crossing(tp_snapshot_t *snap);
 void tp_threshold_after_fork_child(void);
 
+/* httpd.c: the endpoint's listener (THREADPROF_HTTP). */
+void tp_httpd_start(void);              /* dump thread, once per process */
+void tp_httpd_after_fork_child(void);
+void tp_httpd_child_note(void);         /* a forked child's dump thread */
+
+/* endpoint.c: what each path of the endpoint serves. */
+typedef struct tp_endpoint_query {
+    unsigned debug, seconds;            /* ?debug=, ?seconds= (0 when absent) */
+    int has_debug;
+} tp_endpoint_query_t;
+typedef struct tp_endpoint_request {
+    int started;                        /* httpd: method, token and query checked */
+    tp_endpoint_query_t query;
+    int waited;                         /* endpoint: the ?seconds= wait is over */
+    void *baseline;                     /* endpoint: what the wait started from */
+} tp_endpoint_request_t;
+typedef struct tp_endpoint_reply {
+    unsigned status;                    /* HTTP status */
+    const char *content_type;           /* NULL: text/plain; charset=utf-8 */
+    const char *filename;               /* a download's name (profiles), or NULL */
+    char *body;                         /* malloc'd, the listener frees it */
+    size_t len;
+    unsigned wait_s;                    /* > 0: call again after this many seconds */
+} tp_endpoint_reply_t;
+void tp_endpoint_handle(const char *path, tp_endpoint_request_t *req, tp_endpoint_reply_t *rep);
+void tp_endpoint_request_done(tp_endpoint_request_t *req);
+void tp_endpoint_published(const char *url);   /* writes threadprof.<pid>.http */
+void tp_endpoint_metrics_file(void);           /* dump thread: THREADPROF_METRICS_FILE */
+
 /* lockorder.c: lock-order inversions (THREADPROF_LOCK_ORDER). */
 void tp_lock_order_init(void);                   /* constructor: config */
 void tp_lock_order_after_fork_child(void);       /* the child starts empty */
@@ -222,6 +261,9 @@ size_t tp_lock_order_inversions(void);
 void tp_fd_describe(int fd, char *kind, size_t kind_len, char *detail,
                     size_t detail_len);
 
+/* memory.c: what the agent's tables reserve (lock profile, heap
+ * profile, trends): its own memory, for /metrics. */
+size_t tp_agent_memory_bytes(void);
 /* memory.c: bytes of the pages of [addr, addr + len) that this process
  * has in memory, whole pages counted (pages only read, which map the
  * shared zero page, do not count); 0 on error.  errno is preserved. */

@@ -133,3 +133,10 @@ size_t tp_resident_bytes(const void *addr, size_t len)
     errno = saved;
     return count > 0 ? (size_t)count * page : 0;
 }
+
+size_t tp_agent_memory_bytes(void)
+{
+    static tp_lock_stats_t st;
+    tp_lockprof_stats_light(&st);
+    return st.tables_bytes + tp_heapprof_table_bytes() + tp_trend_bytes();
+}

@@ -156,6 +156,7 @@ void tp_registry_free(tp_thread_t *t)
 /* Threads linked since start (or fork): more than one means the process
  * has made threads of its own at some point. */
 static unsigned long links;
+static unsigned long exits;     /* threads that ended since start (or fork) */
 
 void tp_registry_link(tp_thread_t *t)
 {
@@ -191,6 +192,14 @@ tp_thread_t *tp_registry_first_exited(void)
 tp_thread_t *tp_registry_next_exited(tp_thread_t *t)
 {
     return t->next == &exited ? NULL : t->next;
+}
+
+void tp_registry_counts(uint64_t *created, uint64_t *ended)
+{
+    /* The initial thread was linked, not created. */
+    unsigned long l = __atomic_load_n(&links, __ATOMIC_RELAXED);
+    *created = l > 0 ? l - 1 : 0;
+    *ended = __atomic_load_n(&exits, __ATOMIC_RELAXED);
 }
 
 size_t tp_registry_exited_unjoined(void)
@@ -247,6 +256,7 @@ static void on_thread_exit(void *arg)
     tp_self = NULL;
     tp_registry_lock();
     unlink_thread(t);
+    exits++;
     /* Nobody can join the main thread, a detached one or one we did not
      * see created: forget them; keep the others until joined. */
     if (t->flags & (TP_TF_DETACHED | TP_TF_ADOPTED | TP_TF_MAIN)) {
@@ -368,6 +378,7 @@ void tp_registry_after_fork_child(void)
     }
     exited_count = 0;
     links = me != NULL;
+    exits = 0;
     if (me != NULL) {
         me->tid = tp_gettid();
         index_tid(me);

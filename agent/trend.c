@@ -560,6 +560,17 @@ void tp_trend_view(tp_trend_view_t *v)
     judge_memory(v);
 }
 
+const tp_trend_key_t *tp_trend_keys(unsigned *n)
+{
+    *n = nkeys;
+    return keys;
+}
+
+size_t tp_trend_bytes(void)
+{
+    return store != NULL ? sizeof *store + sizeof keys : 0;
+}
+
 int tp_trend_leak_verdicts(void)
 {
     static tp_trend_view_t v;

@@ -35,6 +35,7 @@ enum {
     TP_REASON_WAKE     = 1u << 3,
     TP_REASON_DEADLOCK = 1u << 4,  /* the periodic check found a deadlock */
     TP_REASON_THRESHOLD = 1u << 5, /* a THREADPROF_TRIGGER threshold was crossed */
+    TP_REASON_REQUEST = 1u << 6,   /* asked for over the endpoint (THREADPROF_HTTP) */
 };
 
 /* Why a thread has no stack (or only its first frame). */

@@ -353,6 +353,8 @@ void tp_describe_reason(const tp_snapshot_t *snap, char *buf, size_t len)
     }
     if (snap->reasons & TP_REASON_EXIT)
         append(buf, len, &used, "%sexit", used ? " + " : "");
+    if (snap->reasons & TP_REASON_REQUEST)
+        append(buf, len, &used, "%srequest (THREADPROF_HTTP)", used ? " + " : "");
 }
 
 const char *tp_describe_wait_kind(tp_wait_kind_t kind)

@@ -6,6 +6,7 @@
  */
 
 #include <check.h>
+#include <sys/socket.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdint.h>
@@ -14,6 +15,7 @@
 #include <string.h>
 
 #include "agent/config.h"
+#include "base/query.h"
 #include "base/signame.h"
 #include "tests/testbase.h"
 
@@ -389,6 +391,60 @@ START_TEST(config_parse_threshold)
 }
 END_TEST
 
+/* THREADPROF_HTTP: numeric addresses with a port, or unix:/path; which
+ * are loopback decides whether a token is needed. */
+START_TEST(config_parse_http_addr)
+{
+    static const struct { const char *s; int family; const char *host; unsigned port; int loopback; } good[] = {
+        {"127.0.0.1:6060", AF_INET, "127.0.0.1", 6060, 1},
+        {"127.0.0.2:0", AF_INET, "127.0.0.2", 0, 1},
+        {"0.0.0.0:8080", AF_INET, "0.0.0.0", 8080, 0},
+        {"10.1.2.3:65535", AF_INET, "10.1.2.3", 65535, 0},
+        {"[::1]:6060", AF_INET6, "::1", 6060, 1},
+        {"[::]:0", AF_INET6, "::", 0, 0},
+        {"[fe80::1]:80", AF_INET6, "fe80::1", 80, 0},
+    };
+    for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
+        tp_http_addr_t a;
+        ck_assert_msg(tp_parse_http_addr(good[i].s, &a) == 0, "\"%s\" refused", good[i].s);
+        ck_assert_int_eq(a.family, good[i].family);
+        ck_assert_str_eq(a.host, good[i].host);
+        ck_assert_uint_eq(a.port, good[i].port);
+        ck_assert_int_eq(a.loopback, good[i].loopback);
+    }
+    tp_http_addr_t a;
+    ck_assert_int_eq(tp_parse_http_addr("unix:/run/tp.sock", &a), 0);
+    ck_assert_int_eq(a.family, AF_UNIX);
+    ck_assert_str_eq(a.path, "/run/tp.sock");
+    ck_assert_int_eq(a.loopback, 1);
+    static const char *const bad[] = {
+        "", "6060", ":6060", "localhost:6060", "127.0.0.1", "127.0.0.1:", "127.0.0.1:65536",
+        "127.0.0.1:-1", "127.0.0.1:80x", "::1:6060", "[::1]6060", "[::1]:", "[nope]:1",
+        "unix:", "unix:relative", "unix:/bad\npath", "1.2.3.4.5:6", "http://127.0.0.1:6060",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        ck_assert_msg(tp_parse_http_addr(bad[i], &a) == -EINVAL, "\"%s\" accepted", bad[i]);
+}
+END_TEST
+
+/* Endpoint query values: digits only, bounded. */
+START_TEST(config_query_uint)
+{
+    unsigned v = 7;
+    ck_assert_int_eq(tp_query_uint("0", 60, &v), 0);
+    ck_assert_uint_eq(v, 0);
+    ck_assert_int_eq(tp_query_uint("60", 60, &v), 0);
+    ck_assert_uint_eq(v, 60);
+    static const char *const bad[] = {"", "-1", "61", "1e99", "1.5", " 1", "1 ", "+1", "0x10",
+                                      "9999999999", "99999999999999999999"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        v = 7;
+        ck_assert_msg(tp_query_uint(bad[i], 60, &v) == -EINVAL, "\"%s\" accepted", bad[i]);
+        ck_assert_uint_eq(v, 7);
+    }
+}
+END_TEST
+
 /* THREADPROF_PROGRAMS: names match the last component of the executable
  * or of argv[0], paths match whole; an empty list selects every program. */
 START_TEST(config_programs_selected)
@@ -434,6 +490,8 @@ static Suite *config_suite(void)
     tcase_add_test(tc, config_parse_rate_ns);
     tcase_add_test(tc, config_programs_selected);
     tcase_add_test(tc, config_parse_threshold);
+    tcase_add_test(tc, config_parse_http_addr);
+    tcase_add_test(tc, config_query_uint);
     suite_add_tcase(s, tc);
     return s;
 }

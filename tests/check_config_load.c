@@ -11,6 +11,7 @@
  */
 
 #include <check.h>
+#include <sys/socket.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdint.h>
@@ -28,14 +29,15 @@
 
 /* ---- fake environment and warning collector ---- */
 
-#define NVARS 16
+#define NVARS 20
 static const char *const var_names[NVARS] = {
     "THREADPROF_DIR", "THREADPROF_SIGNAL", "THREADPROF_ON_EXIT",
     "THREADPROF_INTERVAL", "THREADPROF_QUIET", "THREADPROF_DEADLOCK_CHECK",
     "THREADPROF_MUTEX_FRACTION", "THREADPROF_BLOCK_RATE",
     "THREADPROF_LOCK_ORDER", "THREADPROF_HEAP_RATE", "THREADPROF_DUMP_THREAD",
     "THREADPROF_PROGRAMS", "THREADPROF_EXITCODE", "THREADPROF_KEEP",
-    "THREADPROF_TREND", "THREADPROF_TRIGGER",
+    "THREADPROF_TREND", "THREADPROF_TRIGGER", "THREADPROF_HTTP", "THREADPROF_HTTP_TOKEN",
+    "THREADPROF_HTTP_TOKEN_FILE", "THREADPROF_METRICS_FILE",
 };
 
 /* 100 characters, and program lists too long to keep (over 1023). */
@@ -47,7 +49,7 @@ static const char *env_values[NVARS];   /* NULL: unset */
 static int env_lookups[NVARS];          /* times each variable was read */
 static int env_foreign_lookups;         /* reads of any other name */
 
-#define MAX_WARNINGS 16
+#define MAX_WARNINGS 32
 static char warnings[MAX_WARNINGS][2048];
 static int nwarnings;
 
@@ -119,6 +121,10 @@ static void assert_defaults(const tp_config_t *c)
     ck_assert_uint_eq(c->keep, 50);
     ck_assert_uint_eq(c->trend_ns, 10000000000ull);
     ck_assert_int_eq(c->nthresholds, 0);
+    ck_assert_int_eq(c->http.family, 0);
+    ck_assert_str_eq(c->http_token, "");
+    ck_assert_str_eq(c->http_token_file, "");
+    ck_assert_str_eq(c->metrics_file, "");
 }
 
 /* ---- tp_config_load ---- */
@@ -241,6 +247,10 @@ static const struct {
     {"THREADPROF_KEEP", {"many", "1", "100001"}, "using 50"},
     {"THREADPROF_TREND", {"often", "-1", "5ms"}, "using 10s"},
     {"THREADPROF_TRIGGER", {"threads", "heap>lots", "sockets>5"}, "ignoring that item"},
+    {"THREADPROF_HTTP", {"localhost:6060", "127.0.0.1", "unix:relative.sock"}, "using off"},
+    {"THREADPROF_HTTP_TOKEN", {"short", "has space in it", ""}, "using none"},
+    {"THREADPROF_HTTP_TOKEN_FILE", {"token.txt", "", "./t"}, "using none"},
+    {"THREADPROF_METRICS_FILE", {"metrics.prom", "", "/var/lib/"}, "using none"},
 };
 
 START_TEST(config_bad_value_warns_once)
@@ -312,6 +322,28 @@ START_TEST(config_trigger_items_one_by_one)
     ck_assert_uint_eq(c.thresholds[5].limit, 10000);
     /* The rest of the configuration is untouched. */
     ck_assert_uint_eq(c.trend_ns, 10000000000ull);
+}
+END_TEST
+
+START_TEST(config_http_settings)
+{
+    set_env("THREADPROF_HTTP", "[::1]:0");
+    set_env("THREADPROF_HTTP_TOKEN", "s3cret-token");
+    set_env("THREADPROF_METRICS_FILE", "/var/lib/node_exporter/tp.prom");
+    tp_config_t c;
+    load(&c);
+    ck_assert_int_eq(nwarnings, 0);
+    ck_assert_int_eq(c.http.family, AF_INET6);
+    ck_assert_str_eq(c.http.host, "::1");
+    ck_assert_uint_eq(c.http.port, 0);
+    ck_assert_int_eq(c.http.loopback, 1);
+    ck_assert_str_eq(c.http_token, "s3cret-token");
+    ck_assert_str_eq(c.metrics_file, "/var/lib/node_exporter/tp.prom");
+    reset_env();
+    set_env("THREADPROF_HTTP", "off");
+    load(&c);
+    ck_assert_int_eq(nwarnings, 0);
+    ck_assert_int_eq(c.http.family, 0);
 }
 END_TEST
 
@@ -419,6 +451,7 @@ static Suite *config_load_suite(void)
     tcase_add_loop_test(tc, config_load_each_good_value_alone, 0, NVARS);
     tcase_add_loop_test(tc, config_bad_value_warns_once, 0, NVARS);
     tcase_add_test(tc, config_trend_below_minimum);
+    tcase_add_test(tc, config_http_settings);
     tcase_add_test(tc, config_trigger_items_one_by_one);
     tcase_add_test(tc, config_bad_signal_warns_once);
     tcase_add_test(tc, config_all_bad_one_warning_each);
