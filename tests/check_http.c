@@ -83,6 +83,17 @@ static int fd_count(pid_t pid)
     return tu_count_entries(dir, "");
 }
 
+static long rss_kb(pid_t pid)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    char *text = tu_read_file(path);
+    char *at = text != NULL ? strstr(text, "\nVmRSS:") : NULL;
+    long kb = at != NULL ? atol(at + 7) : -1;
+    free(text);
+    return kb;
+}
+
 START_TEST(http_text_paths)
 {
     need("curl");
@@ -229,8 +240,15 @@ START_TEST(http_prometheus_scrapes)
              "scrape_configs:\n  - job_name: threadprof\n    static_configs:\n"
              "      - targets: ['%s']\n", url + strlen("http://"));
     tu_write_file(cfg, text, 0600);
-    /* A port of its own: the first free one from 39090. */
-    int port = 39090 + (int)(getpid() % 500);
+    /* A port of its own: one the kernel says is free now. */
+    int probe = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET};
+    inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+    socklen_t salen = sizeof sa;
+    ck_assert(bind(probe, (struct sockaddr *)&sa, sizeof sa) == 0 &&
+              getsockname(probe, (struct sockaddr *)&sa, &salen) == 0);
+    int port = ntohs(sa.sin_port);
+    close(probe);
     pid_t prom = fork();
     ck_assert(prom >= 0);
     if (prom == 0) {
@@ -245,7 +263,7 @@ START_TEST(http_prometheus_scrapes)
         _exit(127);
     }
     int up = 0, series = 0;
-    for (long end = tu_now_ms() + 30000; tu_now_ms() < end && !(up && series);) {
+    for (long end = tu_now_ms() + 60000; tu_now_ms() < end && !(up && series);) {
         usleep(500000);
         int st;
         snprintf(cmd, sizeof cmd,
@@ -389,6 +407,9 @@ START_TEST(http_bad_clients)
     int st;
     snprintf(u, sizeof u, "%s/metrics", url);
     free(get("", u, &st));   /* warm: the library and its first buffers */
+    char warm[512];
+    snprintf(warm, sizeof warm, "%s/debug/pprof/goroutine?debug=2", url);
+    free(get("", warm, &st));   /* and the symbolizer */
     int fds_before = fd_count(p.pid);
     unsigned port = (unsigned)atoi(strrchr(url, ':') + 1);
     snprintf(cmd, sizeof cmd,
@@ -425,6 +446,41 @@ START_TEST(http_bad_clients)
     ck_assert_msg(st == 0, "%s", out);
     /* The oversized request: an HTTP error or a closed connection. */
     tu_assert_match(out, "^big: b'(HTTP/1\\.1 4[0-9][0-9]|)'");
+    free(out);
+    /* Nothing leaks: two more barrages leave the memory where the first
+     * one left it (within 1 MiB), once the connections are gone. */
+    long rss[3];
+    for (int round = 0; round < 3; round++) {
+        if (round > 0) {
+            out = tu_cmd_output(cmd, &st);
+            ck_assert_msg(st == 0, "%s", out);
+            free(out);
+        }
+        for (long end = tu_now_ms() + 15000; tu_now_ms() < end; usleep(200000))
+            if (fd_count(p.pid) <= fds_before)
+                break;
+        rss[round] = rss_kb(p.pid);
+    }
+    ck_assert_msg(rss[2] <= rss[0] + 1024, "RSS %ld, %ld, %ld kB after each barrage", rss[0],
+                  rss[1], rss[2]);
+    /* A stalled client (half a request, then silence) is closed after the
+     * 10 s timeout. */
+    snprintf(cmd, sizeof cmd,
+             "python3 - <<'EOF'\n"
+             "import socket, time\n"
+             "s = socket.create_connection(('127.0.0.1', %u))\n"
+             "s.sendall(b'GET /metrics HTTP/1.1\\r\\nHost: x\\r\\n')\n"
+             "s.settimeout(20)\n"
+             "t = time.time()\n"
+             "try:\n"
+             "    data = s.recv(100)\n"
+             "except OSError:\n"
+             "    data = b'?'\n"
+             "print('closed' if data == b'' else 'open', round(time.time() - t))\n"
+             "EOF",
+             port);
+    out = tu_cmd_output(cmd, &st);
+    tu_assert_match(out, "^closed (9|10|11|12)$");
     free(out);
     char *b = get("", u, &st);
     ck_assert_int_eq(st, 200);
@@ -489,6 +545,46 @@ START_TEST(http_forked_child_not_serving)
 }
 END_TEST
 
+/* THREADPROF_METRICS_FILE: the /metrics text, rewritten at every trend
+ * sample, private, and valid for promtool. */
+START_TEST(http_metrics_file)
+{
+    tu_proc_t p;
+    memset(&p, 0, sizeof p);
+    tu_make_dir(&p);
+    char file[PATH_MAX], env_file[PATH_MAX + 32];
+    snprintf(file, sizeof file, "%.3000s/tp.prom", p.dir);
+    snprintf(env_file, sizeof env_file, "THREADPROF_METRICS_FILE=%s", file);
+    const char *env[] = {env_file, "THREADPROF_TREND=200ms", NULL};
+    tu_start(&p, "states", env);
+    tu_wait_output(&p, "ready", WAIT_MS);
+    struct stat st;
+    long end = tu_now_ms() + WAIT_MS;
+    while (lstat(file, &st) != 0 && tu_now_ms() < end)
+        usleep(20000);
+    ck_assert(S_ISREG(st.st_mode));
+    ck_assert_int_eq(st.st_mode & 0777, 0600);
+    struct timespec first = st.st_mtim;
+    usleep(700000);
+    ck_assert_int_eq(lstat(file, &st), 0);
+    ck_assert_msg(st.st_mtim.tv_sec != first.tv_sec || st.st_mtim.tv_nsec != first.tv_nsec,
+                  "not rewritten");
+    char *text = tu_read_file(file);
+    tu_assert_match(text, "\nthreadprof_threads\\{state=\"mutex wait\"\\} 1\n");
+    free(text);
+    if (have("promtool")) {
+        char cmd[PATH_MAX + 64];
+        snprintf(cmd, sizeof cmd, "promtool check metrics < '%s' 2>&1", file);
+        int status;
+        char *out = tu_cmd_output(cmd, &status);
+        ck_assert_msg(status == 0, "promtool: %s", out);
+        free(out);
+    }
+    tu_finish(&p, SIGKILL, WAIT_MS);
+    tu_cleanup(&p);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("http");
@@ -503,6 +599,7 @@ int main(void)
     tcase_add_test(tc, http_port_taken);
     tcase_add_test(tc, http_bad_clients);
     tcase_add_test(tc, http_forked_child_not_serving);
+    tcase_add_test(tc, http_metrics_file);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
 }
