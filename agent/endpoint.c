@@ -457,10 +457,19 @@ static void serve_index(tp_endpoint_reply_t *rep)
 
 static void serve_threadprof_index(tp_endpoint_reply_t *rep)
 {
-    reply_text(rep, 200, "threadprof endpoint\n"
-                         "  /debug/threadprof/summary   the summary of a dump taken now\n"
-                         "  /debug/pprof/               Go's profiles and the thread dump\n"
-                         "  /metrics                    Prometheus metrics\n");
+    tp_sink_t s;
+    tp_sink_init_mem(&s);
+    tp_sink_printf(&s, "<!DOCTYPE html><html><head><title>/debug/threadprof/</title></head>"
+                       "<body>\n<h1>threadprof (pid %d)</h1>\n<ul>\n"
+                       "<li><a href=\"/debug/threadprof/summary\">summary</a>: the summary of "
+                       "a dump taken now</li>\n"
+                       "<li><a href=\"/debug/pprof/goroutine?debug=2\">threads</a>: every "
+                       "thread, its state and stack</li>\n"
+                       "<li><a href=\"/debug/pprof/\">/debug/pprof/</a>: the profiles</li>\n"
+                       "<li><a href=\"/metrics\">/metrics</a>: Prometheus metrics</li>\n"
+                       "</ul>\n</body></html>\n",
+                   (int)getpid());
+    reply_sink(rep, &s, 0, "text/html; charset=utf-8", NULL);
 }
 
 /* --- routing -------------------------------------------------------------- */

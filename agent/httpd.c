@@ -41,6 +41,7 @@
 
 #include "agent/discovery.h"
 #include "agent/internal.h"
+#include "agent/lifecycle.h"
 #include "base/query.h"
 
 #define CONNECTIONS 32
@@ -343,7 +344,8 @@ static int make_listener(const tp_http_addr_t *a, const char **what)
         close(fd);
         return r;
     }
-    return fd;
+    /* Kept for the life of the process: out of the program's numbers. */
+    return tp_private_fd_move_high(fd);
 }
 
 /* The token: THREADPROF_HTTP_TOKEN, or the first line of the token file. */

@@ -46,6 +46,10 @@ int tp_private_fd_closing(int fd);
  * (if flags lack O_CLOEXEC) and remembered (as the pipes above); returns
  * the number to use. */
 int tp_private_fd_opened(int fd, int flags);
+/* A descriptor the agent keeps for long (the endpoint's listening
+ * socket): moved to high numbers, out of the program's way; returns the
+ * number to use (fd itself when there is no room up there). */
+int tp_private_fd_move_high(int fd);
 /* In a snapshot child: closes the child's copies of libunwind's pipe (the
  * program still uses the pipe; libunwind makes itself a new one). */
 void tp_private_fds_drop(void);

@@ -58,6 +58,11 @@ static int move_high(int fd, int base)
     return high;
 }
 
+int tp_private_fd_move_high(int fd)
+{
+    return move_high(fd, high_base());
+}
+
 /* The descriptors opened and the pipe ends made from inside the agent.
  * Slots are claimed with a compare-and-swap, not under a lock: pipes come
  * from libunwind on any thread, files from the dump, and a lock here
