@@ -221,12 +221,13 @@ static void *dump_thread_main(void *arg)
     tp_in_agent = 1;
     dump_tid = tp_gettid();
     tp_trigger_dump_thread_setup();
-    if (forked_at_ns != 0) {
-        tp_discovery_publish();   /* a forked child: its own file */
+    if (forked_at_ns != 0)
         tp_httpd_child_note();
-    } else {
+    else
         tp_httpd_start();
-    }
+    /* The discovery file waits a second: the many processes that live
+     * less (a script's tools, a build's compilers) write none. */
+    uint64_t publish_at = tp_now_ns() + SECOND_NS;
     uint64_t interval = tp_config.interval_ns;
     uint64_t now = tp_now_ns();
     uint64_t next_interval = now + interval;
@@ -261,6 +262,10 @@ static void *dump_thread_main(void *arg)
         }
         tp_trigger_dump_thread_poll();
         tp_watcher_reap_orphan();
+        if (publish_at != 0 && now >= publish_at) {
+            publish_at = 0;
+            tp_discovery_publish();
+        }
         if (exiting)
             continue;
         if (tp_config.deadlock_check && now >= next_check) {

@@ -18,7 +18,6 @@
 #include <unistd.h>
 
 #include "base/forkguard.h"
-#include "agent/discovery.h"
 #include "agent/internal.h"
 #include "symbolizer/symbolizer.h"
 
@@ -179,7 +178,5 @@ __attribute__((constructor(101))) static void tp_init(void)
     pthread_atfork(fork_prepare, fork_parent, fork_child);
     tp_ready = 1;
     tp_dumper_init();
-    if (!secure && selected)
-        tp_discovery_publish();
     tp_in_agent--;
 }

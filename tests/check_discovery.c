@@ -132,12 +132,18 @@ static cli_t cli(const char *dir, const char *env, const char *fmt, ...)
 }
 
 /* Starts envwipe (args: "keep", "fork") with env under the agent and
- * waits for "ready". */
+ * waits for "ready" and for its discovery file (written once the process
+ * has lived a second, so short-lived tools write none; a program
+ * THREADPROF_PROGRAMS leaves out never writes one: only waited for a
+ * while). */
 static void start_envwipe(tu_proc_t *p, const char *const *env, const char *const *args)
 {
     memset(p, 0, sizeof *p);
     tu_start_full(p, "envwipe", 1, env, args);
     tu_wait_output(p, "ready", WAIT_MS);
+    char path[PATH_MAX];
+    disc_path(p->pid, path, sizeof path);
+    wait_path(path, 1, 3000);
 }
 
 /* Ends envwipe normally (SIGTERM: it returns from main); exit status 0. */
@@ -308,8 +314,8 @@ START_TEST(discovery_stale_files_ignored_and_swept)
     tu_assert_no_match(r.out, re);
     cli_free(&r);
 
-    /* A process that publishes sweeps them (its constructor, before it
-     * prints "ready"). */
+    /* A process that publishes sweeps them (start_envwipe waits for its
+     * file). */
     start_envwipe(&b, env, args);
     struct stat st;
     ck_assert_msg(lstat(dead_path, &st) != 0, "%s of a killed process stays", dead_path);
