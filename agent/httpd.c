@@ -68,6 +68,7 @@ static int listen_fd = -1;
 static dev_t listen_dev;
 static ino_t listen_ino;
 static pid_t served_pid;          /* the process that started the listener */
+static pid_t parent_pid;          /* in a forked child: the process it came from */
 static char url[PATH_MAX + 16];
 static char token[256];
 
@@ -455,6 +456,7 @@ out:
 
 void tp_httpd_after_fork_child(void)
 {
+    parent_pid = getppid();
     /* Not the child's to serve: its copy of the socket goes (the parent's
      * port stays the parent's); the listener thread did not come along. */
     if (listen_fd >= 0) {
@@ -469,7 +471,9 @@ void tp_httpd_after_fork_child(void)
 void tp_httpd_child_note(void)
 {
     static int said;
-    if (tp_config.http.family != 0 && served_pid != 0 && served_pid != getpid() && !said++)
+    /* The parent may not have started its listener yet when it forked:
+     * the child never serves either way. */
+    if (tp_config.http.family != 0 && parent_pid != 0 && !said++)
         tp_info("forked child %d does not serve THREADPROF_HTTP (its parent %d does)",
-                (int)getpid(), (int)served_pid);
+                (int)getpid(), (int)parent_pid);
 }
