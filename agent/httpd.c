@@ -238,10 +238,18 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **state,
     }
 }
 
+static volatile pid_t http_tid;
+
+pid_t tp_httpd_tid(void)
+{
+    return http_tid;
+}
+
 static void *http_main(void *arg)
 {
     (void)arg;
     tp_in_agent = 1;
+    http_tid = tp_gettid();
     for (;;) {
         uint64_t now = tp_now_ns();
         int32_t wait_ms = 1000;
@@ -466,6 +474,7 @@ void tp_httpd_after_fork_child(void)
         listen_fd = -1;
     }
     daemon_ = NULL;
+    http_tid = 0;
 }
 
 void tp_httpd_child_note(void)

@@ -223,6 +223,7 @@ void tp_threshold_after_fork_child(void);
 void tp_httpd_start(void);              /* dump thread, once per process */
 void tp_httpd_after_fork_child(void);
 void tp_httpd_child_note(void);         /* a forked child's dump thread */
+pid_t tp_httpd_tid(void);               /* the listener thread, 0 for none */
 
 /* endpoint.c: what each path of the endpoint serves. */
 typedef struct tp_endpoint_query {

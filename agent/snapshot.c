@@ -198,9 +198,10 @@ static size_t count_unknown(const tp_snapshot_t *snap)
         return 0;
     struct dirent *e;
     pid_t dumper = tp_dumper_tid(), self = tp_gettid(), watcher = tp_watcher_tid();
+    pid_t http = tp_httpd_tid();   /* the agent's threads are in no dump */
     while ((e = readdir(d)) != NULL) {
         pid_t tid = (pid_t)atoi(e->d_name);
-        if (tid <= 0 || tid == dumper || tid == self || tid == watcher)
+        if (tid <= 0 || tid == dumper || tid == self || tid == watcher || tid == http)
             continue;
         int found = 0;
         for (size_t i = 0; i < snap->nthreads && !found; i++)

@@ -148,6 +148,13 @@ START_TEST(http_text_paths)
     }
     /* A request never writes a file. */
     ck_assert_int_eq(tu_count_dumps(p.dir, p.pid), 0);
+    /* The listener is the agent's: in no dump, not even as a thread the
+     * agent has "not yet seen". */
+    kill(p.pid, SIGUSR2);
+    char *dump = tu_wait_dump(&p, p.pid, 1, WAIT_MS);
+    tu_assert_match(dump, "\nthreads: [0-9]+ live \\([^)]*\\), [0-9]+ exited but not joined\n");
+    tu_assert_no_match(dump, "threadprof-http");
+    free(dump);
     tu_finish(&p, SIGKILL, WAIT_MS);
     tu_cleanup(&p);
 }
