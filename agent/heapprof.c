@@ -259,13 +259,28 @@ static void add_inuse(void *arg, uint64_t size, uint32_t stack)
     u[stack - 1].bytes += scaled_bytes(size, obj);
 }
 
-/* Sums the live table per stack (calloc'd, stacks.slots entries; NULL
- * without memory).  Dump thread. */
+/* Sums the live table per stack into one buffer of stacks.slots entries,
+ * mapped at first use and cleared only where stacks are: every trend
+ * sample comes here, and a 1 MiB calloc each time was most of its cost.
+ * Its users (dumps, trend samples, the endpoint) hold the dump lock.
+ * NULL without memory. */
 static inuse_t *sum_inuse(void)
 {
-    inuse_t *u = calloc(stacks.slots, sizeof *u);
-    if (u != NULL)
-        tp_live_foreach(add_inuse, u);
+    static inuse_t *u;
+    if (u == NULL) {
+        void *p = mmap(NULL, stacks.slots * sizeof *u, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p == MAP_FAILED)
+            return NULL;
+        u = p;
+    }
+    uint32_t nstacks = tp_stacktab_used(&stacks);
+    for (uint32_t k = 0; k < nstacks; k++) {
+        uint32_t id = tp_stacktab_nth(&stacks, k);
+        if (id != 0 && id <= stacks.slots)
+            u[id - 1] = (inuse_t){0, 0};
+    }
+    tp_live_foreach(add_inuse, u);
     return u;
 }
 
@@ -279,9 +294,47 @@ static void values_of(const tp_stack_t *e, const inuse_t *u, uint32_t i, tp_heap
     v->inuse_bytes = u != NULL ? u[i].bytes : 0;
 }
 
+/* Calls each(arg, e, v) for every stack with its figures (in-use figures
+ * 0 when there was no memory to sum them: then -ENOMEM, else 0). */
+static int each_stack(void (*each)(void *arg, const tp_stack_t *e, const tp_heap_values_t *v),
+                      void *arg)
+{
+    inuse_t *u = sum_inuse();
+    uint32_t nstacks = tp_stacktab_used(&stacks);
+    for (uint32_t k = 0; k < nstacks; k++) {
+        uint32_t id = tp_stacktab_nth(&stacks, k);
+        const tp_stack_t *e = tp_stacktab_get(&stacks, id);
+        if (e == NULL)
+            continue;
+        tp_heap_values_t v;
+        values_of(e, u, id - 1, &v);
+        each(arg, e, &v);
+    }
+    return u != NULL ? 0 : -ENOMEM;
+}
+
 int tp_heapprof_enabled(void)
 {
     return heap_rate != 0;
+}
+
+typedef struct profile_fill {
+    tp_profile_sample_t *out;
+    size_t used;
+} profile_fill_t;
+
+static void add_profile_sample(void *arg, const tp_stack_t *e, const tp_heap_values_t *hv)
+{
+    profile_fill_t *f = arg;
+    if (hv->alloc_objects == 0 && hv->inuse_bytes == 0)
+        return;
+    tp_profile_sample_t *o = &f->out[f->used++];
+    o->pcs = e->pcs;
+    o->npcs = e->npcs;
+    o->v[0] = (int64_t)hv->alloc_objects;
+    o->v[1] = (int64_t)hv->alloc_bytes;
+    o->v[2] = (int64_t)hv->inuse_objects;
+    o->v[3] = (int64_t)hv->inuse_bytes;
 }
 
 int tp_heapprof_profile(tp_profile_t *p)
@@ -306,34 +359,13 @@ int tp_heapprof_profile(tp_profile_t *p)
     uint32_t nstacks = tp_stacktab_used(&stacks);
     if (nstacks == 0)
         return 0;
-    tp_profile_sample_t *out = calloc(nstacks, sizeof *out);
-    inuse_t *u = sum_inuse();
-    if (out == NULL || u == NULL) {
-        free(out);
-        free(u);
+    profile_fill_t f = {.out = calloc(nstacks, sizeof *f.out)};
+    if (f.out == NULL || each_stack(add_profile_sample, &f) != 0) {
+        free(f.out);
         return -ENOMEM;
     }
-    size_t used = 0;
-    for (uint32_t k = 0; k < nstacks; k++) {
-        uint32_t id = tp_stacktab_nth(&stacks, k);
-        tp_stack_t *e = tp_stacktab_get(&stacks, id);
-        if (e == NULL)
-            continue;
-        tp_heap_values_t hv;
-        values_of(e, u, id - 1, &hv);
-        if (hv.alloc_objects == 0 && hv.inuse_bytes == 0)
-            continue;
-        tp_profile_sample_t *o = &out[used++];
-        o->pcs = e->pcs;
-        o->npcs = e->npcs;
-        o->v[0] = (int64_t)hv.alloc_objects;
-        o->v[1] = (int64_t)hv.alloc_bytes;
-        o->v[2] = (int64_t)hv.inuse_objects;
-        o->v[3] = (int64_t)hv.inuse_bytes;
-    }
-    free(u);
-    p->samples = out;
-    p->nsamples = used;
+    p->samples = f.out;
+    p->nsamples = f.used;
     return 0;
 }
 
@@ -344,38 +376,25 @@ typedef struct tp_heap_stats {
     size_t table_bytes;             /* reserved by the profiler's tables */
 } tp_heap_stats_t;
 
+typedef struct stack_visit {
+    void (*each)(void *arg, const uintptr_t *pcs, uint32_t npcs, const tp_heap_values_t *v);
+    void *arg;
+} stack_visit_t;
+
+static void visit_stack(void *arg, const tp_stack_t *e, const tp_heap_values_t *v)
+{
+    const stack_visit_t *sv = arg;
+    sv->each(sv->arg, e->pcs, e->npcs, v);
+}
+
 void tp_heapprof_each_stack(void (*each)(void *arg, const uintptr_t *pcs, uint32_t npcs,
                                           const tp_heap_values_t *v),
                             void *arg)
 {
-    /* Every trend sample comes here: one buffer for the dump thread's
-     * sums, mapped once, cleared only where stacks are. */
-    static inuse_t *u;
     if (heap_rate == 0)
         return;
-    if (u == NULL) {
-        void *p = mmap(NULL, stacks.slots * sizeof *u, PROT_READ | PROT_WRITE,
-                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (p == MAP_FAILED)
-            return;
-        u = p;
-    }
-    uint32_t nstacks = tp_stacktab_used(&stacks);
-    for (uint32_t k = 0; k < nstacks; k++) {
-        uint32_t id = tp_stacktab_nth(&stacks, k);
-        if (id != 0 && id <= stacks.slots)
-            u[id - 1] = (inuse_t){0, 0};
-    }
-    tp_live_foreach(add_inuse, u);
-    for (uint32_t k = 0; k < nstacks; k++) {
-        uint32_t id = tp_stacktab_nth(&stacks, k);
-        const tp_stack_t *e = tp_stacktab_get(&stacks, id);
-        if (e == NULL)
-            continue;
-        tp_heap_values_t v;
-        values_of(e, u, id - 1, &v);
-        each(arg, e->pcs, e->npcs, &v);
-    }
+    stack_visit_t sv = {.each = each, .arg = arg};
+    each_stack(visit_stack, &sv);
 }
 
 static void heap_stats(tp_heap_stats_t *st)
@@ -393,6 +412,37 @@ static void heap_stats(tp_heap_stats_t *st)
 size_t tp_heapprof_table_bytes(void)
 {
     return heap_rate == 0 ? 0 : tp_stacktab_bytes(&stacks) + tp_live_bytes();
+}
+
+/* The view's totals, and its sites with the most in-use bytes (sorted,
+ * by insertion into a short array). */
+typedef struct view_fill {
+    tp_heap_view_t *h;
+    int n;
+    const tp_stack_t *top[TP_HEAP_SITES];
+    tp_heap_values_t topv[TP_HEAP_SITES];
+} view_fill_t;
+
+static void add_view_stack(void *arg, const tp_stack_t *e, const tp_heap_values_t *v)
+{
+    view_fill_t *f = arg;
+    f->h->inuse_bytes += v->inuse_bytes;
+    f->h->inuse_objects += v->inuse_objects;
+    f->h->alloc_bytes += v->alloc_bytes;
+    f->h->alloc_objects += v->alloc_objects;
+    if (v->inuse_bytes == 0)
+        return;
+    int pos = f->n;
+    while (pos > 0 && v->inuse_bytes > f->topv[pos - 1].inuse_bytes)
+        pos--;
+    if (pos >= TP_HEAP_SITES)
+        return;
+    if (f->n < TP_HEAP_SITES)
+        f->n++;
+    memmove(&f->top[pos + 1], &f->top[pos], (size_t)(f->n - 1 - pos) * sizeof f->top[0]);
+    memmove(&f->topv[pos + 1], &f->topv[pos], (size_t)(f->n - 1 - pos) * sizeof f->topv[0]);
+    f->top[pos] = e;
+    f->topv[pos] = *v;
 }
 
 /* Fills the heap section of a summary: totals over every stack, and the
@@ -414,38 +464,11 @@ void tp_heapprof_view(tp_heap_view_t *h, int at_exit)
     h->stacks = st.stacks;
     h->stack_cap = st.stack_cap;
     h->table_bytes = st.table_bytes;
-    const tp_stack_t *top[TP_HEAP_SITES];
-    tp_heap_values_t topv[TP_HEAP_SITES];
-    int n = 0;
-    inuse_t *u = sum_inuse();
-    uint32_t nstacks = tp_stacktab_used(&stacks);
-    for (uint32_t k = 0; k < nstacks; k++) {
-        uint32_t id = tp_stacktab_nth(&stacks, k);
-        const tp_stack_t *e = tp_stacktab_get(&stacks, id);
-        if (e == NULL)
-            continue;
-        uint32_t i = id - 1;
-        tp_heap_values_t v;
-        values_of(e, u, i, &v);
-        h->inuse_bytes += v.inuse_bytes;
-        h->inuse_objects += v.inuse_objects;
-        h->alloc_bytes += v.alloc_bytes;
-        h->alloc_objects += v.alloc_objects;
-        if (v.inuse_bytes == 0)
-            continue;
-        int pos = n;
-        while (pos > 0 && v.inuse_bytes > topv[pos - 1].inuse_bytes)
-            pos--;
-        if (pos >= TP_HEAP_SITES)
-            continue;
-        if (n < TP_HEAP_SITES)
-            n++;
-        memmove(&top[pos + 1], &top[pos], (size_t)(n - 1 - pos) * sizeof *top);
-        memmove(&topv[pos + 1], &topv[pos], (size_t)(n - 1 - pos) * sizeof *topv);
-        top[pos] = e;
-        topv[pos] = v;
-    }
-    free(u);
+    view_fill_t f = {.h = h};
+    each_stack(add_view_stack, &f);
+    int n = f.n;
+    const tp_stack_t *const *top = f.top;
+    const tp_heap_values_t *topv = f.topv;
     h->nsites = n;
     for (int i = 0; i < n; i++) {
         tp_heap_site_t *site = &h->sites[i];
