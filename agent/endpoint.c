@@ -199,6 +199,55 @@ static void reply_profile(tp_endpoint_reply_t *rep, const tp_profile_t *p, const
     reply_sink(rep, &s, tp_profile_write(&s, p), PROFILE_TYPE, name);
 }
 
+/* Takes the dump lock (a capture and a dump never read the registry at
+ * once); 0, or the reply is a 503 and the caller returns. */
+static int lock_or_busy(tp_endpoint_reply_t *rep)
+{
+    if (tp_dumper_lock(LOCK_WAIT_NS) == 0)
+        return 0;
+    reply_text(rep, 503, "threadprof: a dump is being written; try again\n");
+    return -EBUSY;
+}
+
+/* Profile w now, copied, under the dump lock; NULL when the reply is
+ * already an error. */
+static owned_t *capture_or_fail(which_t w, tp_endpoint_reply_t *rep)
+{
+    if (lock_or_busy(rep) != 0)
+        return NULL;
+    owned_t *o = NULL;
+    int r = capture(w, &o);
+    tp_dumper_unlock();
+    if (r != 0)
+        reply_text(rep, 503, "threadprof: cannot capture the profile now\n");
+    return r == 0 ? o : NULL;
+}
+
+/* 0 when w is collected; else the reply is a 404 saying why not. */
+static int collected_or_404(which_t w, tp_endpoint_reply_t *rep)
+{
+    const char *why;
+    if (collected(w, &why))
+        return 0;
+    char text[160];
+    snprintf(text, sizeof text, "threadprof: %s\n", why);
+    reply_text(rep, 404, text);
+    return -ENOENT;
+}
+
+/* The reply: now - before (values in mask kept as they are now). */
+static void reply_difference(tp_endpoint_reply_t *rep, const owned_t *now, const owned_t *before,
+                             unsigned mask, which_t w)
+{
+    tp_profile_t diff;
+    if (tp_profile_subtract(&now->p, &before->p, mask, &diff) != 0) {
+        reply_text(rep, 500, "threadprof: out of memory\n");
+        return;
+    }
+    reply_profile(rep, &diff, which_names[w]);
+    free((void *)diff.samples);
+}
+
 /* The values of a delta_heap kept as they are (in use now), the rest
  * differences: godeltaprof's rule. */
 #define HEAP_INUSE_MASK TP_PROFDELTA_HEAP_INUSE
@@ -207,13 +256,8 @@ static int delta_busy;   /* one ?seconds= request at a time */
 
 static void serve_profile(which_t w, tp_endpoint_request_t *req, tp_endpoint_reply_t *rep)
 {
-    const char *why;
-    if (!collected(w, &why)) {
-        char text[160];
-        snprintf(text, sizeof text, "threadprof: %s\n", why);
-        reply_text(rep, 404, text);
+    if (collected_or_404(w, rep) != 0)
         return;
-    }
     unsigned secs = req->query.seconds;
     if (secs > MAX_SECONDS) {
         reply_text(rep, 400, "threadprof: seconds must be from 1 to 60\n");
@@ -225,43 +269,20 @@ static void serve_profile(which_t w, tp_endpoint_request_t *req, tp_endpoint_rep
                                  "one at a time\n");
             return;
         }
-        if (tp_dumper_lock(LOCK_WAIT_NS) != 0) {
-            reply_text(rep, 503, "threadprof: a dump is being written; try again\n");
+        owned_t *base = capture_or_fail(w, rep);
+        if (base == NULL)
             return;
-        }
-        owned_t *base = NULL;
-        int r = capture(w, &base);
-        tp_dumper_unlock();
-        if (r != 0) {
-            reply_text(rep, 503, "threadprof: cannot capture the profile now\n");
-            return;
-        }
         delta_busy = 1;
         req->baseline = base;
         rep->wait_s = secs;
         return;
     }
-    if (tp_dumper_lock(LOCK_WAIT_NS) != 0) {
-        reply_text(rep, 503, "threadprof: a dump is being written; try again\n");
+    owned_t *now = capture_or_fail(w, rep);
+    if (now == NULL)
         return;
-    }
-    owned_t *now = NULL;
-    int r = capture(w, &now);
-    tp_dumper_unlock();
-    if (r != 0) {
-        reply_text(rep, 503, "threadprof: cannot capture the profile now\n");
-        return;
-    }
     if (req->baseline != NULL) {
         req->waited = 1;
-        owned_t *base = req->baseline;
-        tp_profile_t diff;
-        if (tp_profile_subtract(&now->p, &base->p, 0, &diff) == 0) {
-            reply_profile(rep, &diff, which_names[w]);
-            free((void *)diff.samples);
-        } else {
-            reply_text(rep, 500, "threadprof: out of memory\n");
-        }
+        reply_difference(rep, now, req->baseline, 0, w);
     } else {
         reply_profile(rep, &now->p, which_names[w]);
     }
@@ -272,36 +293,15 @@ static void serve_profile(which_t w, tp_endpoint_request_t *req, tp_endpoint_rep
 static void serve_delta(which_t w, tp_endpoint_reply_t *rep)
 {
     static owned_t *previous[W_COUNT];
-    const char *why;
-    if (!collected(w, &why)) {
-        char text[160];
-        snprintf(text, sizeof text, "threadprof: %s\n", why);
-        reply_text(rep, 404, text);
+    if (collected_or_404(w, rep) != 0)
         return;
-    }
-    if (tp_dumper_lock(LOCK_WAIT_NS) != 0) {
-        reply_text(rep, 503, "threadprof: a dump is being written; try again\n");
+    owned_t *now = capture_or_fail(w, rep);
+    if (now == NULL)
         return;
-    }
-    owned_t *now = NULL;
-    int r = capture(w, &now);
-    tp_dumper_unlock();
-    if (r != 0) {
-        reply_text(rep, 503, "threadprof: cannot capture the profile now\n");
-        return;
-    }
-    if (previous[w] == NULL) {
+    if (previous[w] == NULL)
         reply_profile(rep, &now->p, which_names[w]);
-    } else {
-        tp_profile_t diff;
-        if (tp_profile_subtract(&now->p, &previous[w]->p, w == W_HEAP ? HEAP_INUSE_MASK : 0,
-                                &diff) == 0) {
-            reply_profile(rep, &diff, which_names[w]);
-            free((void *)diff.samples);
-        } else {
-            reply_text(rep, 500, "threadprof: out of memory\n");
-        }
-    }
+    else
+        reply_difference(rep, now, previous[w], w == W_HEAP ? HEAP_INUSE_MASK : 0, w);
     owned_free(previous[w]);
     previous[w] = now;
 }
@@ -310,10 +310,8 @@ static void serve_delta(which_t w, tp_endpoint_reply_t *rep)
 
 static void serve_part(int part, tp_endpoint_reply_t *rep)
 {
-    if (tp_dumper_lock(LOCK_WAIT_NS) != 0) {
-        reply_text(rep, 503, "threadprof: a dump is being written; try again\n");
+    if (lock_or_busy(rep) != 0)
         return;
-    }
     tp_sink_t s;
     tp_sink_init_mem(&s);
     int r = tp_dump_render_now(&s, part);
@@ -324,10 +322,8 @@ static void serve_part(int part, tp_endpoint_reply_t *rep)
 static void serve_grouped(tp_endpoint_reply_t *rep)
 {
     static tp_snapshot_t snap;
-    if (tp_dumper_lock(LOCK_WAIT_NS) != 0) {
-        reply_text(rep, 503, "threadprof: a dump is being written; try again\n");
+    if (lock_or_busy(rep) != 0)
         return;
-    }
     tp_sink_t s;
     tp_sink_init_mem(&s);
     int r = tp_snapshot_take(&snap, LOCK_WAIT_NS, 0);
@@ -378,10 +374,8 @@ static int render_metrics(tp_sink_t *s)
 
 static void serve_metrics(tp_endpoint_reply_t *rep)
 {
-    if (tp_dumper_lock(LOCK_WAIT_NS) != 0) {
-        reply_text(rep, 503, "threadprof: a dump is being written; try again\n");
+    if (lock_or_busy(rep) != 0)
         return;
-    }
     tp_sink_t s;
     tp_sink_init_mem(&s);
     int r = render_metrics(&s);
