@@ -252,20 +252,26 @@ static void sample_memory(tp_trend_sample_t *s)
     s->hwm = status_kb(buf, "\nVmHWM:") * 1024;
 }
 
+/* The kind of a /proc/self/fd link target, by base/procparse.c's
+ * classifier (the one the thread dump uses).  What it calls a file but
+ * is no path ("net:[...]", a namespace) is other. */
 static tp_fd_kind_t fd_kind_of(const char *target)
 {
     static const struct {
-        const char *prefix;
+        const char *name;
         tp_fd_kind_t kind;
     } kinds[] = {
-        {"socket:", TP_FDK_SOCKET}, {"pipe:", TP_FDK_PIPE},
-        {"anon_inode:[eventfd]", TP_FDK_EVENTFD}, {"anon_inode:[eventpoll]", TP_FDK_EPOLL},
-        {"anon_inode:[timerfd]", TP_FDK_TIMERFD}, {"anon_inode:[signalfd]", TP_FDK_SIGNALFD},
-        {"anon_inode:inotify", TP_FDK_INOTIFY}, {"/dev/", TP_FDK_DEVICE},
-        {"/", TP_FDK_FILE},
+        {"socket", TP_FDK_SOCKET}, {"pipe", TP_FDK_PIPE}, {"eventfd", TP_FDK_EVENTFD},
+        {"eventpoll", TP_FDK_EPOLL}, {"timerfd", TP_FDK_TIMERFD},
+        {"signalfd", TP_FDK_SIGNALFD}, {"inotify", TP_FDK_INOTIFY},
+        {"device", TP_FDK_DEVICE}, {"file", TP_FDK_FILE},
     };
+    char kind[64];
+    tp_fd_classify(target, kind, sizeof kind);
+    if (strcmp(kind, "file") == 0 && target[0] != '/')
+        return TP_FDK_OTHER;
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
-        if (strncmp(target, kinds[i].prefix, strlen(kinds[i].prefix)) == 0)
+        if (strcmp(kind, kinds[i].name) == 0)
             return kinds[i].kind;
     return TP_FDK_OTHER;
 }
