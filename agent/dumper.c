@@ -334,13 +334,10 @@ static void on_exit_dump(void)
     if (tp_in_agent || !exit_dump_wanted() || atomic_exchange(&done, 1))
         return;
     exiting = 1;
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_sec += EXIT_LOCK_TIMEOUT_NS / 1000000000u;
     tp_in_agent++;
     int saved = errno;
     tp_unwind_load();
-    if (pthread_mutex_timedlock(&dump_lock, &ts) == 0) {
+    if (tp_dumper_lock(EXIT_LOCK_TIMEOUT_NS) == 0) {
         /* A signal that arrived just before exit is answered by this dump. */
         unsigned pending_now = atomic_exchange(&pending, 0) & ~TP_REASON_WAKE;
         /* The trends end where the run ends. */
