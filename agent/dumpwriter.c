@@ -21,7 +21,9 @@
 #include "output/trendjson.h"
 #include "symbolizer/symbolizer.h"
 
-static int open_output_dir(char *used, size_t used_len)
+/* The configured directory, else the per-user default (each failure said
+ * once); -errno when neither can be used. */
+static int open_dir(char *used, size_t used_len)
 {
     static int warned_config, warned_default;
     char why[256];
@@ -43,6 +45,17 @@ static int open_output_dir(char *used, size_t used_len)
     if (fd < 0 && !warned_default++)
         tp_warn("cannot write dumps to %s either: %s; dumps are lost until "
                 "it is fixed", fallback, why);
+    return fd;
+}
+
+/* The output directory (its path in used), and in *st what it is, so that
+ * it is closed only while it still is: the host may dup2 onto its number
+ * meanwhile (tp_close_own). */
+static int open_output_dir(char *used, size_t used_len, struct stat *st)
+{
+    int fd = open_dir(used, used_len);
+    if (fd >= 0 && fstat(fd, st) != 0)
+        st->st_ino = 0;
     return fd;
 }
 
@@ -72,6 +85,7 @@ static void part_name(char *buf, size_t len, pid_t pid, unsigned seq, tp_dump_pa
  * modules right after the snapshot.  The profiles' samples are calloc'd
  * (dump thread), released by release_views. */
 typedef struct views {
+    tp_trend_view_t trends;
     tp_lock_stats_t locks;
     tp_lock_order_t *order;
     tp_heap_view_t heap;
@@ -99,6 +113,8 @@ static void capture_views(views_t *v, tp_dump_t *d, const tp_snapshot_t *snap,
                           unsigned reasons)
 {
     memset(v, 0, sizeof *v);
+    tp_trend_view(&v->trends);
+    d->trends = &v->trends;
     tp_lockprof_stats(&v->locks);
     d->locks = &v->locks;
     /* Large and needed only now: the dump thread's heap, not the host's
@@ -217,12 +233,10 @@ static void trend_write(void (*fill)(tp_sink_t *s, const void *arg), const void 
     if (getpid() != tp_dump_pid())
         return;   /* a snapshot child: the program's trends are not its own */
     char dir[PATH_MAX], name[NAME_MAX + 1];
-    int dirfd = open_output_dir(dir, sizeof dir);
+    struct stat dir_st;
+    int dirfd = open_output_dir(dir, sizeof dir, &dir_st);
     if (dirfd < 0)
         return;
-    struct stat dir_st;
-    if (fstat(dirfd, &dir_st) != 0)
-        dir_st.st_ino = 0;
     snprintf(name, sizeof name, "threadprof.%d.trend.jsonl", (int)getpid());
     tp_outfile_t f;
     int r = tp_outfile_append(&f, dirfd, name);
@@ -283,13 +297,11 @@ int tp_dump_render_now(tp_sink_t *s, int part)
 {
     static tp_snapshot_t snap;
     static views_t views;
-    static tp_trend_view_t trends;
     int r = tp_snapshot_take(&snap, 1000000000ull, 0);
     if (r != 0)
         return r;
     snap.reasons = TP_REASON_REQUEST;
-    tp_trend_view(&trends);
-    tp_dump_t d = {.snap = &snap, .trends = &trends};
+    tp_dump_t d = {.snap = &snap};
     capture_views(&views, &d, &snap, 0);
     d.keep = tp_config.keep;
     tp_retention_counts(&d.periodic_kept, &d.periodic_thinned);
@@ -316,14 +328,10 @@ int tp_dump_write(unsigned reasons, unsigned seq, uint64_t lock_timeout_ns)
     static char names[TP_PART_COUNT][NAME_MAX + 1];
     uint64_t t0 = tp_now_ns();
     char dir[PATH_MAX];
-    int dirfd = open_output_dir(dir, sizeof dir);
+    struct stat dir_st;
+    int dirfd = open_output_dir(dir, sizeof dir, &dir_st);
     if (dirfd < 0)
         return dirfd;
-    /* What dirfd is, so that it is closed only while it still is: the
-     * host may dup2 onto its number meanwhile (tp_close_own). */
-    struct stat dir_st;
-    if (fstat(dirfd, &dir_st) != 0)
-        dir_st.st_ino = 0;
     /* Once per process image and directory use: temporary files an
      * earlier image of this pid (exec) left when it went mid-dump. */
     if (swept != tp_dump_pid()) {
@@ -356,9 +364,7 @@ int tp_dump_write(unsigned reasons, unsigned seq, uint64_t lock_timeout_ns)
     snap.interval_ns = tp_config.interval_ns;
     if (reasons & TP_REASON_THRESHOLD)
         tp_threshold_crossing(&snap);
-    static tp_trend_view_t trends;
-    tp_trend_view(&trends);
-    tp_dump_t d = {.snap = &snap, .trends = &trends};
+    tp_dump_t d = {.snap = &snap};
     capture_views(&views, &d, &snap, reasons);
 
     pid_t pid = snap.pid;
