@@ -57,6 +57,11 @@ static void reply_text(tp_endpoint_reply_t *rep, unsigned status, const char *te
         memcpy(rep->body, text, rep->len + 1);
 }
 
+void tp_endpoint_reply_text(tp_endpoint_reply_t *rep, unsigned status, const char *text)
+{
+    reply_text(rep, status, text);
+}
+
 /* The memory sink's bytes as the reply's body (r: its sticky error). */
 static void reply_sink(tp_endpoint_reply_t *rep, tp_sink_t *s, int r, const char *type,
                        const char *filename)

@@ -151,13 +151,8 @@ static enum MHD_Result send_reply(struct MHD_Connection *c, tp_endpoint_reply_t 
 
 static enum MHD_Result send_text(struct MHD_Connection *c, unsigned status, const char *text)
 {
-    tp_endpoint_reply_t rep = {.status = status};
-    rep.len = strlen(text);
-    rep.body = malloc(rep.len + 1);
-    if (rep.body != NULL)
-        memcpy(rep.body, text, rep.len + 1);
-    else
-        rep.len = 0;
+    tp_endpoint_reply_t rep = {0};
+    tp_endpoint_reply_text(&rep, status, text);
     return send_reply(c, &rep);
 }
 

@@ -246,6 +246,8 @@ typedef struct tp_endpoint_reply {
 } tp_endpoint_reply_t;
 void tp_endpoint_handle(const char *path, tp_endpoint_request_t *req, tp_endpoint_reply_t *rep);
 void tp_endpoint_request_done(tp_endpoint_request_t *req);
+/* A plain-text reply (the listener's own errors too). */
+void tp_endpoint_reply_text(tp_endpoint_reply_t *rep, unsigned status, const char *text);
 void tp_endpoint_published(const char *url);   /* writes threadprof.<pid>.http */
 void tp_endpoint_metrics_file(void);           /* dump thread: THREADPROF_METRICS_FILE */
 
