@@ -14,19 +14,10 @@
 
 #define WAIT_MS 20000
 
-/* The program under the agent with an endpoint on 127.0.0.1:0 (plus env);
- * returns its URL, read from threadprof.<pid>.http. */
-static void start_served(tu_proc_t *p, const char *prog, const char *const *extra,
-                         char *url, size_t url_len)
+/* The URL p's endpoint was bound to, read from threadprof.<pid>.http
+ * once the agent has written it. */
+static void served_url(tu_proc_t *p, char *url, size_t url_len)
 {
-    const char *env[16] = {"THREADPROF_HTTP=127.0.0.1:0"};
-    int n = 1;
-    for (const char *const *e = extra; e && *e && n < 15; e++)
-        env[n++] = *e;
-    env[n] = NULL;
-    memset(p, 0, sizeof *p);
-    tu_start(p, prog, env);
-    tu_wait_output(p, "ready", WAIT_MS);
     char path[PATH_MAX];
     snprintf(path, sizeof path, "%.3000s/threadprof.%d.http", p->dir, (int)p->pid);
     long end = tu_now_ms() + WAIT_MS;
@@ -38,6 +29,22 @@ static void start_served(tu_proc_t *p, const char *prog, const char *const *extr
     char *text = tu_read_file(path);
     snprintf(url, url_len, "%.*s", (int)strcspn(text, "\n"), text);
     free(text);
+}
+
+/* The program under the agent with an endpoint on 127.0.0.1:0 (plus env);
+ * returns its URL. */
+static void start_served(tu_proc_t *p, const char *prog, const char *const *extra,
+                         char *url, size_t url_len)
+{
+    const char *env[16] = {"THREADPROF_HTTP=127.0.0.1:0"};
+    int n = 1;
+    for (const char *const *e = extra; e && *e && n < 15; e++)
+        env[n++] = *e;
+    env[n] = NULL;
+    memset(p, 0, sizeof *p);
+    tu_start(p, prog, env);
+    tu_wait_output(p, "ready", WAIT_MS);
+    served_url(p, url, url_len);
     ck_assert_msg(tu_starts_with(url, "http://127.0.0.1:"), "url %s", url);
 }
 
@@ -321,14 +328,9 @@ START_TEST(http_non_loopback_needs_token)
     const char *env2[] = {"THREADPROF_HTTP=0.0.0.0:0", tok[0], NULL};
     tu_start(&p, "states", env2);
     tu_wait_output(&p, "ready", WAIT_MS);
-    snprintf(path, sizeof path, "%.3000s/threadprof.%d.http", p.dir, (int)p.pid);
-    long end = tu_now_ms() + WAIT_MS;
-    while (access(path, F_OK) != 0 && tu_now_ms() < end)
-        usleep(10000);
-    char *text = tu_read_file(path);
+    served_url(&p, url, sizeof url);
     unsigned port = 0;
-    ck_assert(sscanf(text, "http://0.0.0.0:%u", &port) == 1);
-    free(text);
+    ck_assert_msg(sscanf(url, "http://0.0.0.0:%u", &port) == 1, "url %s", url);
     snprintf(url, sizeof url, "http://127.0.0.1:%u", port);
     int st;
     snprintf(u, sizeof u, "%s/metrics", url);
@@ -518,14 +520,7 @@ START_TEST(http_forked_child_not_serving)
     char cap[32];
     ck_assert(tu_match(p.out, "child ([0-9]+)", cap, sizeof cap));
     pid_t child = (pid_t)atoi(cap);
-    char path[PATH_MAX];
-    snprintf(path, sizeof path, "%.3000s/threadprof.%d.http", p.dir, (int)p.pid);
-    long end = tu_now_ms() + WAIT_MS;
-    while (access(path, F_OK) != 0 && tu_now_ms() < end)
-        usleep(10000);
-    char *text = tu_read_file(path);
-    snprintf(url, sizeof url, "%.*s", (int)strcspn(text, "\n"), text);
-    free(text);
+    served_url(&p, url, sizeof url);
     int st;
     snprintf(u, sizeof u, "%s/debug/pprof/goroutine?debug=2", url);
     char *b = get("", u, &st);
@@ -543,7 +538,7 @@ START_TEST(http_forked_child_not_serving)
     char note[160];
     snprintf(note, sizeof note, "threadprof: forked child %d does not serve THREADPROF_HTTP "
                                 "(its parent %d does)\n", (int)child, (int)p.pid);
-    for (end = tu_now_ms() + WAIT_MS; strstr(p.err, note) == NULL && tu_now_ms() < end;)
+    for (long end = tu_now_ms() + WAIT_MS; strstr(p.err, note) == NULL && tu_now_ms() < end;)
         tu_drain(&p), usleep(10000);
     ck_assert_msg(tu_count(p.err, note) == 1, "stderr:\n%s", p.err);
     tu_finish(&p, SIGKILL, WAIT_MS);
