@@ -28,6 +28,7 @@
 #include "output/sink.h"
 #include "output/threaddump.h"
 #include "tests/pprof_decode.h"
+#include "tests/profile_util.h"
 #include "tests/testbase.h"
 #include "tests/threaddump_util.h"
 
@@ -93,29 +94,6 @@ static tp_snapshot_t *seven_threads(void)
     snap->threads[6].no_stack = TP_NO_STACK_UNWIND;
     snap->threads[6].create_pcs[0] = PC_IN(td_creator2);
     return snap;
-}
-
-/* The bytes tp_profile_write gives p in a memory sink. */
-static pd_bytes_t render(const tp_profile_t *p)
-{
-    tp_sink_t *s = malloc(sizeof *s);
-    ck_assert_ptr_nonnull(s);
-    tp_sink_init_mem(s);
-    int rc = tp_profile_write(s, p);
-    ck_assert_msg(rc == 0, "tp_profile_write: %d (%s)", rc, strerror(-rc));
-    pd_bytes_t b = {malloc(s->total + 1), s->total};
-    ck_assert_ptr_nonnull(b.data);
-    memcpy(b.data, tp_sink_text(s), s->total);
-    tp_sink_free(s);
-    free(s);
-    return b;
-}
-
-/* "type/unit" of the ValueType message f. */
-static void value_type(const pd_field_t *f, const pd_strtab_t *t, char *buf, size_t len)
-{
-    snprintf(buf, len, "%s/%s", pd_str(t, pd_number(f->data, f->len, 1, 0)),
-             pd_str(t, pd_number(f->data, f->len, 2, 0)));
 }
 
 /* The sample types joined with spaces, and the period type. */

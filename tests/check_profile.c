@@ -20,6 +20,7 @@
 #include "output/profile.h"
 #include "output/sink.h"
 #include "tests/pprof_decode.h"
+#include "tests/profile_util.h"
 #include "tests/testbase.h"
 
 #if defined(__clang__)
@@ -65,29 +66,6 @@ static tp_profile_t profile(tp_profile_kind_t kind, const tp_profile_sample_t *s
     p.samples = s;
     p.nsamples = n;
     return p;
-}
-
-/* The bytes tp_profile_write gives p in a memory sink. */
-static pd_bytes_t render(const tp_profile_t *p)
-{
-    tp_sink_t *s = malloc(sizeof *s);
-    ck_assert_ptr_nonnull(s);
-    tp_sink_init_mem(s);
-    int rc = tp_profile_write(s, p);
-    ck_assert_msg(rc == 0, "tp_profile_write: %d (%s)", rc, strerror(-rc));
-    pd_bytes_t b = {malloc(s->total + 1), s->total};
-    ck_assert_ptr_nonnull(b.data);
-    memcpy(b.data, tp_sink_text(s), s->total);
-    tp_sink_free(s);
-    free(s);
-    return b;
-}
-
-/* "type/unit" of the ValueType message f. */
-static void value_type(const pd_field_t *f, const pd_strtab_t *t, char *buf, size_t len)
-{
-    snprintf(buf, len, "%s/%s", pd_str(t, pd_number(f->data, f->len, 1, 0)),
-             pd_str(t, pd_number(f->data, f->len, 2, 0)));
 }
 
 /* The sample types, joined with spaces. */
