@@ -15,7 +15,7 @@
  *                      (TP_WAIT_FOR ... tp_waited)
  *   agent/heap.h       the heap profile's countdown and entries
  *   agent/lifecycle.h  thread creation, join, detach; private fds
- *   agent/trigger.h    the trigger signal as the host sees it
+ *   agent/trigger.h    the trigger and fatal signals as the host sees them
  */
 #ifndef TP_AGENT_H
 #define TP_AGENT_H

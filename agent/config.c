@@ -437,6 +437,8 @@ void tp_config_load(tp_config_t *c, tp_getenv_fn *get, tp_warn_fn *warn,
     c->signo = DEFAULT_SIGNAL;
     c->on_exit = 1;
     c->deadlock_check = 1;
+    c->on_crash = 1;
+    c->crash_timeout_ns = TP_DEFAULT_CRASH_TIMEOUT_NS;
     c->mutex_fraction = TP_DEFAULT_MUTEX_FRACTION;
     c->block_rate_ns = TP_DEFAULT_BLOCK_RATE_NS;
     c->lock_order = TP_DEFAULT_LOCK_ORDER;
@@ -475,6 +477,19 @@ void tp_config_load(tp_config_t *c, tp_getenv_fn *get, tp_warn_fn *warn,
         tp_parse_bool(v, &c->deadlock_check) != 0)
         warn_value(warn, "THREADPROF_DEADLOCK_CHECK", v, "a boolean (1/0, yes/no)",
                    "1 (check for deadlocks)");
+    if ((v = get("THREADPROF_ON_CRASH")) != NULL &&
+        tp_parse_bool(v, &c->on_crash) != 0)
+        warn_value(warn, "THREADPROF_ON_CRASH", v, "a boolean (1/0, yes/no)",
+                   "1 (dump when a fatal signal kills the program)");
+    if ((v = get("THREADPROF_CRASH_TIMEOUT")) != NULL) {
+        uint64_t ns = 0;
+        if (tp_parse_duration(v, &ns) != 0 || ns < 100000000ull ||
+            ns > TP_MAX_CRASH_TIMEOUT_NS)
+            warn_value(warn, "THREADPROF_CRASH_TIMEOUT", v,
+                       "a duration from 100ms to 10m (e.g. 3s, 500ms)", "3s");
+        else
+            c->crash_timeout_ns = ns;
+    }
     if ((v = get("THREADPROF_MUTEX_FRACTION")) != NULL &&
         tp_parse_fraction(v, &c->mutex_fraction) != 0)
         warn_value(warn, "THREADPROF_MUTEX_FRACTION", v,

@@ -39,6 +39,8 @@ typedef struct tp_config {
     uint64_t interval_ns;   /* periodic dumps, 0 = off */
     int quiet;              /* no informational stderr lines */
     int deadlock_check;     /* look for wait-for cycles every few seconds */
+    int on_crash;           /* THREADPROF_ON_CRASH: dump on a fatal signal */
+    uint64_t crash_timeout_ns;  /* THREADPROF_CRASH_TIMEOUT: the dump's bound */
     long mutex_fraction;    /* mutex profile keeps 1/fraction events, 0 = off */
     uint64_t block_rate_ns; /* block profile sampling rate (Go's), 0 = off */
     int lock_order;         /* record lock-order edges, report inversions */
@@ -60,6 +62,10 @@ typedef struct tp_config {
 #define TP_MIN_TREND_NS 100000000ull
 
 #define TP_DEFAULT_KEEP 50
+
+/* A crash dump may hold the dying process this long (agent/crash.c). */
+#define TP_DEFAULT_CRASH_TIMEOUT_NS 3000000000ull
+#define TP_MAX_CRASH_TIMEOUT_NS 600000000000ull
 
 /* THREADPROF_ON_EXIT: off; on (a forked child that has not exec'd, or a
  * program started by a process that runs the agent too, only when it

@@ -413,14 +413,24 @@ void tp_dumper_leave_lazy(void)
     }
 }
 
-void tp_snapshot_child_dump(pid_t host, unsigned seq)
+void tp_snapshot_child_enter(pid_t host)
 {
     tp_in_agent = 1;
     tp_tls.heap_left = UINT64_MAX;        /* nothing here is sampled */
     tp_malloc_private_arena();            /* the program may be inside malloc */
     tp_private_fds_drop();                /* libunwind's pipe is the program's copy */
     dump_pid = host;
-    tp_dump_write(TP_REASON_SIGNAL, seq, 1000000000ull);
+}
+
+int tp_snapshot_child_dump(pid_t host, unsigned seq, unsigned reasons)
+{
+    tp_snapshot_child_enter(host);
+    return tp_snapshot_child_write(seq, reasons);
+}
+
+int tp_snapshot_child_write(unsigned seq, unsigned reasons)
+{
+    return tp_dump_write(reasons, seq, 1000000000ull);
 }
 
 void tp_main_starting(void)

@@ -143,6 +143,7 @@ __attribute__((constructor(101))) static void tp_init(void)
         tp_config.signo = 0;
         tp_config.interval_ns = 0;
         tp_config.deadlock_check = 0;
+        tp_config.on_crash = 0;
         tp_config.trend_ns = 0;
         tp_config.nthresholds = 0;
         tp_config.http.family = 0;   /* no endpoint, no metrics file */
@@ -175,6 +176,7 @@ __attribute__((constructor(101))) static void tp_init(void)
     tp_unwind_locate_agent();
     tp_unwind_load();
     tp_trigger_init();
+    tp_crash_init();
     pthread_atfork(fork_prepare, fork_parent, fork_child);
     tp_ready = 1;
     tp_dumper_init();

@@ -53,6 +53,7 @@ tp_thread_t *tp_registry_find_tid(pid_t tid);    /* lock held, live only */
 tp_thread_t *tp_registry_lookup_tid(pid_t tid);  /* lock-free; NULL if unsure */
 void tp_registry_register_self(tp_thread_t *t);  /* key destructor + tp_self */
 void tp_registry_after_fork_child(void);
+void tp_registry_unlock_forced(void);           /* a crash's dump child */
 int tp_registry_ever_had_threads(void);       /* more than one linked since start/fork */
 void tp_registry_adopt_existing(void);           /* /proc/self/task at start */
 
@@ -65,6 +66,8 @@ int tp_backtrace(uintptr_t *pcs, int max);       /* caller's stack, agent frames
  * loaded yet (the dump thread is asked to load it). */
 int tp_backtrace_nowait(uintptr_t *pcs, int max);
 int tp_unwind_regs(const tp_regs_t *regs, uintptr_t *pcs, int max);
+/* From a signal's context (a ucontext_t): the first pc is where it struck. */
+int tp_unwind_fault(const void *ucontext, uintptr_t *pcs, int max);
 int tp_pc_in_agent(uintptr_t pc);
 int tp_addr_in_agent(uintptr_t addr);            /* in our module's memory */
 
@@ -91,8 +94,40 @@ void tp_dump_seq_at_least(unsigned n);
  * snapshot child (watcher.c). */
 pid_t tp_dump_pid(void);
 /* In a snapshot child, as the program's thread: writes dump seq of the
- * program host (dumper.c). */
-void tp_snapshot_child_dump(pid_t host, unsigned seq);
+ * program host for reasons (dumper.c). */
+int tp_snapshot_child_dump(pid_t host, unsigned seq, unsigned reasons);
+/* The same in two steps: become the snapshot child of host (private
+ * allocator, no inherited descriptor of the agent's), then write. */
+void tp_snapshot_child_enter(pid_t host);
+int tp_snapshot_child_write(unsigned seq, unsigned reasons);
+
+/* crash.c: the crash dump (THREADPROF_ON_CRASH). */
+void tp_crash_init(void);                        /* constructor, after the trigger */
+void tp_crash_thread_start(tp_thread_t *t);      /* a new thread: its alternate stack */
+void tp_crash_thread_exit(void);                 /* in the exiting thread */
+/* In a crash's dump child: the thread the signal struck (else 0), the
+ * signal's context (a ucontext_t), and the crash as the model has it. */
+pid_t tp_crash_thread(void);
+void tp_crash_describe(tp_snap_crash_t *c);
+/* Every thread a fatal signal struck (the first, then those that crashed
+ * while its dump was written), at most max; and one of them: its signal
+ * and context (a ucontext_t); whole: its stack can be walked, else only
+ * the faulting pc (tp_crash_pc) is sure.  1 when tid crashed. */
+#define TP_CRASH_OTHERS 8
+typedef struct tp_crash_ctx {
+    int signo;
+    const void *uc;
+    int whole;
+} tp_crash_ctx_t;
+size_t tp_crash_threads(pid_t *tids, size_t max);
+int tp_crash_lookup(pid_t tid, tp_crash_ctx_t *out);
+uintptr_t tp_crash_pc(const void *uc);
+/* crashnote.c: the handler's own short dump (async-signal-safe), named
+ * into name: 0 when written, 1 when the full dump's thread file is there
+ * already, -1 when the directory is not writable. */
+int tp_crash_short_dump(const siginfo_t *si, const ucontext_t *uc, pid_t pid,
+                        pid_t tid, unsigned seq, const char *why, char *name,
+                        size_t len);
 
 /* watcher.c: THREADPROF_DUMP_THREAD=lazy, dumps of a single-threaded
  * program without a dump thread. */
@@ -136,6 +171,7 @@ void tp_dump_swept_by_child(void);
 /* lockprof.c: the mutex and block profiles. */
 void tp_lockprof_init(void);                     /* constructor: config, glibc check */
 void tp_lockprof_after_fork_child(void);         /* the child starts empty */
+void tp_lockprof_unlock_forced(void);            /* a crash's dump child */
 /* Whether the profile of kind (TP_PROFILE_MUTEX or _BLOCK) is collected. */
 int tp_lockprof_enabled(tp_profile_kind_t kind);
 /* The profile of kind as it stands (p->samples calloc'd, the caller frees
@@ -254,6 +290,7 @@ void tp_endpoint_metrics_file(void);           /* dump thread: THREADPROF_METRIC
 /* lockorder.c: lock-order inversions (THREADPROF_LOCK_ORDER). */
 void tp_lock_order_init(void);                   /* constructor: config */
 void tp_lock_order_after_fork_child(void);       /* the child starts empty */
+void tp_lock_order_unlock_forced(void);          /* a crash's dump child */
 /* Whether checking is on, the graph's fill and drops, and the cycles
  * found, in the order found.  Dump thread. */
 void tp_lock_order_view(tp_lock_order_t *o);

@@ -73,6 +73,7 @@ void *tp_thread_trampoline(void *arg)
     tp_registry_link(t);
     tp_registry_unlock();
     tp_registry_register_self(t);
+    tp_crash_thread_start(t);
     tp_in_agent--;
     return fn(fn_arg);
 }

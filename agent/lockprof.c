@@ -131,6 +131,11 @@ static lock_table_t *get_locks(void)
     return tp_table_lazy(&locks, sizeof(lock_table_t));
 }
 
+void tp_lockprof_unlock_forced(void)
+{
+    tp_stacktab_after_fork_child(&stacks);
+}
+
 void tp_lockprof_after_fork_child(void)
 {
     /* Only this thread survives; whatever the others were doing to the

@@ -97,6 +97,13 @@ int tp_registry_lock_timed(uint64_t timeout_ns)
     return -r;   /* pthread's positive error, as a negative errno */
 }
 
+/* In a crash's dump child (crash.c): the thread that held the lock is
+ * not in this copy of the process. */
+void tp_registry_unlock_forced(void)
+{
+    pthread_mutex_init(&reg_lock, NULL);
+}
+
 void tp_registry_unlock(void)
 {
     pthread_mutex_unlock(&reg_lock);
@@ -137,7 +144,9 @@ tp_thread_t *tp_registry_alloc(void)
     t = free_list;
     free_list = t->next;
     tp_registry_unlock();
+    void *altstack = t->altstack;
     memset(t, 0, sizeof *t);
+    t->altstack = altstack;
     return t;
 }
 
@@ -254,6 +263,7 @@ static void on_thread_exit(void *arg)
     tp_thread_t *t = arg;
     tp_thread_dead = 1;
     tp_self = NULL;
+    tp_crash_thread_exit();
     tp_registry_lock();
     unlink_thread(t);
     exits++;

@@ -185,6 +185,8 @@ void tp_snapshot_identity(tp_snapshot_t *snap)
 static int cmp_tid(const void *a, const void *b)
 {
     const tp_snap_thread_t *x = a, *y = b;
+    if ((x->crash_signo != 0) != (y->crash_signo != 0))
+        return x->crash_signo != 0 ? -1 : 1;
     if (x->is_main != y->is_main)
         return x->is_main ? -1 : 1;
     return x->tid < y->tid ? -1 : x->tid > y->tid;
@@ -193,7 +195,9 @@ static int cmp_tid(const void *a, const void *b)
 static size_t count_unknown(const tp_snapshot_t *snap)
 {
     size_t unknown = 0;
-    DIR *d = opendir("/proc/self/task");
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/task", (int)tp_dump_pid());
+    DIR *d = opendir(path);
     if (d == NULL)
         return 0;
     struct dirent *e;
@@ -354,6 +358,43 @@ static size_t copy_lock_waiters(tp_snap_thread_t *threads, size_t cap, uint32_t 
     return n;
 }
 
+/* In a crash's dump child: a thread a fatal signal struck, stopped in
+ * the handler, its stack walked from the signal's context. */
+static void copy_crashed(tp_snap_thread_t *st, const tp_crash_ctx_t *c)
+{
+    st->crash_signo = c->signo;
+    st->first_pc_exact = 1;
+    if (c->whole) {
+        st->npcs = tp_unwind_fault(c->uc, st->pcs, TP_SNAP_FRAMES);
+    } else {
+        st->pcs[0] = tp_crash_pc(c->uc);
+        st->npcs = 1;
+    }
+    if (st->npcs == 0)
+        st->no_stack = TP_NO_STACK_UNWIND;
+}
+
+/* The crashed threads the registry has not seen (made with a raw clone,
+ * or too young): an entry each all the same.  Returns the new count. */
+static size_t add_unseen_crashed(tp_snap_thread_t *threads, size_t n, size_t cap)
+{
+    pid_t tids[TP_CRASH_OTHERS + 1];
+    size_t k = tp_crash_threads(tids, TP_CRASH_OTHERS + 1);
+    for (size_t i = 0; i < k && n < cap; i++) {
+        int seen = 0;
+        for (size_t j = 0; j < n && !seen; j++)
+            seen = threads[j].tid == tids[i];
+        tp_crash_ctx_t c;
+        if (seen || !tp_crash_lookup(tids[i], &c))
+            continue;
+        tp_snap_thread_t *st = &threads[n++];
+        st->tid = tids[i];
+        st->syscall_nr = -1;
+        copy_crashed(st, &c);
+    }
+    return n;
+}
+
 /* The full snapshot's copy (registry lock held): every thread, with its
  * stack when it is parked.  Returns the number copied. */
 static size_t copy_threads(tp_snap_thread_t *threads, size_t cap, uint32_t tick,
@@ -371,6 +412,13 @@ static size_t copy_threads(tp_snap_thread_t *threads, size_t cap, uint32_t tick,
         st->ncreate = t->ncreate;
         memcpy(st->create_pcs, t->create_pcs, sizeof st->create_pcs);
         st->age_ns = t->start_ns && now > t->start_ns ? now - t->start_ns : 0;
+        tp_crash_ctx_t crashed;
+        if (tp_crash_lookup(t->tid, &crashed)) {
+            copy_held(t, st, tick);
+            copy_crashed(st, &crashed);
+            n++;
+            continue;
+        }
 
         uint32_t expected = TP_PARK_PARKED;
         if (atomic_compare_exchange_strong_explicit(
@@ -418,6 +466,8 @@ int tp_snapshot_take(tp_snapshot_t *snap, uint64_t lock_timeout_ns, int light)
     size_t cap = 0;
     for (tp_thread_t *t = tp_registry_first(); t; t = tp_registry_next(t))
         cap++;
+    if (!light)
+        cap += TP_CRASH_OTHERS + 1;   /* crashed threads the registry lacks */
     /* Zeroed by the kernel, as copy_wait wants a record's wait (the light
      * copy clears the wait of a record it reuses). */
     size_t bytes = cap * sizeof(tp_snap_thread_t) + 1;
@@ -432,8 +482,12 @@ int tp_snapshot_take(tp_snapshot_t *snap, uint64_t lock_timeout_ns, int light)
     uint64_t now = tp_now_coarse();
     uint32_t tick = tp_tick;
     pid_t self = tp_gettid();
+    if (!light && tp_crash_thread() != 0)
+        tp_crash_describe(&snap->crash);
     size_t n = light ? copy_lock_waiters(snap->threads, cap, tick)
                      : copy_threads(snap->threads, cap, tick, now, self);
+    if (!light)
+        n = add_unseen_crashed(snap->threads, n, cap);
     snap->nthreads = n;
     if (!light)
         snap->exited_unjoined = tp_registry_exited_unjoined();
@@ -444,10 +498,21 @@ int tp_snapshot_take(tp_snapshot_t *snap, uint64_t lock_timeout_ns, int light)
         thread_name(st->tid, st->name, sizeof st->name);
         if (st->state != TP_ST_RUNNING)
             read_wait_facts(st->state, &st->wait);
-        else if (!st->writes_exit_dump)
+        else if (!st->writes_exit_dump && st->crash_signo == 0)
             read_running(st);
     }
+    if (snap->crash.tid != 0)
+        thread_name(snap->crash.tid, snap->crash.name, sizeof snap->crash.name);
     qsort(snap->threads, n, sizeof *snap->threads, cmp_tid);
+    /* The first thread to crash leads, before any that crashed later. */
+    for (size_t i = 1; i < n && snap->crash.tid != 0; i++) {
+        if (snap->threads[i].tid == snap->crash.tid) {
+            tp_snap_thread_t first = snap->threads[i];
+            memmove(&snap->threads[1], &snap->threads[0], i * sizeof first);
+            snap->threads[0] = first;
+            break;
+        }
+    }
     add_readers(snap);
     tp_deadlock_find(snap);
     if (!light)

@@ -90,6 +90,9 @@ typedef struct tp_thread {
     int ncreate;
     uintptr_t create_pcs[TP_CREATE_FRAMES];
     struct tp_thread *next, *prev;
+    /* The alternate signal stack the crash handler runs on (crash.c):
+     * mapped once, kept with the record when it is reused. */
+    void *altstack;
 
     /* Owner only (agent/lockprof.c, contended paths): a small cache from
      * (call site, stack pointer) to an interned stack, so a contended

@@ -1,5 +1,6 @@
 /*
- * trigger: the trigger signal as the host sees it (hooks/signals.c).
+ * trigger: the trigger signal, and the fatal signals of the crash dump, as
+ * the host sees them (hooks/signals.c).
  */
 #ifndef TP_TRIGGER_H
 #define TP_TRIGGER_H
@@ -29,6 +30,17 @@ void tp_trigger_restore_after_exec(const sigset_t *saved);
 /* For posix_spawn without POSIX_SPAWN_SETSIGMASK: fills mask with the
  * mask the child should start with; returns 0 when no change is needed. */
 int tp_trigger_child_mask(sigset_t *mask);
+
+/* --- the fatal signals (agent/crash.c) ----------------------------------- */
+
+/* Whether sig is one the crash dump takes while the host leaves it at the
+ * default (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT). */
+int tp_crash_signal(int sig);
+/* The host's view of those: the handler it set, never the agent's. */
+int tp_crash_sigaction(int sig, const struct sigaction *act,
+                       struct sigaction *old);
+/* sigaltstack as the host sees it: the agent's own stack shows as none. */
+int tp_crash_sigaltstack(const stack_t *ss, stack_t *old);
 
 
 #endif

@@ -28,6 +28,7 @@
 
 static int (*p_backtrace)(void **, int);
 static int (*p_init_local)(unw_cursor_t *, unw_context_t *);
+static int (*p_init_local2)(unw_cursor_t *, unw_context_t *, int);  /* 1.6+ */
 static int (*p_step)(unw_cursor_t *);
 static int (*p_get_reg)(unw_cursor_t *, unw_regnum_t, unw_word_t *);
 static int (*p_set_caching_policy)(unw_addr_space_t, unw_caching_policy_t);
@@ -96,6 +97,8 @@ int tp_unwind_load(void)
     }
     p_backtrace = (int (*)(void **, int))dlsym(h, "unw_backtrace");
     p_init_local = (int (*)(unw_cursor_t *, unw_context_t *))dlsym(h, "_ULx86_64_init_local");
+    p_init_local2 = (int (*)(unw_cursor_t *, unw_context_t *, int))dlsym(
+        h, "_ULx86_64_init_local2");
     p_step = (int (*)(unw_cursor_t *))dlsym(h, "_ULx86_64_step");
     p_get_reg = (int (*)(unw_cursor_t *, unw_regnum_t, unw_word_t *))dlsym(h, "_ULx86_64_get_reg");
     p_set_caching_policy = (int (*)(unw_addr_space_t, unw_caching_policy_t))
@@ -154,26 +157,19 @@ int tp_backtrace_nowait(uintptr_t *pcs, int max)
     return tp_backtrace(pcs, max);
 }
 
-int tp_unwind_regs(const tp_regs_t *r, uintptr_t *pcs, int max)
+/* Walks from uc.  signal_frame: uc's pc is where a fault struck, not a
+ * return address, so its own unwind entry is the one that covers it (a
+ * fault on a function's first instruction, as a stack overflow's push
+ * often is, must not be looked up in the function before). */
+static int walk(ucontext_t *uc, int signal_frame, uintptr_t *pcs, int max)
 {
-    if (!atomic_load_explicit(&loaded, memory_order_acquire))
-        return 0;
-    ucontext_t uc;
-    memset(&uc, 0, sizeof uc);
-    greg_t *g = uc.uc_mcontext.gregs;
-    g[REG_RIP] = (greg_t)r->rip;
-    g[REG_RSP] = (greg_t)r->rsp;
-    g[REG_RBP] = (greg_t)r->rbp;
-    g[REG_RBX] = (greg_t)r->rbx;
-    g[REG_R12] = (greg_t)r->r12;
-    g[REG_R13] = (greg_t)r->r13;
-    g[REG_R14] = (greg_t)r->r14;
-    g[REG_R15] = (greg_t)r->r15;
-
     unw_cursor_t cursor;
     if (!tp_loader_enter())
         return 0;      /* a fork is being prepared (base/forkguard.c) */
-    if (p_init_local(&cursor, (unw_context_t *)&uc) < 0) {
+    int r = signal_frame && p_init_local2 != NULL
+                ? p_init_local2(&cursor, (unw_context_t *)uc, UNW_INIT_SIGNAL_FRAME)
+                : p_init_local(&cursor, (unw_context_t *)uc);
+    if (r < 0) {
         tp_loader_leave();
         return 0;
     }
@@ -189,4 +185,31 @@ int tp_unwind_regs(const tp_regs_t *r, uintptr_t *pcs, int max)
     }
     tp_loader_leave();
     return n;
+}
+
+int tp_unwind_regs(const tp_regs_t *r, uintptr_t *pcs, int max)
+{
+    if (!atomic_load_explicit(&loaded, memory_order_acquire))
+        return 0;
+    ucontext_t uc;
+    memset(&uc, 0, sizeof uc);
+    greg_t *g = uc.uc_mcontext.gregs;
+    g[REG_RIP] = (greg_t)r->rip;
+    g[REG_RSP] = (greg_t)r->rsp;
+    g[REG_RBP] = (greg_t)r->rbp;
+    g[REG_RBX] = (greg_t)r->rbx;
+    g[REG_R12] = (greg_t)r->r12;
+    g[REG_R13] = (greg_t)r->r13;
+    g[REG_R14] = (greg_t)r->r14;
+    g[REG_R15] = (greg_t)r->r15;
+    return walk(&uc, 0, pcs, max);
+}
+
+int tp_unwind_fault(const void *ucontext, uintptr_t *pcs, int max)
+{
+    if (!atomic_load_explicit(&loaded, memory_order_acquire))
+        return 0;
+    ucontext_t uc;
+    memcpy(&uc, ucontext, sizeof uc);
+    return walk(&uc, 1, pcs, max);
 }

@@ -93,7 +93,7 @@ __attribute__((noreturn, noinline, no_stack_protector))
 static void child_main(unsigned seq)
 {
     RAW(SYS_arch_prctl, ARCH_SET_FS, host_fs, 0, 0);
-    tp_snapshot_child_dump(host_pid, seq);
+    tp_snapshot_child_dump(host_pid, seq, TP_REASON_SIGNAL);
     for (;;)
         RAW(SYS_exit_group, 0, 0, 0, 0);
 }

@@ -16,7 +16,9 @@
  * stack, rare), a library load waits.
  */
 #include <stdatomic.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "base/forkguard.h"
 
@@ -53,19 +55,25 @@ void tp_loader_enter_wait(int max_ms)
     atomic_fetch_add(&users, 1);
 }
 
-void tp_loader_fork_prepare(void)
+void tp_loader_quiesce(int max_ms)
 {
     atomic_store(&fork_pending, 1);
     struct timespec start, now;
     clock_gettime(CLOCK_MONOTONIC, &start);
     while (atomic_load(&users) != 0) {
-        /* Such calls last microseconds; two seconds are a safety net. */
         clock_gettime(CLOCK_MONOTONIC, &now);
-        if (now.tv_sec - start.tv_sec >= 2)
+        long ms = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
+        if (ms >= max_ms)
             break;
         struct timespec ts = {0, 20000};
-        nanosleep(&ts, NULL);
+        syscall(SYS_nanosleep, &ts, NULL);
     }
+}
+
+void tp_loader_fork_prepare(void)
+{
+    /* Such calls last microseconds; two seconds are a safety net. */
+    tp_loader_quiesce(2000);
 }
 
 void tp_loader_fork_parent(void)

@@ -19,6 +19,8 @@ void tp_loader_enter_wait(int max_ms);
  * in the dynamic linker and keeps new ones out; the parent and the child
  * let them in again. */
 void tp_loader_fork_prepare(void);
+/* The same wait, bounded by max_ms (a crash handler's: async-signal-safe). */
+void tp_loader_quiesce(int max_ms);
 void tp_loader_fork_parent(void);
 void tp_loader_fork_child(void);
 

@@ -16,4 +16,8 @@ const char *tp_signal_name(int signo, char *buf, size_t len);
  * signals are spelt RTMIN+n, which the caller parses). */
 int tp_signal_by_name(const char *name);
 
+/* The name of a signal's si_code ("SEGV_MAPERR", "FPE_INTDIV", "SI_TKILL"),
+ * NULL when it has none. */
+const char *tp_signal_code_name(int signo, int code);
+
 #endif

@@ -1,7 +1,8 @@
 /*
  * hooks/signals: the calls through which the host sees or changes signal
- * handling.  All the policy is in agent/trigger.c; these only route the
- * trigger signal there and record the waiting ones.
+ * handling.  All the policy is in agent/trigger.c (the dump trigger) and
+ * agent/crash.c (the fatal signals, the alternate stack); these only route
+ * those signals there and record the waiting ones.
  */
 #include <signal.h>
 #include <sys/signalfd.h>
@@ -20,16 +21,31 @@ TP_REAL_DECL(sigsuspend);
 TP_REAL_DECL(pause);
 TP_REAL_DECL(signalfd);
 
+TP_REAL_DECL(sigaltstack);
+
+/* The signals whose disposition the host must see as it set it. */
+static int routed(const struct sigaction *act, struct sigaction *old, int sig, int *r)
+{
+    if (sig == tp_trigger_signo && sig != 0)
+        *r = tp_trigger_sigaction(sig, act, old);
+    else if (tp_crash_signal(sig))
+        *r = tp_crash_sigaction(sig, act, old);
+    else
+        return 0;
+    return 1;
+}
+
 TP_HOOK int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 {
-    if (sig != tp_trigger_signo || sig == 0)
-        return TP_REAL(sigaction)(sig, act, old);
-    return tp_trigger_sigaction(sig, act, old);
+    int r;
+    if (routed(act, old, sig, &r))
+        return r;
+    return TP_REAL(sigaction)(sig, act, old);
 }
 
 TP_HOOK sighandler_t signal(int sig, sighandler_t handler)
 {
-    if (sig != tp_trigger_signo || sig == 0)
+    if ((sig != tp_trigger_signo || sig == 0) && !tp_crash_signal(sig))
         return TP_REAL(signal)(sig, handler);
     /* glibc's signal(): BSD semantics, i.e. SA_RESTART and the signal
      * blocked while its handler runs. */
@@ -38,9 +54,18 @@ TP_HOOK sighandler_t signal(int sig, sighandler_t handler)
     sigemptyset(&sa.sa_mask);
     sigaddset(&sa.sa_mask, sig);
     sa.sa_flags = SA_RESTART;
-    if (tp_trigger_sigaction(sig, &sa, &old) != 0)
+    int r;
+    routed(&sa, &old, sig, &r);
+    if (r != 0)
         return SIG_ERR;
     return old.sa_handler;
+}
+
+TP_HOOK int sigaltstack(const stack_t *restrict ss, stack_t *restrict old)
+{
+    if (!tp_crash_signal(SIGSEGV))
+        return TP_REAL(sigaltstack)(ss, old);
+    return tp_crash_sigaltstack(ss, old);
 }
 
 TP_HOOK int sigprocmask(int how, const sigset_t *set, sigset_t *old)

@@ -36,7 +36,34 @@ enum {
     TP_REASON_DEADLOCK = 1u << 4,  /* the periodic check found a deadlock */
     TP_REASON_THRESHOLD = 1u << 5, /* a THREADPROF_TRIGGER threshold was crossed */
     TP_REASON_REQUEST = 1u << 6,   /* asked for over the endpoint (THREADPROF_HTTP) */
+    TP_REASON_CRASH   = 1u << 7,   /* a fatal signal (tp_snapshot_t.crash) */
 };
+
+/* The x86-64 general registers of a fault, in the order of the kernel's
+ * signal context (glibc's REG_R8 .. REG_CR2). */
+enum {
+    TP_CRASH_R8, TP_CRASH_R9, TP_CRASH_R10, TP_CRASH_R11, TP_CRASH_R12,
+    TP_CRASH_R13, TP_CRASH_R14, TP_CRASH_R15, TP_CRASH_RDI, TP_CRASH_RSI,
+    TP_CRASH_RBP, TP_CRASH_RBX, TP_CRASH_RDX, TP_CRASH_RAX, TP_CRASH_RCX,
+    TP_CRASH_RSP, TP_CRASH_RIP, TP_CRASH_EFLAGS, TP_CRASH_CSGSFS,
+    TP_CRASH_ERR, TP_CRASH_TRAPNO, TP_CRASH_OLDMASK, TP_CRASH_CR2,
+    TP_CRASH_NREGS
+};
+
+/* TP_REASON_CRASH: the fatal signal, whom it struck and the registers
+ * at that instant. */
+typedef struct tp_snap_crash {
+    int signo;
+    int code;                        /* si_code */
+    uintptr_t addr;                  /* si_addr: the faulting address */
+    pid_t sender;                    /* si_pid of a signal sent (code <= 0) */
+    int raised;                      /* sent by the process itself (abort,
+                                      * raise, kill of its own pid) */
+    pid_t tid;                       /* the thread it struck */
+    char name[64];                   /* its name (escaped) */
+    int have_regs;
+    uint64_t regs[TP_CRASH_NREGS];
+} tp_snap_crash_t;
 
 /* Why a thread has no stack (or only its first frame). */
 typedef enum tp_no_stack {
@@ -127,6 +154,8 @@ typedef struct tp_snap_thread {
     uintptr_t create_pcs[TP_SNAP_CREATE_FRAMES];
     uint64_t age_ns;                 /* since the thread started (0: unknown) */
     int is_main;
+    int crash_signo;                 /* the fatal signal that struck this
+                                      * thread (TP_REASON_CRASH), else 0 */
     /* The wait-for graph: what the thread waits for and who has it. */
     const void *wait_obj;            /* the lock, or NULL */
     tp_wait_kind_t wait_kind;
@@ -155,12 +184,14 @@ typedef struct tp_snapshot {
     int threshold_kind;
     uint64_t threshold_value, threshold_limit;
     size_t nthreads;
-    tp_snap_thread_t *threads;       /* the main thread first, then by tid */
+    tp_snap_thread_t *threads;       /* the crashed thread first, then the
+                                      * main thread, then by tid */
     size_t exited_unjoined;
     size_t unknown_threads;          /* in /proc but never seen by a hook */
     size_t storage_bytes;            /* the filler's bookkeeping for threads */
     size_t ncycles;                  /* deadlocks: wait-for cycles */
     tp_snap_cycle_t cycles[TP_SNAP_CYCLES];
+    tp_snap_crash_t crash;           /* TP_REASON_CRASH */
 } tp_snapshot_t;
 
 #endif

@@ -10,6 +10,8 @@
  */
 #include "output/describe.h"
 
+#include <inttypes.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -216,7 +218,12 @@ static void describe_running(tp_thread_text_t *out, const tp_snap_thread_t *t)
 {
     snprintf(out->state, sizeof out->state, "running");
     snprintf(out->group, sizeof out->group, "running");
-    if (t->writes_exit_dump) {
+    if (t->crash_signo != 0) {
+        char sig[32];
+        tp_signal_name(t->crash_signo, sig, sizeof sig);
+        snprintf(out->state, sizeof out->state, "crashed: %s", sig);
+        snprintf(out->group, sizeof out->group, "crashed: %s", sig);
+    } else if (t->writes_exit_dump) {
         add_detail(out, "in exit(): this thread writes the exit dump");
     } else if (t->syscall_nr >= 0) {
         const char *name = syscall_name(t->syscall_nr);
@@ -355,6 +362,33 @@ void tp_describe_reason(const tp_snapshot_t *snap, char *buf, size_t len)
         append(buf, len, &used, "%sexit", used ? " + " : "");
     if (snap->reasons & TP_REASON_REQUEST)
         append(buf, len, &used, "%srequest (THREADPROF_HTTP)", used ? " + " : "");
+    if (snap->reasons & TP_REASON_CRASH) {
+        char what[160];
+        tp_describe_crash(&snap->crash, what, sizeof what);
+        append(buf, len, &used, "%scrash %s", used ? " + " : "", what);
+    }
+}
+
+void tp_describe_crash(const tp_snap_crash_t *c, char *buf, size_t len)
+{
+    char sig[32], how[64];
+    const char *code = tp_signal_code_name(c->signo, c->code);
+    tp_signal_name(c->signo, sig, sizeof sig);
+    int sent = c->code == SI_USER || c->code == SI_QUEUE || c->code == SI_TKILL;
+    if (c->code > 0 && c->code != SI_KERNEL) {
+        /* The kernel's own: a fault, with its address. */
+        if (code != NULL)
+            snprintf(how, sizeof how, "%s at 0x%" PRIxPTR, code, c->addr);
+        else
+            snprintf(how, sizeof how, "code %d at 0x%" PRIxPTR, c->code, c->addr);
+    } else if (sent && c->raised) {
+        snprintf(how, sizeof how, "raised by the program");
+    } else if (sent) {
+        snprintf(how, sizeof how, "sent by pid %d", (int)c->sender);
+    } else {
+        snprintf(how, sizeof how, "%s", code ? code : "no code");
+    }
+    snprintf(buf, len, "%s (%s) in thread %d \"%s\"", sig, how, (int)c->tid, c->name);
 }
 
 const char *tp_describe_wait_kind(tp_wait_kind_t kind)

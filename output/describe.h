@@ -39,6 +39,11 @@ void tp_describe_group(const tp_snap_thread_t *t, char *buf, size_t len);
  * was taken, into buf ("" for no reason). */
 void tp_describe_reason(const tp_snapshot_t *snap, char *buf, size_t len);
 
+/* 'SIGSEGV (SEGV_MAPERR at 0x10) in thread 4243 "parser"', 'SIGABRT
+ * (raised by the program) in thread 12 "main"', 'SIGSEGV (sent by pid
+ * 880) in ...': the fatal signal of a crash dump, into buf. */
+void tp_describe_crash(const tp_snap_crash_t *c, char *buf, size_t len);
+
 /* "mutex", "rwlock", "spinlock", "thread"; "lock" for TP_WAIT_NONE. */
 const char *tp_describe_wait_kind(tp_wait_kind_t kind);
 

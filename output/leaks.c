@@ -29,7 +29,7 @@ static void write_site(tp_sink_t *s, int rank, const tp_heap_site_t *site,
         tp_sink_printf(s, "     leak suspect: its memory in use kept growing, %s \u2192 %s "
                           "(see trends)\n", from, to);
     }
-    tp_stack_write_lines(s, site->pcs, site->npcs, "       ");
+    tp_stack_write_lines(s, site->pcs, site->npcs, "       ", 0);
 }
 
 void tp_summary_heap_write(tp_sink_t *s, const tp_heap_view_t *h,

@@ -60,12 +60,12 @@ void tp_stack_site(uintptr_t pc, tp_site_style_t style, char *buf, size_t len)
 }
 
 void tp_stack_write_lines(tp_sink_t *s, const uintptr_t *pcs, size_t n,
-                          const char *indent)
+                          const char *indent, int first_exact)
 {
     tp_sym_frame_t fr[MAX_INLINE];
     char line[512];
     for (size_t i = 0; i < n; i++) {
-        int k = tp_sym_resolve(pcs[i], 1, fr, MAX_INLINE);
+        int k = tp_sym_resolve(pcs[i], !(i == 0 && first_exact), fr, MAX_INLINE);
         for (int j = 0; j < k; j++) {
             format_frame(&fr[j], TP_SITE_PAREN, line, sizeof line);
             tp_sink_printf(s, "%s%s\n", indent, line);

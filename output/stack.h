@@ -25,9 +25,9 @@ typedef enum tp_site_style { TP_SITE_PAREN, TP_SITE_AT } tp_site_style_t;
 void tp_stack_site(uintptr_t pc, tp_site_style_t style, char *buf, size_t len);
 
 /* One line per source-level frame of the n return addresses pcs:
- * indent, then "f (file:line)". */
+ * indent, then "f (file:line)".  first_exact: pcs[0] is a precise pc. */
 void tp_stack_write_lines(tp_sink_t *s, const uintptr_t *pcs, size_t n,
-                          const char *indent);
+                          const char *indent, int first_exact);
 
 /* Go's frames, as in a goroutine dump: "f(...)" and under it a tab and
  * "file:line +0xoffset" ("file:line (inlined)", "module+0xoffset", "?").

@@ -47,7 +47,7 @@
 
 static void write_header(tp_sink_t *s, const tp_snapshot_t *snap)
 {
-    char when[64], up[32], reason[64];
+    char when[64], up[32], reason[256];
     struct tm tm;
     gmtime_r(&snap->wall.tv_sec, &tm);
     strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
@@ -59,6 +59,58 @@ static void write_header(tp_sink_t *s, const tp_snapshot_t *snap)
     tp_sink_printf(s, "time: %s.%03ldZ (process up %s)\n", when,
                    snap->wall.tv_nsec / 1000000, up);
     tp_sink_printf(s, "reason: %s\n\n", reason);
+}
+
+#define CRASH_FRAMES 8
+
+static const char *kind_name(tp_lock_kind_t kind);
+
+/* The locks the crashed thread held, and who waits for each. */
+static void write_crash_locks(tp_sink_t *s, const tp_snapshot_t *snap,
+                              const tp_snap_thread_t *c)
+{
+    for (int i = 0; i < c->nheld && i < TP_SNAP_HELD; i++) {
+        const tp_snap_held_t *h = &c->held[i];
+        char site[512];
+        tp_stack_site(h->site, TP_SITE_PAREN, site, sizeof site);
+        size_t waiting = 0;
+        for (size_t j = 0; j < snap->nthreads; j++)
+            waiting += snap->threads[j].wait_obj == h->lock;
+        tp_sink_printf(s, "  it held %s %p, taken in %s; %zu thread%s wait%s for it",
+                       kind_name(h->kind), h->lock, site, waiting,
+                       waiting == 1 ? "" : "s", waiting == 1 ? "s" : "");
+        size_t listed = 0;
+        for (size_t j = 0; j < snap->nthreads && listed < 8; j++) {
+            const tp_snap_thread_t *w = &snap->threads[j];
+            if (w->wait_obj != h->lock)
+                continue;
+            tp_sink_printf(s, "%s%d \"%s\"", listed++ ? ", " : ": ", (int)w->tid, w->name);
+        }
+        tp_sink_puts(s, listed < waiting ? ", ...\n" : "\n");
+    }
+}
+
+/* A crash dump's first section: the signal, where it struck, the locks
+ * the thread held and who waits for them. */
+static void write_crash(tp_sink_t *s, const tp_snapshot_t *snap)
+{
+    char what[256];
+    if (!(snap->reasons & TP_REASON_CRASH))
+        return;
+    tp_describe_crash(&snap->crash, what, sizeof what);
+    tp_sink_printf(s, "crash: %s\n", what);
+    const tp_snap_thread_t *c = NULL;
+    for (size_t i = 0; i < snap->nthreads && c == NULL; i++)
+        if (snap->threads[i].crash_signo != 0)
+            c = &snap->threads[i];
+    if (c != NULL && c->npcs > 0) {
+        tp_sink_puts(s, "  where (innermost first):\n");
+        size_t n = c->npcs < CRASH_FRAMES ? (size_t)c->npcs : CRASH_FRAMES;
+        tp_stack_write_lines(s, c->pcs, n, "    ", c->first_pc_exact);
+    }
+    if (c != NULL)
+        write_crash_locks(s, snap, c);
+    tp_sink_puts(s, "  (the registers and every thread's stack: the thread dump)\n\n");
 }
 
 /* One line per thread of each cycle: who waits for what, held by whom. */
@@ -125,7 +177,7 @@ static void write_edge(tp_sink_t *s, const tp_order_edge_t *e)
                       "in thread %d \"%s\"\n",
                    kind_name(e->kind_a), (unsigned long)e->a, site_a,
                    kind_name(e->kind_b), (unsigned long)e->b, site_b, e->tid, e->name);
-    tp_stack_write_lines(s, e->pcs, e->npcs, "        ");
+    tp_stack_write_lines(s, e->pcs, e->npcs, "        ", 0);
 }
 
 /* Each cycle of the lock-order graph: one line per edge (lock b taken
@@ -340,6 +392,7 @@ int tp_summary_write(tp_sink_t *s, const tp_summary_t *sum)
 {
     const tp_snapshot_t *snap = sum->snap;
     write_header(s, snap);
+    write_crash(s, snap);
     write_deadlocks(s, snap);
     tp_summary_trends_write(s, sum->trends);
     write_inversions(s, sum->order);

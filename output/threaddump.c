@@ -17,6 +17,7 @@
 #include "output/threaddump.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -385,7 +386,7 @@ static int write_grouped_if_shared(tp_sink_t *s, const tp_snapshot_t *snap)
 
 static void write_header(tp_sink_t *s, const tp_snapshot_t *snap)
 {
-    char when[64], up[32], reason[64];
+    char when[64], up[32], reason[256];
     struct tm tm;
     gmtime_r(&snap->wall.tv_sec, &tm);
     strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
@@ -415,9 +416,35 @@ static void write_header(tp_sink_t *s, const tp_snapshot_t *snap)
     tp_sink_puts(s, "\n");
 }
 
+/* The registers of a crash as the JVM's hs_err file gives them. */
+static void write_registers(tp_sink_t *s, const tp_snap_crash_t *c)
+{
+    static const struct {
+        const char *name;
+        int reg;
+    } order[] = {
+        {"RAX", TP_CRASH_RAX}, {"RBX", TP_CRASH_RBX}, {"RCX", TP_CRASH_RCX},
+        {"RDX", TP_CRASH_RDX}, {"RSP", TP_CRASH_RSP}, {"RBP", TP_CRASH_RBP},
+        {"RSI", TP_CRASH_RSI}, {"RDI", TP_CRASH_RDI}, {"R8 ", TP_CRASH_R8},
+        {"R9 ", TP_CRASH_R9},  {"R10", TP_CRASH_R10}, {"R11", TP_CRASH_R11},
+        {"R12", TP_CRASH_R12}, {"R13", TP_CRASH_R13}, {"R14", TP_CRASH_R14},
+        {"R15", TP_CRASH_R15}, {"RIP", TP_CRASH_RIP}, {"EFLAGS", TP_CRASH_EFLAGS},
+        {"CSGSFS", TP_CRASH_CSGSFS}, {"ERR", TP_CRASH_ERR},
+    };
+    if (!c->have_regs)
+        return;
+    tp_sink_puts(s, "registers:\n");
+    for (size_t i = 0; i < sizeof order / sizeof *order; i++)
+        tp_sink_printf(s, "%s=0x%016" PRIx64 "%s", order[i].name, c->regs[order[i].reg],
+                       i % 4 == 3 || i + 1 == sizeof order / sizeof *order ? "\n" : ", ");
+    tp_sink_printf(s, "  TRAPNO=0x%016" PRIx64 "\n\n", c->regs[TP_CRASH_TRAPNO]);
+}
+
 int tp_threaddump_write(tp_sink_t *s, const tp_snapshot_t *snap)
 {
     write_header(s, snap);
+    if (snap->reasons & TP_REASON_CRASH)
+        write_registers(s, &snap->crash);
     for (size_t i = 0; i < snap->ncycles; i++)
         write_cycle(s, snap, &snap->cycles[i], i + 1);
     if (write_grouped_if_shared(s, snap))
@@ -435,6 +462,8 @@ int tp_threaddump_write_grouped(tp_sink_t *s, const tp_snapshot_t *snap)
     if (r != 0)
         return r;
     write_header(s, snap);
+    if (snap->reasons & TP_REASON_CRASH)
+        write_registers(s, &snap->crash);
     for (size_t i = 0; i < snap->ncycles; i++)
         write_cycle(s, snap, &snap->cycles[i], i + 1);
     write_groups(s, &g);

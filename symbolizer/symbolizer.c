@@ -110,6 +110,22 @@ void tp_sym_reset(void)
     memcpy(&lock, &fresh, sizeof lock);
 }
 
+/* In a crash's dump child, a copy of the process taken at any instant:
+ * the libdw session is abandoned untouched (ending it would free into a
+ * heap whose lock may be held, or walk structures half updated) and a
+ * new one starts on the next miss; the cache, consistent when its lock
+ * was free, is kept, so what earlier dumps resolved costs nothing. */
+void tp_sym_abandon_session(void)
+{
+    if (pthread_mutex_trylock(&lock) != 0) {
+        tp_sym_reset();   /* leaks it all, the lock made anew */
+        return;
+    }
+    tp__sym_dw_end(1);
+    backend = BACKEND_NONE;
+    pthread_mutex_unlock(&lock);
+}
+
 /* Ends the libdw session, which keeps a descriptor open on every ELF and
  * debug file it read (a daemon that closes or reuses descriptors must not
  * find ours), but keeps the results cache and its strings: the next miss

@@ -49,6 +49,9 @@ const char *tp_sym_demangle(const char *name, char *buf, size_t len);
 /* Drops the cache and libdw session (after fork in the child; strings
  * previously returned become invalid). */
 void tp_sym_reset(void);
+/* In a crash's dump child: a new libdw session, the cache kept when it
+ * can be (see symbolizer.c). */
+void tp_sym_abandon_session(void);
 
 /* Closes the files the libdw session holds open, keeping cached results
  * (and the strings returned) valid; the next uncached lookup reopens what

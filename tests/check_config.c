@@ -6,6 +6,7 @@
  */
 
 #include <check.h>
+#include <errno.h>
 #include <sys/socket.h>
 #include <limits.h>
 #include <signal.h>
@@ -250,6 +251,34 @@ START_TEST(config_signal_name_known)
 }
 END_TEST
 
+/* Fatal signals are named (crash dumps) but never parsed as a trigger
+ * (config_parse_signal_bad above). */
+START_TEST(config_signal_name_fatal)
+{
+    char buf[32];
+    ck_assert_str_eq(tp_signal_name(SIGSEGV, buf, sizeof buf), "SIGSEGV");
+    ck_assert_str_eq(tp_signal_name(SIGABRT, buf, sizeof buf), "SIGABRT");
+    ck_assert_str_eq(tp_signal_name(SIGFPE, buf, sizeof buf), "SIGFPE");
+    ck_assert_str_eq(tp_signal_name(SIGBUS, buf, sizeof buf), "SIGBUS");
+    ck_assert_str_eq(tp_signal_name(SIGILL, buf, sizeof buf), "SIGILL");
+    ck_assert_int_eq(tp_signal_by_name("SEGV"), 0);
+}
+END_TEST
+
+START_TEST(config_signal_code_names)
+{
+    ck_assert_str_eq(tp_signal_code_name(SIGSEGV, SEGV_MAPERR), "SEGV_MAPERR");
+    ck_assert_str_eq(tp_signal_code_name(SIGSEGV, SEGV_ACCERR), "SEGV_ACCERR");
+    ck_assert_str_eq(tp_signal_code_name(SIGFPE, FPE_INTDIV), "FPE_INTDIV");
+    ck_assert_str_eq(tp_signal_code_name(SIGBUS, BUS_ADRERR), "BUS_ADRERR");
+    ck_assert_str_eq(tp_signal_code_name(SIGILL, ILL_ILLOPN), "ILL_ILLOPN");
+    ck_assert_str_eq(tp_signal_code_name(SIGABRT, SI_TKILL), "SI_TKILL");
+    ck_assert_str_eq(tp_signal_code_name(SIGSEGV, SI_KERNEL), "SI_KERNEL");
+    ck_assert_ptr_null(tp_signal_code_name(SIGSEGV, 99));
+    ck_assert_ptr_null(tp_signal_code_name(SIGABRT, 1));
+}
+END_TEST
+
 START_TEST(config_signal_name_unknown_numbers)
 {
     char buf[32];
@@ -271,15 +300,28 @@ START_TEST(config_signal_name_unknown_numbers)
 END_TEST
 
 /* Every name it prints that looks like a signal name parses back to the
- * same signal, so a warning's advice can be pasted into the variable. */
+ * same signal, so a warning's advice can be pasted into the variable;
+ * the fatal and unstoppable signals, named only in crash dumps, are
+ * refused as the trigger. */
 START_TEST(config_signal_name_round_trips)
 {
+    static const int never_trigger[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE,
+                                        SIGABRT, SIGTRAP, SIGKILL, SIGSTOP};
     int named = 0;
     for (int signo = 1; signo < NSIG; signo++) {
         char buf[32];
         const char *name = tp_signal_name(signo, buf, sizeof buf);
         if (strncmp(name, "SIG", 3) != 0)
             continue;
+        int fatal = 0;
+        for (size_t i = 0; i < sizeof never_trigger / sizeof *never_trigger; i++)
+            fatal |= never_trigger[i] == signo;
+        if (fatal) {
+            int out = -42;
+            ck_assert_msg(tp_parse_signal(name, &out) == -EINVAL, "%s accepted", name);
+            ck_assert_int_eq(out, -42);
+            continue;
+        }
         named++;
         int out = -42;
         ck_assert_msg(tp_parse_signal(name, &out) == 0, "%s refused", name);
@@ -483,6 +525,8 @@ static Suite *config_suite(void)
     tcase_add_test(tc, config_dir_absolute_accepted);
     tcase_add_test(tc, config_dir_rejects_relative_empty_long);
     tcase_add_test(tc, config_signal_name_known);
+    tcase_add_test(tc, config_signal_name_fatal);
+    tcase_add_test(tc, config_signal_code_names);
     tcase_add_test(tc, config_signal_name_unknown_numbers);
     tcase_add_test(tc, config_signal_name_round_trips);
     tcase_add_test(tc, config_parse_bytes);

@@ -29,7 +29,7 @@
 
 /* ---- fake environment and warning collector ---- */
 
-#define NVARS 20
+#define NVARS 22
 static const char *const var_names[NVARS] = {
     "THREADPROF_DIR", "THREADPROF_SIGNAL", "THREADPROF_ON_EXIT",
     "THREADPROF_INTERVAL", "THREADPROF_QUIET", "THREADPROF_DEADLOCK_CHECK",
@@ -37,7 +37,8 @@ static const char *const var_names[NVARS] = {
     "THREADPROF_LOCK_ORDER", "THREADPROF_HEAP_RATE", "THREADPROF_DUMP_THREAD",
     "THREADPROF_PROGRAMS", "THREADPROF_EXITCODE", "THREADPROF_KEEP",
     "THREADPROF_TREND", "THREADPROF_TRIGGER", "THREADPROF_HTTP", "THREADPROF_HTTP_TOKEN",
-    "THREADPROF_HTTP_TOKEN_FILE", "THREADPROF_METRICS_FILE",
+    "THREADPROF_HTTP_TOKEN_FILE", "THREADPROF_METRICS_FILE", "THREADPROF_ON_CRASH",
+    "THREADPROF_CRASH_TIMEOUT",
 };
 
 /* 100 characters, and program lists too long to keep (over 1023). */
@@ -125,6 +126,8 @@ static void assert_defaults(const tp_config_t *c)
     ck_assert_str_eq(c->http_token, "");
     ck_assert_str_eq(c->http_token_file, "");
     ck_assert_str_eq(c->metrics_file, "");
+    ck_assert_int_eq(c->on_crash, 1);
+    ck_assert_uint_eq(c->crash_timeout_ns, 3000000000ull);
 }
 
 /* ---- tp_config_load ---- */
@@ -166,9 +169,13 @@ START_TEST(config_load_good_values_applied)
     set_env("THREADPROF_PROGRAMS", "server, /usr/bin/python3.11");
     set_env("THREADPROF_EXITCODE", "66");
     set_env("THREADPROF_KEEP", "0");
+    set_env("THREADPROF_ON_CRASH", "no");
+    set_env("THREADPROF_CRASH_TIMEOUT", "500ms");
     tp_config_t c;
     load(&c);
     ck_assert_int_eq(nwarnings, 0);
+    ck_assert_int_eq(c.on_crash, 0);
+    ck_assert_uint_eq(c.crash_timeout_ns, 500 * NS_PER_MS);
     ck_assert_int_eq(c.exitcode, 66);
     ck_assert_uint_eq(c.keep, 0);
     ck_assert_str_eq(c.programs, "server, /usr/bin/python3.11");
@@ -251,6 +258,8 @@ static const struct {
     {"THREADPROF_HTTP_TOKEN", {"short", "has space in it", ""}, "using none"},
     {"THREADPROF_HTTP_TOKEN_FILE", {"token.txt", "", "./t"}, "using none"},
     {"THREADPROF_METRICS_FILE", {"metrics.prom", "", "/var/lib/"}, "using none"},
+    {"THREADPROF_ON_CRASH", {"maybe", "2", ""}, "using 1"},
+    {"THREADPROF_CRASH_TIMEOUT", {"soon", "10ms", "1h"}, "using 3s"},
 };
 
 START_TEST(config_bad_value_warns_once)

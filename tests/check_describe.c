@@ -287,6 +287,64 @@ START_TEST(describe_reason_joins_the_reasons)
 }
 END_TEST
 
+/* A crash's reason: how the signal came (a fault with its address, the
+ * program's own abort, a kill from outside) and whom it struck; the
+ * crashed thread's state. */
+START_TEST(describe_crash_reasons)
+{
+    char buf[256];
+    snap.reasons = TP_REASON_CRASH;
+    snap.crash.signo = SIGSEGV;
+    snap.crash.code = SEGV_MAPERR;
+    snap.crash.addr = 0x10;
+    snap.crash.tid = 4243;
+    snprintf(snap.crash.name, sizeof snap.crash.name, "parser");
+    tp_describe_reason(&snap, buf, sizeof buf);
+    ck_assert_str_eq(buf, "crash SIGSEGV (SEGV_MAPERR at 0x10) in thread 4243 \"parser\"");
+    snap.crash.addr = 0;
+    snap.crash.code = SEGV_ACCERR;
+    tp_describe_reason(&snap, buf, sizeof buf);
+    ck_assert_str_eq(buf, "crash SIGSEGV (SEGV_ACCERR at 0x0) in thread 4243 \"parser\"");
+    snap.crash.signo = SIGFPE;
+    snap.crash.code = FPE_INTDIV;
+    snap.crash.addr = 0x401136;
+    tp_describe_reason(&snap, buf, sizeof buf);
+    ck_assert_str_eq(buf, "crash SIGFPE (FPE_INTDIV at 0x401136) in thread 4243 \"parser\"");
+    snap.crash.signo = SIGABRT;
+    snap.crash.code = SI_TKILL;
+    snap.crash.sender = 4242;
+    snap.crash.raised = 1;
+    tp_describe_reason(&snap, buf, sizeof buf);
+    ck_assert_str_eq(buf, "crash SIGABRT (raised by the program) in thread 4243 \"parser\"");
+    snap.crash.signo = SIGSEGV;
+    snap.crash.code = SI_USER;
+    snap.crash.sender = 880;
+    snap.crash.raised = 0;
+    tp_describe_reason(&snap, buf, sizeof buf);
+    ck_assert_str_eq(buf, "crash SIGSEGV (sent by pid 880) in thread 4243 \"parser\"");
+    snap.crash.code = SI_KERNEL;
+    tp_describe_reason(&snap, buf, sizeof buf);
+    ck_assert_str_eq(buf, "crash SIGSEGV (SI_KERNEL) in thread 4243 \"parser\"");
+    snap.crash.signo = SIGBUS;
+    snap.crash.code = 77;
+    snap.crash.addr = 0x1000;
+    tp_describe_reason(&snap, buf, sizeof buf);
+    ck_assert_str_eq(buf, "crash SIGBUS (code 77 at 0x1000) in thread 4243 \"parser\"");
+    /* With another reason, joined like the rest. */
+    snap.reasons = TP_REASON_CRASH | TP_REASON_SIGNAL;
+    snap.signo = SIGUSR2;
+    snap.crash.code = BUS_ADRERR;
+    tp_describe_reason(&snap, buf, sizeof buf);
+    ck_assert_str_eq(buf, "signal SIGUSR2 + crash SIGBUS (BUS_ADRERR at 0x1000) in thread "
+                          "4243 \"parser\"");
+
+    tp_snap_thread_t *t = &threads[0];
+    t->crash_signo = SIGSEGV;
+    t->syscall_nr = SYS_read;   /* the crash says more than the last system call */
+    expect(t, "crashed: SIGSEGV", "crashed: SIGSEGV", NULL);
+}
+END_TEST
+
 /* A reason longer than the buffer is cut there, and nothing is written
  * past it. */
 START_TEST(describe_reason_cut_at_buffer)
@@ -347,6 +405,7 @@ static Suite *describe_suite(void)
     tcase_set_timeout(tc, 10);
     tcase_add_test(tc, describe_reason_joins_the_reasons);
     tcase_add_test(tc, describe_reason_cut_at_buffer);
+    tcase_add_test(tc, describe_crash_reasons);
     tcase_add_test(tc, describe_names_of_kinds);
     suite_add_tcase(s, tc);
     return s;

@@ -214,6 +214,61 @@ START_TEST(threaddump_running_thread_entry)
 }
 END_TEST
 
+/* A crash dump: the registers after the header, in the JVM's hs_err
+ * layout, and the crashed thread's entry with its precise first frame. */
+START_TEST(threaddump_crash_registers_and_entry)
+{
+    tp_snapshot_t *snap = new_snapshot(1);
+    tp_snap_thread_t *t = &snap->threads[0];
+    make_running_main(t, 4243);
+    t->crash_signo = SIGSEGV;
+    t->pcs[0] = (uintptr_t)td_other;   /* the faulting pc itself */
+    t->first_pc_exact = 1;
+    snap->reasons = TP_REASON_CRASH;
+    snap->crash.signo = SIGSEGV;
+    snap->crash.code = SEGV_MAPERR;
+    snap->crash.addr = 0x10;
+    snap->crash.tid = 4243;
+    snprintf(snap->crash.name, sizeof snap->crash.name, "demo");
+    snap->crash.have_regs = 1;
+    for (int r = 0; r < TP_CRASH_NREGS; r++)
+        snap->crash.regs[r] = 0x1000u + (uint64_t)r;
+    snap->crash.regs[TP_CRASH_RIP] = 0x55e347b9f1a8u;
+
+    char *text = dump(snap);
+    char *lines[MAX_LINES];
+    size_t n = split_lines(text, lines, MAX_LINES);
+    ck_assert_str_eq(lines[4], "reason: crash SIGSEGV (SEGV_MAPERR at 0x10) in thread 4243 \"demo\"");
+    long r = find_line(lines, n, 0, "registers:");
+    ck_assert_msg(r > 0, "no registers in:\n%s", text);
+    ck_assert_str_eq(lines[r + 1], "RAX=0x000000000000100d, RBX=0x000000000000100b, "
+                                   "RCX=0x000000000000100e, RDX=0x000000000000100c");
+    ck_assert_str_eq(lines[r + 2], "RSP=0x000000000000100f, RBP=0x000000000000100a, "
+                                   "RSI=0x0000000000001009, RDI=0x0000000000001008");
+    ck_assert_str_eq(lines[r + 3], "R8 =0x0000000000001000, R9 =0x0000000000001001, "
+                                   "R10=0x0000000000001002, R11=0x0000000000001003");
+    ck_assert_str_eq(lines[r + 4], "R12=0x0000000000001004, R13=0x0000000000001005, "
+                                   "R14=0x0000000000001006, R15=0x0000000000001007");
+    ck_assert_str_eq(lines[r + 5], "RIP=0x000055e347b9f1a8, EFLAGS=0x0000000000001011, "
+                                   "CSGSFS=0x0000000000001012, ERR=0x0000000000001013");
+    ck_assert_str_eq(lines[r + 6], "  TRAPNO=0x0000000000001014");
+    long h = find_line(lines, n, 0, "thread 4243 \"demo\" [crashed: SIGSEGV]:");
+    ck_assert_msg(h > r, "no crashed entry after the registers in:\n%s", text);
+    ck_assert_str_eq(lines[h + 1], "td_other(...)");
+    /* The exact pc is the function's first byte: its own line, +0x0. */
+    ck_assert_ptr_nonnull(strstr(lines[h + 2], "threaddump_util.h:"));
+    ck_assert_ptr_nonnull(strstr(lines[h + 2], " +0x0"));
+    free(text);
+
+    /* A dump for any other reason has no registers. */
+    snap->reasons = TP_REASON_SIGNAL;
+    text = dump(snap);
+    ck_assert_ptr_null(strstr(text, "registers:"));
+    free(text);
+    free_snapshot(snap);
+}
+END_TEST
+
 /* A thread with no stack says why, indented like a detail. */
 START_TEST(threaddump_no_stack_reason)
 {
@@ -385,6 +440,7 @@ static Suite *threaddump_suite(void)
     tcase_add_test(tc, threaddump_waiting_thread_entry);
     tcase_add_test(tc, threaddump_running_thread_entry);
     tcase_add_test(tc, threaddump_no_stack_reason);
+    tcase_add_test(tc, threaddump_crash_registers_and_entry);
     tcase_add_test(tc, threaddump_creator_variants);
     tcase_add_test(tc, threaddump_unknown_pc);
     tcase_add_test(tc, threaddump_frames_direct);
