@@ -15,6 +15,7 @@
 
 #include <poll.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 
 #include "tests/testbase.h"
@@ -64,17 +65,33 @@ static inline void tu__take_pipes(tu_proc_t *p, int out[2], int err[2])
     fcntl(p->err_fd, F_SETFL, O_NONBLOCK);
 }
 
+/* How a program starts besides its environment (tu_start_opts): with
+ * p->dir as its working directory and RLIMIT_CORE raised to core_limit
+ * (or the hard limit), so that a crash leaves its core there as it would
+ * for a user (the crash suites). */
+typedef struct tu_start_opts {
+    int in_dir;
+    unsigned long core_limit;   /* 0: left as it is */
+} tu_start_opts_t;
+
 /* Starts build/tests/programs/<prog> with the agent preloaded unless
- * preload is 0.  env: NULL-terminated "NAME=value" extras (may override
- * THREADPROF_DIR).  args: NULL-terminated extra argv. */
-static inline void tu_start_full(tu_proc_t *p, const char *prog, int preload,
-                                 const char *const *env, const char *const *args)
+ * preload is 0 (then without LD_PRELOAD).  env: NULL-terminated
+ * "NAME=value" extras (may override THREADPROF_DIR and LD_PRELOAD).
+ * args: NULL-terminated extra argv.  o: NULL, or how it starts. */
+static inline void tu_start_opts(tu_proc_t *p, const char *prog, int preload,
+                                 const char *const *env, const char *const *args,
+                                 const tu_start_opts_t *o)
 {
     int out[2], err[2];
     char path[PATH_MAX], lib[PATH_MAX], rel[PATH_MAX];
     if (p->dir[0] == '\0')
         tu_make_dir(p);
     snprintf(path, sizeof path, "%.3000s/tests/programs/%.200s", tu_build(), prog);
+    /* Absolute when the program starts in its own directory. */
+    if (o != NULL && o->in_dir) {
+        ck_assert_msg(realpath(path, rel) != NULL, "no %s", path);
+        memcpy(path, rel, sizeof path);
+    }
     snprintf(rel, sizeof rel, "%.3000s/libthreadprof.so", tu_build());
     ck_assert_msg(realpath(rel, lib) != NULL, "no %s", rel);
     ck_assert(pipe2(out, O_CLOEXEC) == 0 && pipe2(err, O_CLOEXEC) == 0);
@@ -85,14 +102,30 @@ static inline void tu_start_full(tu_proc_t *p, const char *prog, int preload,
     if (p->pid == 0) {
         dup2(out[1], 1);
         dup2(err[1], 2);
+        struct rlimit rl;
+        if (o != NULL && o->core_limit != 0 && getrlimit(RLIMIT_CORE, &rl) == 0) {
+            rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > o->core_limit
+                              ? o->core_limit : rl.rlim_max;
+            setrlimit(RLIMIT_CORE, &rl);
+        }
+        if (o != NULL && o->in_dir && chdir(p->dir) != 0)
+            _exit(126);
         if (preload)
             setenv("LD_PRELOAD", lib, 1);
+        else
+            unsetenv("LD_PRELOAD");
         setenv("THREADPROF_DIR", p->dir, 1);
         for (const char *const *e = env; e && *e; e++)
             putenv((char *)*e);
         tu__exec(path, args);
     }
     tu__take_pipes(p, out, err);
+}
+
+static inline void tu_start_full(tu_proc_t *p, const char *prog, int preload,
+                                 const char *const *env, const char *const *args)
+{
+    tu_start_opts(p, prog, preload, env, args, NULL);
 }
 
 static inline void tu_start(tu_proc_t *p, const char *prog, const char *const *env)
