@@ -345,7 +345,8 @@ void tp_crash_thread_exit(void)
 {
     if (!alt_ours)
         return;
-    /* The record, and its stack, may go to a new thread now. */
+    /* The record, and its stack, may go to a new thread now (registry
+     * lock held). */
     stack_t off = {.ss_sp = NULL, .ss_size = 0, .ss_flags = SS_DISABLE};
     syscall(SYS_sigaltstack, &off, NULL);
     alt_ours = 0;

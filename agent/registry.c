@@ -263,13 +263,16 @@ static void on_thread_exit(void *arg)
     tp_thread_t *t = arg;
     tp_thread_dead = 1;
     tp_self = NULL;
-    tp_crash_thread_exit();
     tp_registry_lock();
     unlink_thread(t);
     exits++;
     /* Nobody can join the main thread, a detached one or one we did not
      * see created: forget them; keep the others until joined. */
     if (t->flags & (TP_TF_DETACHED | TP_TF_ADOPTED | TP_TF_MAIN)) {
+        /* The record (with its alternate stack) may go to a new thread
+         * while this one still exits: it stops using that stack first.
+         * A joined thread is gone when its record is freed. */
+        tp_crash_thread_exit();
         tp_registry_free(t);
     } else {
         t->flags |= TP_TF_EXITED;
