@@ -3,6 +3,8 @@
  * program from tests/programs under the agent and asserts on the file the
  * agent wrote.
  */
+#include <sys/syscall.h>
+
 #include "tests/testutil.h"
 
 #define STATES_SRC "tests/programs/states.c"
@@ -231,6 +233,24 @@ START_TEST(dump_quiet_and_no_exit_dump)
 }
 END_TEST
 
+/* Waits until thread tid of pid is inside system call nr (as
+ * /proc/<pid>/task/<tid>/syscall says): a program that prints "ready"
+ * and then waits is counted as waiting only once it has got there. */
+static void wait_in_syscall(pid_t pid, pid_t tid, long nr)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/task/%d/syscall", (int)pid, (int)tid);
+    for (int i = 0; i < 3000; i++) {
+        char *text = tu_read_file(path);
+        int there = text != NULL && atol(text) == nr && strncmp(text, "running", 7) != 0;
+        free(text);
+        if (there)
+            return;
+        usleep(1000);
+    }
+    ck_abort_msg("thread %d never entered system call %ld", (int)tid, nr);
+}
+
 START_TEST(dump_500_threads_grouped)
 {
     tu_proc_t p;
@@ -238,6 +258,7 @@ START_TEST(dump_500_threads_grouped)
     const char *args[] = {"500", NULL};
     tu_start_full(&p, "many_threads", 1, NULL, args);
     tu_wait_output(&p, "ready", 30000);
+    wait_in_syscall(p.pid, p.pid, SYS_pause);   /* its main thread, after "ready" */
     kill(p.pid, SIGUSR2);
     char *dump = tu_wait_dump(&p, p.pid, 1, 30000);
     tu_assert_match(dump, "^threads: 501 live \\(0 running, 501 waiting\\)");
