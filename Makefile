@@ -36,7 +36,7 @@ UNIT_OBJS  := $(CORE_SRCS:%.c=$(BUILD)/unitobj/%.o)
 
 # Integration suites preload the agent into test programs; the others are
 # unit suites of one module each (the ones `make sanitize` runs).
-INTEGRATION := check_crash check_crash_hard check_http check_discovery check_trends check_dump check_heap check_hostile check_hostile_dir check_host check_locks check_lockorder check_processes check_profiles check_report check_triggers
+INTEGRATION := check_crash check_crash_hard check_misuse check_http check_discovery check_trends check_dump check_heap check_hostile check_hostile_dir check_host check_locks check_lockorder check_processes check_profiles check_report check_triggers
 UNIT_TESTS  := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/check_*.c))
 UNIT_ONLY   := $(filter-out $(addprefix $(BUILD)/tests/,$(INTEGRATION)),$(UNIT_TESTS))
 PROGRAMS_C  := $(patsubst tests/programs/%.c,$(BUILD)/tests/programs/%,$(wildcard tests/programs/*.c))

@@ -391,6 +391,27 @@ void tp_describe_crash(const tp_snap_crash_t *c, char *buf, size_t len)
     snprintf(buf, len, "%s (%s) in thread %d \"%s\"", sig, how, (int)c->tid, c->name);
 }
 
+const char *tp_describe_held_across(const tp_snap_thread_t *t, const tp_snap_held_t *h)
+{
+    if (h->kind != TP_LOCK_MUTEX && h->kind != TP_LOCK_WRITE)
+        return NULL;
+    switch (t->state) {
+    case TP_ST_RUNNING:
+    case TP_ST_MUTEX:
+    case TP_ST_RWLOCK_RD:
+    case TP_ST_RWLOCK_WR:
+    case TP_ST_SPIN:
+        return NULL;
+    case TP_ST_COND:
+        if (t->wait.obj2 == h->lock)
+            return NULL;
+        break;
+    default:
+        break;
+    }
+    return t->wait.call != NULL ? t->wait.call : "a blocking call";
+}
+
 const char *tp_describe_wait_kind(tp_wait_kind_t kind)
 {
     switch (kind) {

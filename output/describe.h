@@ -44,6 +44,13 @@ void tp_describe_reason(const tp_snapshot_t *snap, char *buf, size_t len);
  * 880) in ...': the fatal signal of a crash dump, into buf. */
 void tp_describe_crash(const tp_snap_crash_t *c, char *buf, size_t len);
 
+/* The blocking call ("usleep", "read", "pthread_cond_wait") thread t is
+ * in while it holds h, a mutex or a write-locked rwlock: the misuse of
+ * holding a lock across a blocking call.  NULL when it is not that: t
+ * runs, waits for a lock (lock order, not this), or waits on a
+ * condition variable with h as its mutex (released meanwhile). */
+const char *tp_describe_held_across(const tp_snap_thread_t *t, const tp_snap_held_t *h);
+
 /* "mutex", "rwlock", "spinlock", "thread"; "lock" for TP_WAIT_NONE. */
 const char *tp_describe_wait_kind(tp_wait_kind_t kind);
 

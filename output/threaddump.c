@@ -121,7 +121,9 @@ static const char *lock_kind_name(tp_lock_kind_t kind)
     }
 }
 
-static void write_held(tp_sink_t *s, const tp_snap_held_t *h)
+/* across: the blocking call the thread is in while it holds the lock
+ * (tp_describe_held_across), or NULL. */
+static void write_held(tp_sink_t *s, const tp_snap_held_t *h, const char *across)
 {
     char since[32];
     if (h->held_s == 0)
@@ -133,6 +135,8 @@ static void write_held(tp_sink_t *s, const tp_snap_held_t *h)
     tp_sink_printf(s, "    holds %s %p since %s, taken in ", lock_kind_name(h->kind),
                    h->lock, since);
     write_site(s, h->site);
+    if (across != NULL)
+        tp_sink_printf(s, ", while in %s", across);
     tp_sink_puts(s, "\n");
 }
 
@@ -140,7 +144,7 @@ static void write_held_list(tp_sink_t *s, const tp_snap_thread_t *t)
 {
     int stored = t->nheld < TP_SNAP_HELD ? t->nheld : TP_SNAP_HELD;
     for (int i = 0; i < stored; i++)
-        write_held(s, &t->held[i]);
+        write_held(s, &t->held[i], tp_describe_held_across(t, &t->held[i]));
     if (t->nheld > stored)
         tp_sink_printf(s, "    holds %d more locks (not tracked)\n", t->nheld - stored);
 }
@@ -182,7 +186,7 @@ static void write_cycle(tp_sink_t *s, const tp_snapshot_t *snap,
         if (prev->wait_kind != TP_WAIT_NONE && prev->wait_kind != TP_WAIT_THREAD) {
             const tp_snap_held_t *h = find_held(t, prev->wait_obj);
             if (h != NULL)
-                write_held(s, h);
+                write_held(s, h, NULL);
             else
                 tp_sink_printf(s, "    holds %s %p (where it was taken is unknown)\n",
                                tp_describe_wait_kind(prev->wait_kind), prev->wait_obj);

@@ -345,6 +345,38 @@ START_TEST(describe_crash_reasons)
 }
 END_TEST
 
+/* A mutex or a write-locked rwlock held across a blocking call is named
+ * with that call; a lock wait, a running thread, a read lock and a cond
+ * wait that releases that very mutex are not that misuse. */
+START_TEST(describe_held_across_blocking_call)
+{
+    static int lock_a, lock_b;
+    tp_snap_held_t held = {.lock = &lock_a, .kind = TP_LOCK_MUTEX};
+    tp_snap_thread_t *t = waiting(TP_ST_SLEEP, "usleep", NULL);
+    ck_assert_str_eq(tp_describe_held_across(t, &held), "usleep");
+    t = waiting(TP_ST_FDIO, "write", NULL);
+    ck_assert_str_eq(tp_describe_held_across(t, &held), "write");
+    held.kind = TP_LOCK_WRITE;
+    ck_assert_str_eq(tp_describe_held_across(t, &held), "write");
+    held.kind = TP_LOCK_READ;
+    ck_assert_ptr_null(tp_describe_held_across(t, &held));
+    held.kind = TP_LOCK_MUTEX;
+    t = waiting(TP_ST_COND, "pthread_cond_wait", &lock_b);
+    t->wait.obj2 = &lock_a;             /* its own mutex: released while it waits */
+    ck_assert_ptr_null(tp_describe_held_across(t, &held));
+    t->wait.obj2 = &lock_b;             /* another one: lock_a stays held */
+    ck_assert_str_eq(tp_describe_held_across(t, &held), "pthread_cond_wait");
+    t = waiting(TP_ST_MUTEX, "pthread_mutex_lock", &lock_b);
+    ck_assert_ptr_null(tp_describe_held_across(t, &held));
+    t = waiting(TP_ST_SEM, "sem_wait", &lock_b);
+    ck_assert_str_eq(tp_describe_held_across(t, &held), "sem_wait");
+    t = waiting(TP_ST_JOIN, NULL, &lock_b);
+    ck_assert_str_eq(tp_describe_held_across(t, &held), "a blocking call");
+    t->state = TP_ST_RUNNING;
+    ck_assert_ptr_null(tp_describe_held_across(t, &held));
+}
+END_TEST
+
 /* A reason longer than the buffer is cut there, and nothing is written
  * past it. */
 START_TEST(describe_reason_cut_at_buffer)
@@ -406,6 +438,7 @@ static Suite *describe_suite(void)
     tcase_add_test(tc, describe_reason_joins_the_reasons);
     tcase_add_test(tc, describe_reason_cut_at_buffer);
     tcase_add_test(tc, describe_crash_reasons);
+    tcase_add_test(tc, describe_held_across_blocking_call);
     tcase_add_test(tc, describe_names_of_kinds);
     suite_add_tcase(s, tc);
     return s;
