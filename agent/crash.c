@@ -50,6 +50,13 @@
 #include "base/forkguard.h"
 #include "symbolizer/symbolizer.h"
 
+/* The model's register indices are the kernel's signal context's. */
+_Static_assert((int)TP_CRASH_RAX == (int)REG_RAX && (int)TP_CRASH_RIP == (int)REG_RIP &&
+                   (int)TP_CRASH_EFLAGS == (int)REG_EFL &&
+                   (int)TP_CRASH_TRAPNO == (int)REG_TRAPNO &&
+                   (int)TP_CRASH_CR2 == (int)REG_CR2 && TP_CRASH_NREGS == NGREG,
+               "TP_CRASH_* must follow the order of gregset_t");
+
 #define NFATAL 5
 static const int fatal_signals[NFATAL] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT};
 
@@ -65,12 +72,10 @@ static const int fatal_signals[NFATAL] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGAB
 
 static int (*sys_sigaction)(int, const struct sigaction *, struct sigaction *);
 
-/* Per fatal signal: whether the agent's handler is installed, and what
- * the host believes is (the default, with the flags it gave). */
-static struct {
-    volatile int ours;
-    struct sigaction host;
-} slots[NFATAL];
+/* Per fatal signal, while the agent's handler is installed (the kernel
+ * says so: see ours()): what the host believes is installed, the default
+ * with the flags it gave. */
+static struct sigaction host_view[NFATAL];
 
 static volatile int armed;            /* THREADPROF_ON_CRASH and set up */
 /* glibc's reset of the lock over its list of streams, which fork() does
@@ -117,13 +122,6 @@ static int slot_of(int sig)
         if (fatal_signals[i] == sig)
             return i;
     return -1;
-}
-
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 static void pause_ns(long ns)
@@ -176,7 +174,7 @@ static const char *dump_in_child(void)
     tp_loader_fork_parent();
     if (pid <= 0)
         return "cannot fork the dump's process";
-    uint64_t deadline = now_ns() + tp_config.crash_timeout_ns;
+    uint64_t deadline = tp_now_ns() + tp_config.crash_timeout_ns;
     for (;;) {
         int status;
         long r = syscall(SYS_wait4, pid, &status, __WCLONE | WNOHANG, NULL);
@@ -184,7 +182,7 @@ static const char *dump_in_child(void)
             return WIFEXITED(status) ? NULL : "the dump's process died";
         if (r < 0 && errno != EINTR)
             return "the dump's process was lost";
-        if (now_ns() >= deadline) {
+        if (tp_now_ns() >= deadline) {
             syscall(SYS_kill, pid, SIGKILL);
             syscall(SYS_wait4, pid, &status, __WCLONE, NULL);
             return "THREADPROF_CRASH_TIMEOUT expired";
@@ -204,12 +202,8 @@ static void die(int sig, siginfo_t *si, ucontext_t *uc)
     memset(&dfl, 0, sizeof dfl);
     dfl.sa_handler = SIG_DFL;
     sys_sigaction(sig, &dfl, NULL);
-    int i = slot_of(sig);
-    if (i >= 0)
-        slots[i].ours = 0;
-    siginfo_t again = *si;
     pid_t pid = (pid_t)syscall(SYS_getpid), tid = (pid_t)syscall(SYS_gettid);
-    if (syscall(SYS_rt_tgsigqueueinfo, pid, tid, sig, &again) != 0)
+    if (syscall(SYS_rt_tgsigqueueinfo, pid, tid, sig, si) != 0)
         syscall(SYS_tgkill, pid, tid, sig);
     sigdelset(&uc->uc_sigmask, sig);
 }
@@ -283,10 +277,14 @@ static int install(int i)
     /* Nothing else runs on this thread meanwhile: a host handler could
      * longjmp out of the dump; a second fault kills at once. */
     sigfillset(&sa.sa_mask);
-    if (sys_sigaction(fatal_signals[i], &sa, NULL) != 0)
-        return -1;
-    slots[i].ours = 1;
-    return 0;
+    return sys_sigaction(fatal_signals[i], &sa, NULL);
+}
+
+/* Whether act (the kernel's disposition) is the agent's handler: a host
+ * may also have replaced it with a raw system call. */
+static int ours(const struct sigaction *act)
+{
+    return (act->sa_flags & SA_SIGINFO) && act->sa_sigaction == on_fatal;
 }
 
 static void give_thread_alt_stack(tp_thread_t *t)
@@ -324,7 +322,7 @@ void tp_crash_init(void)
         struct sigaction cur;
         if (sys_sigaction(fatal_signals[i], NULL, &cur) != 0)
             continue;
-        slots[i].host = cur;
+        host_view[i] = cur;
         if (cur.sa_handler == SIG_DFL)
             install(i);   /* else the host (or another preload) has it */
     }
@@ -363,28 +361,22 @@ int tp_crash_sigaction(int sig, const struct sigaction *act, struct sigaction *o
     struct sigaction cur;
     if (i < 0 || sys_sigaction(sig, NULL, &cur) != 0)
         return sys_sigaction(sig, act, old);
-    if (!(slots[i].ours && (cur.sa_flags & SA_SIGINFO) && cur.sa_sigaction == on_fatal)) {
-        /* The host's own (or it was taken with a raw system call): the
-         * agent takes it back only when the host asks for the default. */
-        slots[i].ours = 0;
+    if (!ours(&cur)) {
+        /* The host's own: the agent takes it back only when the host
+         * asks for the default. */
         if (act == NULL || act->sa_handler != SIG_DFL || handling)
             return sys_sigaction(sig, act, old);
         if (old != NULL)
             *old = cur;
-        slots[i].host = *act;
+        host_view[i] = *act;
         return install(i);
     }
-    struct sigaction prev = slots[i].host;
+    struct sigaction prev = host_view[i];
     if (act != NULL) {
-        if (act->sa_handler == SIG_DFL) {
-            slots[i].host = *act;          /* still the default: kept */
-        } else {
-            slots[i].ours = 0;             /* the host's handler from now on */
-            if (sys_sigaction(sig, act, NULL) != 0) {
-                slots[i].ours = 1;
-                return -1;
-            }
-        }
+        if (act->sa_handler == SIG_DFL)
+            host_view[i] = *act;           /* still the default: kept */
+        else if (sys_sigaction(sig, act, NULL) != 0)
+            return -1;                     /* else the host's from now on */
     }
     if (old != NULL)
         *old = prev;
@@ -470,7 +462,7 @@ void tp_crash_describe(tp_snap_crash_t *c)
         c->sender = si->si_pid;
     c->raised = si->si_code <= 0 && si->si_pid == record.pid;
     const greg_t *g = record.uc.uc_mcontext.gregs;
-    for (int r = 0; r < TP_CRASH_NREGS && r < NGREG; r++)
+    for (int r = 0; r < TP_CRASH_NREGS; r++)
         c->regs[r] = (uint64_t)g[r];
     c->have_regs = 1;
 }

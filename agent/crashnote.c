@@ -108,15 +108,14 @@ static void put_signal(note_t *n, const siginfo_t *si, pid_t pid, pid_t tid)
 
 static void put_registers(note_t *n, const ucontext_t *uc)
 {
+    /* TP_CRASH_* index the kernel's context (crash.c checks). */
     static const struct {
         const char *name;
         int reg;
     } order[] = {
-        {"RAX", REG_RAX}, {"RBX", REG_RBX}, {"RCX", REG_RCX}, {"RDX", REG_RDX},
-        {"RSP", REG_RSP}, {"RBP", REG_RBP}, {"RSI", REG_RSI}, {"RDI", REG_RDI},
-        {"R8 ", REG_R8},  {"R9 ", REG_R9},  {"R10", REG_R10}, {"R11", REG_R11},
-        {"R12", REG_R12}, {"R13", REG_R13}, {"R14", REG_R14}, {"R15", REG_R15},
-        {"RIP", REG_RIP}, {"EFLAGS", REG_EFL}, {"CSGSFS", REG_CSGSFS}, {"ERR", REG_ERR},
+#define REG(name, reg) {name, reg},
+        TP_CRASH_HS_ERR_REGS(REG)
+#undef REG
     };
     const size_t count = sizeof order / sizeof *order;
     put(n, "registers:\n");
@@ -127,7 +126,7 @@ static void put_registers(note_t *n, const ucontext_t *uc)
         put(n, i % 4 == 3 || i + 1 == count ? "\n" : ", ");
     }
     put(n, "  TRAPNO=");
-    put_hex(n, (unsigned long)uc->uc_mcontext.gregs[REG_TRAPNO], 16);
+    put_hex(n, (unsigned long)uc->uc_mcontext.gregs[TP_CRASH_TRAPNO], 16);
     put(n, "\n\n");
 }
 

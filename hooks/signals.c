@@ -21,8 +21,6 @@ TP_REAL_DECL(sigsuspend);
 TP_REAL_DECL(pause);
 TP_REAL_DECL(signalfd);
 
-TP_REAL_DECL(sigaltstack);
-
 /* The signals whose disposition the host must see as it set it. */
 static int routed(const struct sigaction *act, struct sigaction *old, int sig, int *r)
 {
@@ -45,8 +43,6 @@ TP_HOOK int sigaction(int sig, const struct sigaction *act, struct sigaction *ol
 
 TP_HOOK sighandler_t signal(int sig, sighandler_t handler)
 {
-    if ((sig != tp_trigger_signo || sig == 0) && !tp_crash_signal(sig))
-        return TP_REAL(signal)(sig, handler);
     /* glibc's signal(): BSD semantics, i.e. SA_RESTART and the signal
      * blocked while its handler runs. */
     struct sigaction sa, old;
@@ -55,17 +51,14 @@ TP_HOOK sighandler_t signal(int sig, sighandler_t handler)
     sigaddset(&sa.sa_mask, sig);
     sa.sa_flags = SA_RESTART;
     int r;
-    routed(&sa, &old, sig, &r);
-    if (r != 0)
-        return SIG_ERR;
-    return old.sa_handler;
+    if (!routed(&sa, &old, sig, &r))
+        return TP_REAL(signal)(sig, handler);
+    return r != 0 ? SIG_ERR : old.sa_handler;
 }
 
 TP_HOOK int sigaltstack(const stack_t *restrict ss, stack_t *restrict old)
 {
-    if (!tp_crash_signal(SIGSEGV))
-        return TP_REAL(sigaltstack)(ss, old);
-    return tp_crash_sigaltstack(ss, old);
+    return tp_crash_sigaltstack(ss, old);   /* the real call when nothing is hidden */
 }
 
 TP_HOOK int sigprocmask(int how, const sigset_t *set, sigset_t *old)

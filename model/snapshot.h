@@ -50,6 +50,18 @@ enum {
     TP_CRASH_NREGS
 };
 
+/* The registers of a crash as the JVM's hs_err file lists them, four to
+ * a line (the thread dump and the crash handler's short dump): X(name,
+ * index). */
+#define TP_CRASH_HS_ERR_REGS(X)                                               \
+    X("RAX", TP_CRASH_RAX) X("RBX", TP_CRASH_RBX) X("RCX", TP_CRASH_RCX)      \
+    X("RDX", TP_CRASH_RDX) X("RSP", TP_CRASH_RSP) X("RBP", TP_CRASH_RBP)      \
+    X("RSI", TP_CRASH_RSI) X("RDI", TP_CRASH_RDI) X("R8 ", TP_CRASH_R8)       \
+    X("R9 ", TP_CRASH_R9) X("R10", TP_CRASH_R10) X("R11", TP_CRASH_R11)       \
+    X("R12", TP_CRASH_R12) X("R13", TP_CRASH_R13) X("R14", TP_CRASH_R14)      \
+    X("R15", TP_CRASH_R15) X("RIP", TP_CRASH_RIP) X("EFLAGS", TP_CRASH_EFLAGS) \
+    X("CSGSFS", TP_CRASH_CSGSFS) X("ERR", TP_CRASH_ERR)
+
 /* TP_REASON_CRASH: the fatal signal, whom it struck and the registers
  * at that instant. */
 typedef struct tp_snap_crash {

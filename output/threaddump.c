@@ -427,13 +427,9 @@ static void write_registers(tp_sink_t *s, const tp_snap_crash_t *c)
         const char *name;
         int reg;
     } order[] = {
-        {"RAX", TP_CRASH_RAX}, {"RBX", TP_CRASH_RBX}, {"RCX", TP_CRASH_RCX},
-        {"RDX", TP_CRASH_RDX}, {"RSP", TP_CRASH_RSP}, {"RBP", TP_CRASH_RBP},
-        {"RSI", TP_CRASH_RSI}, {"RDI", TP_CRASH_RDI}, {"R8 ", TP_CRASH_R8},
-        {"R9 ", TP_CRASH_R9},  {"R10", TP_CRASH_R10}, {"R11", TP_CRASH_R11},
-        {"R12", TP_CRASH_R12}, {"R13", TP_CRASH_R13}, {"R14", TP_CRASH_R14},
-        {"R15", TP_CRASH_R15}, {"RIP", TP_CRASH_RIP}, {"EFLAGS", TP_CRASH_EFLAGS},
-        {"CSGSFS", TP_CRASH_CSGSFS}, {"ERR", TP_CRASH_ERR},
+#define REG(name, reg) {name, reg},
+        TP_CRASH_HS_ERR_REGS(REG)
+#undef REG
     };
     if (!c->have_regs)
         return;
