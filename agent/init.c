@@ -91,6 +91,7 @@ static void fork_child(void)
     tp_heapprof_fork_child();
     tp_registry_after_fork_child();
     tp_lockprof_after_fork_child();
+    tp_held_across_after_fork_child();
     tp_lock_order_after_fork_child();
     tp_httpd_after_fork_child();
     tp_dumper_after_fork_child();

@@ -184,6 +184,11 @@ void tp_lockprof_stats(tp_lock_stats_t *st);
 /* The same without tables_resident (no mincore): each trend sample. */
 void tp_lockprof_stats_light(tp_lock_stats_t *st);
 
+/* heldacross.c: locks held across blocking calls (the wait hooks record). */
+void tp_held_across_after_fork_child(void);      /* the child starts empty */
+/* The rows with the most time blocked, into st's across fields. */
+void tp_held_across_view(tp_lock_stats_t *st);
+
 /* heapprof.c: the heap profile (THREADPROF_HEAP_RATE). */
 typedef struct tp_heap_values {     /* one stack's figures, scaled back */
     uint64_t alloc_objects, alloc_bytes, inuse_objects, inuse_bytes;

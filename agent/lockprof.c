@@ -480,6 +480,7 @@ static void lock_stats(tp_lock_stats_t *st, int with_memory)
     st->lock_cap = LOCK_SLOTS;
     st->dropped_events = atomic_load(&dropped_events) + atomic_load(&dropped_locks);
     st->stacks = tp_stacktab_used(&stacks);
+    tp_held_across_view(st);
     lock_table_t *t = atomic_load_explicit(&locks, memory_order_acquire);
     st->tables_bytes = tp_stacktab_bytes(&stacks) + (t != NULL ? sizeof *t : 0);
     if (with_memory)

@@ -74,6 +74,9 @@ typedef struct tp_thread {
     long arg;                   /* fd, pid, nfds, requested sleep in ms… */
     uintptr_t site;             /* the hook's return address: the wait's call site */
     uint64_t since_ns;          /* CLOCK_MONOTONIC_COARSE at entry */
+    uint64_t held_t0;           /* CLOCK_MONOTONIC at entry of a blocking call
+                                 * made holding locks, 0 otherwise
+                                 * (agent/heldacross.c) */
     tp_regs_t regs;
     /* Written by the owner on every lock and unlock; read by the dump
      * thread (consistently while the owner is parked, best effort while

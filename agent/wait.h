@@ -53,6 +53,22 @@ TP_INLINE uint64_t tp_now_ns_inline(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* --- locks held across blocking calls (agent/heldacross.c) ------------
+ *
+ * A wait begun while the thread holds locks is timed precisely (one more
+ * clock read, on a call that blocks anyway) unless it is itself a lock
+ * wait, whose held locks are lock order's business, not this misuse.  A
+ * cond wait's own mutex is off the held list by then (agent/lockwait.c),
+ * so only the other locks it holds count.  When the wait ends, every
+ * mutex and write-locked rwlock held is charged with it. */
+TP_INLINE int tp_state_blocks_holding(uint32_t st)
+{
+    return st != TP_ST_RUNNING && st != TP_ST_MUTEX && st != TP_ST_RWLOCK_RD &&
+           st != TP_ST_RWLOCK_WR && st != TP_ST_SPIN;
+}
+/* Out of line: the wait of t, begun holding locks, is over. */
+void tp__held_across_done(tp_thread_t *t);
+
 /* Returns the thread to pass to tp_wait_end, or NULL when this call is not
  * tracked (then tp_wait_end(NULL) is a no-op).  Must be a macro-like
  * always-inline so that TP_SAVE_REGS captures the hook's own frame. */
@@ -77,6 +93,9 @@ TP_INLINE uint64_t tp_now_ns_inline(void)
                 tp_w_->arg = (long)(a);                                       \
                 tp_w_->site = (uintptr_t)__builtin_return_address(0);         \
                 tp_w_->since_ns = tp_now_coarse();                            \
+                if (TP_UNLIKELY(tp_w_->nheld != 0) &&                         \
+                    tp_state_blocks_holding(st))                              \
+                    tp_w_->held_t0 = tp_now_ns_inline();                      \
                 tp_syscall_wait_begin(tp_w_, (st));                           \
                 atomic_store_explicit(&tp_w_->park, TP_PARK_PARKED,           \
                                       memory_order_release);                  \
@@ -130,6 +149,8 @@ TP_INLINE void tp_syscall_wait_begin(tp_thread_t *t, uint32_t st)
                     (uintptr_t)__builtin_return_address(0),                   \
                     (uintptr_t)__builtin_frame_address(0));                   \
         }                                                                     \
+        if (TP_UNLIKELY(tp_e_->held_t0 != 0))                                 \
+            tp__held_across_done(tp_e_);                                      \
         tp_e_->state = TP_ST_RUNNING;                                         \
         atomic_signal_fence(memory_order_seq_cst);                            \
         tp_e_->depth = 0;                                                     \

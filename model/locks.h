@@ -30,6 +30,18 @@ typedef struct tp_lock_stat {
     uintptr_t holder_site;           /* the release it was blamed on, 0 unknown */
 } tp_lock_stat_t;
 
+/* A lock held across a blocking call (agent/heldacross.c): every such
+ * call since start, per (lock, where it was taken, where the thread
+ * blocked).  call is the intercepted function's name ("usleep"). */
+#define TP_HELD_ACROSS_MAX 16        /* the rows with the most time kept */
+typedef struct tp_held_across {
+    uintptr_t lock;
+    tp_lock_kind_t kind;             /* TP_LOCK_MUTEX or TP_LOCK_WRITE */
+    uintptr_t taken_site, block_site;
+    const char *call;
+    uint64_t count, total_ns, max_ns;
+} tp_held_across_t;
+
 typedef struct tp_lock_stats {
     int enabled;                     /* 0: lock profiling is off */
     size_t nlocks;                   /* most total wait first */
@@ -42,6 +54,10 @@ typedef struct tp_lock_stats {
     uint64_t dropped_events;         /* no room for their stack or lock */
     size_t tables_bytes;             /* reserved, 0: not mapped */
     size_t tables_resident;          /* of which in memory */
+    size_t nacross;                  /* most total time first */
+    tp_held_across_t across[TP_HELD_ACROSS_MAX];
+    size_t across_rows;              /* in the table (may exceed nacross) */
+    uint64_t across_dropped;         /* calls without room for their row */
 } tp_lock_stats_t;
 
 /* Lock-order inversions: cycles in the graph of "lock b taken while lock

@@ -24,6 +24,10 @@
  *   tables: 12/4096 stacks, 3/16384 locks, 0 events dropped (3.2 MiB
  *   reserved, 52.0 KiB resident)   (one line; "(not mapped)" before any use)
  *
+ *   locks held across blocking calls (...):   (output/lockuse.c)
+ *     1. mutex 0x55d0c0a0 (taken in f at /src/a.c:20) held across usleep
+ *        in f at /src/a.c:21: 140 times, 2.90s total, max 21.1ms
+ *
  *   threads: 9 live (1 running, 8 waiting), 0 exited but not joined
  *     states: 4 cond wait, 3 mutex wait, 1 sleep, 1 running
  *
@@ -41,6 +45,7 @@
 
 #include "output/describe.h"
 #include "output/leaks.h"
+#include "output/lockuse.h"
 #include "output/trends.h"
 #include "output/stack.h"
 #include "output/units.h"
@@ -397,6 +402,7 @@ int tp_summary_write(tp_sink_t *s, const tp_summary_t *sum)
     tp_summary_trends_write(s, sum->trends);
     write_inversions(s, sum->order);
     write_locks(s, sum->locks);
+    tp_summary_held_across_write(s, sum->locks);
     tp_summary_heap_write(s, sum->heap, sum->trends);
     write_threads(s, snap);
     write_files(s, sum);

@@ -61,12 +61,118 @@ START_TEST(misuse_dump_names_lock_held_across_call)
 }
 END_TEST
 
+/* A duration as the summary writes it ("850ns", "12.3us", "4.56ms",
+ * "1.23s"), in ns; -1 when it is none of those. */
+static double parse_wait(const char *text)
+{
+    char *end;
+    double v = strtod(text, &end);
+    if (end == text)
+        return -1;
+    if (strncmp(end, "ns", 2) == 0)
+        return v;
+    if (strncmp(end, "us", 2) == 0)
+        return v * 1e3;
+    if (strncmp(end, "ms", 2) == 0)
+        return v * 1e6;
+    if (*end == 's')
+        return v * 1e9;
+    return -1;
+}
+
+/* The summary of dump seq of p (malloc'd), waited for: it is written
+ * after the thread dump (each file is renamed into place whole). */
+static char *summary_of(tu_proc_t *p, unsigned seq)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%.3000s/threadprof.%d.%06u.summary.txt", p->dir,
+             (int)p->pid, seq);
+    long end = tu_now_ms() + WAIT_MS;
+    while (access(path, F_OK) != 0) {
+        ck_assert_msg(tu_now_ms() < end, "no %s", path);
+        usleep(10000);
+    }
+    return tu_read_file(path);
+}
+
+/* The summary section that starts with title, up to its blank line
+ * (malloc'd); fails when it is missing. */
+static char *section_of(const char *summary, const char *title)
+{
+    const char *at = strstr(summary, title);
+    ck_assert_msg(at != NULL, "no section \"%s\" in the summary:\n%s", title, summary);
+    const char *end = strstr(at, "\n\n");
+    size_t n = end != NULL ? (size_t)(end - at) + 1 : strlen(at);
+    char *out = malloc(n + 1);
+    memcpy(out, at, n);
+    out[n] = '\0';
+    return out;
+}
+
+/* The summary ranks stats_lock held across flush_stats' sleep, then
+ * across its write, with both call sites, counts and times near the
+ * program's 20 ms; nothing else (tick_lock is held briefly, and the
+ * sleeper's cond wait releases it). */
+START_TEST(misuse_summary_ranks_locks_held_across_calls)
+{
+    tu_proc_t p;
+    memset(&p, 0, sizeof p);
+    const char *env[] = {"THREADPROF_QUIET=1", NULL};
+    tu_start(&p, "heldblock", env);
+    tu_wait_output(&p, "ready", WAIT_MS);
+    usleep(1500 * 1000);   /* ~70 flushes */
+    kill(p.pid, SIGUSR2);
+    free(tu_wait_dump(&p, p.pid, 1, WAIT_MS));
+    char *summary = summary_of(&p, 1);
+    tu_finish(&p, SIGKILL, WAIT_MS);
+    char *sec = section_of(summary, "locks held across blocking calls");
+    ck_assert_int_eq(tu_count(sec, "\n  "), 2);
+    char re[1024];
+    static const struct { const char *call, *marker; int min_ms, max_ms; } rows[] = {
+        {"usleep", "LINE:sleep", 20, 40},   /* rank 1: 20 ms a call */
+        {"write", "LINE:write", 0, 20},     /* rank 2: a pipe with room */
+    };
+    char cap[64];
+    for (int i = 0; i < 2; i++) {
+        snprintf(re, sizeof re,
+                 "^  %d\\. mutex (0x[0-9a-f]+) \\(taken in flush_stats at /.*heldblock\\.c:%d\\) "
+                 "held across %s in flush_stats at /.*heldblock\\.c:%d: ([0-9]+) times, "
+                 "([0-9.]+[mun]?s) total, max ([0-9.]+[mun]?s)$",
+                 i + 1, tu_source_line(HELD_SRC, "LINE:lock"), rows[i].call,
+                 tu_source_line(HELD_SRC, rows[i].marker));
+        tu_assert_match(sec, re);
+        /* The figures, by capture: count, total, max. */
+        regex_t rx;
+        regmatch_t m[5];
+        ck_assert_int_eq(regcomp(&rx, re, REG_EXTENDED | REG_NEWLINE), 0);
+        ck_assert_int_eq(regexec(&rx, sec, 5, m, 0), 0);
+        long count = strtol(sec + m[2].rm_so, NULL, 10);
+        snprintf(cap, sizeof cap, "%.*s", (int)(m[3].rm_eo - m[3].rm_so), sec + m[3].rm_so);
+        double total = parse_wait(cap);
+        snprintf(cap, sizeof cap, "%.*s", (int)(m[4].rm_eo - m[4].rm_so), sec + m[4].rm_so);
+        double max = parse_wait(cap);
+        regfree(&rx);
+        ck_assert_msg(count >= 40, "%s: %ld calls in 1.5 s", rows[i].call, count);
+        ck_assert_msg(max >= rows[i].min_ms * 1e6 && max < rows[i].max_ms * 1e6 + 100e6,
+                      "%s: max %.0f ns", rows[i].call, max);
+        if (i == 0) {
+            double avg = total / (double)count;
+            ck_assert_msg(avg >= 20e6 && avg < 30e6, "usleep(20ms): average %.0f ns", avg);
+        }
+    }
+    free(sec);
+    free(summary);
+    tu_cleanup(&p);
+}
+END_TEST
+
 static Suite *misuse_suite(void)
 {
     Suite *s = suite_create("misuse");
     TCase *tc = tcase_create("misuse");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, misuse_dump_names_lock_held_across_call);
+    tcase_add_test(tc, misuse_summary_ranks_locks_held_across_calls);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -201,6 +201,7 @@ START_TEST(summary_sections_in_order)
         "top contended locks (by total wait since start; contended acquisitions "
         "only, uncontended ones are not counted):\n",
         "tables: ",
+        "\nlocks held across blocking calls (",
         "\nthreads: 2 live",
         "\nfiles: ",
         "go tool pprof -top -sample_index=delay threadprof.4242.7.mutex.pb.gz\n",

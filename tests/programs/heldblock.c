@@ -24,7 +24,7 @@ static __attribute__((noinline)) void flush_stats(void)
     pthread_mutex_lock(&stats_lock);                          /* LINE:lock */
     usleep(20000);                                            /* LINE:sleep */
     unsigned long v = stats;
-    ssize_t w = write(pipe_fds[1], &v, sizeof v);
+    ssize_t w = write(pipe_fds[1], &v, sizeof v);             /* LINE:write */
     (void)w;
     pthread_mutex_unlock(&stats_lock);
 }
