@@ -6,16 +6,19 @@
  * is marked contended (agent.h) and whose mutex word confirms that others
  * wait.  Each wait is timed with CLOCK_MONOTONIC around the real
  * call; the waiter's stack goes to the block profile (Go: the code that
- * waited) and, for mutexes, the stack that last released the mutex while
- * others waited goes to the mutex profile with the waiter's delay (Go:
- * the code that held the lock; the waiter was woken by that release).
+ * waited) and, for mutexes, the stacks that released the mutex while
+ * others waited go to the mutex profile (Go: the code that held the
+ * lock), each with the part of the waiter's delay during which it held
+ * the mutex (blame_holders; Go gives it all to the release that woke the
+ * waiter).
  *
  * Storage, never malloc:
  *   - stacks: the interned call stacks (agent/stacktab.h), each with the
  *     cumulative counters of both profiles; events whose stack finds no
  *     room are counted as dropped.  The thread's cache
  *     (tp_thread_t.scache) makes a contended lock in a loop unwind once.
- *   - locks: mutex address -> id of its last contended release stack
+ *   - locks: mutex address -> its last HISTORY contended releases (time
+ *     and stack)
  *     and the summary's statistics of its contended acquisitions (count,
  *     total and max delay, most recent waiter's stack; every one, not
  *     sampled, updated with relaxed atomics in tp_lockwait_end), lock-free
@@ -64,6 +67,9 @@
 #define STACK_SLOTS 8192          /* power of two; at most half used */
 #define LOCK_SLOTS 16384          /* power of two */
 #define LOCK_PROBES 32
+/* Contended releases remembered per lock, to share a wait among the
+ * holders that made it (blame_holders). */
+#define HISTORY 8
 /* Block counts are fractional (rate/d) and kept in thousandths. */
 #define MILLI 1000u
 
@@ -83,6 +89,15 @@ typedef struct lock_entry {
     _Atomic uint64_t contentions;
     _Atomic uint64_t delay;       /* ns, total */
     _Atomic uint64_t max_delay;   /* ns */
+    /* The last HISTORY contended releases (a ring; nrel counts them all):
+     * when, and the releasing stack.  Writers are the mutex's successive
+     * holders and the reader a waiter that now holds it, so the mutex
+     * itself orders every access. */
+    _Atomic uint32_t nrel;
+    struct {
+        _Atomic uint64_t at;      /* CLOCK_MONOTONIC ns */
+        _Atomic uint32_t stack;
+    } hist[HISTORY];
 } lock_entry_t;
 
 /* The low bit of a retired entry's key.  Mutexes are aligned, so no live
@@ -274,8 +289,13 @@ void tp__mutex_release_contended(const pthread_mutex_t *m, uintptr_t site)
     lock_entry_t *e = lock_entry(t, m);
     /* Published before the real unlock: the waiter that takes the mutex
      * next sees it (the mutex orders the two). */
-    if (e != NULL)
+    if (e != NULL) {
         atomic_store_explicit(&e->release, id, memory_order_relaxed);
+        uint32_t k = atomic_load_explicit(&e->nrel, memory_order_relaxed);
+        atomic_store_explicit(&e->hist[k % HISTORY].at, tp_now_ns(), memory_order_relaxed);
+        atomic_store_explicit(&e->hist[k % HISTORY].stack, id, memory_order_relaxed);
+        atomic_store_explicit(&e->nrel, k + 1, memory_order_relaxed);
+    }
 out:
     errno = saved;
 }
@@ -295,10 +315,54 @@ static lock_entry_t *find_lock(lock_table_t *t, const void *m)
     return NULL;
 }
 
-static uint32_t last_release(lock_table_t *t, const void *m)
+/* A holder to blame for part of a wait: its release stack and the part. */
+typedef struct blame {
+    uint32_t stack;
+    uint64_t ns;
+} blame_t;
+
+/* Who made a waiter wait, and for how long each: the holders of the
+ * mutex during the wait [t0, t1].  The contended releases remembered in
+ * that window cut it into spans; the span that ends at a release is its
+ * holder's (who held the mutex since the release before, give or take
+ * the hand-over), and the last span, from the last release to this
+ * acquisition, is the hand-over to this waiter, charged to the last
+ * release.  The spans add up to t1 - t0.  Returns the number of holders
+ * (distinct release stacks, at most HISTORY; the largest share first),
+ * 0 when no release fell within the wait. */
+static int blame_holders(lock_entry_t *e, uint64_t t0, uint64_t t1, blame_t *out)
 {
-    lock_entry_t *e = find_lock(t, m);
-    return e != NULL ? atomic_load_explicit(&e->release, memory_order_relaxed) : 0;
+    uint32_t n = atomic_load_explicit(&e->nrel, memory_order_relaxed);
+    uint64_t prev = 0;    /* the release before: 0 unknown */
+    int nb = 0, last = -1;
+    for (uint32_t k = n > HISTORY ? n - HISTORY : 0; k < n; k++) {
+        uint64_t at = atomic_load_explicit(&e->hist[k % HISTORY].at, memory_order_relaxed);
+        uint32_t id = atomic_load_explicit(&e->hist[k % HISTORY].stack, memory_order_relaxed);
+        if (at <= t0 || at > t1) {
+            if (at <= t0)
+                prev = at;
+            continue;
+        }
+        uint64_t from = prev > t0 ? prev : t0;
+        prev = at;
+        int j = 0;
+        while (j < nb && out[j].stack != id)
+            j++;
+        if (j == nb)
+            out[nb++] = (blame_t){.stack = id, .ns = 0};
+        out[j].ns += at - from;
+        last = j;
+    }
+    if (last < 0)
+        return 0;
+    out[last].ns += t1 - prev;
+    for (int j = 1; j < nb; j++)
+        if (out[j].ns > out[0].ns) {
+            blame_t b = out[0];
+            out[0] = out[j];
+            out[j] = b;
+        }
+    return nb;
 }
 
 void tp_lockprof_forget(const void *lock)
@@ -340,24 +404,45 @@ void tp_lockwait_end(tp_lockwait_t *w, int kind, const void *obj)
         goto out;
     if (w->stack == 0)
         atomic_fetch_add_explicit(&dropped_events, 1, memory_order_relaxed);
-    /* The release that woke this waiter (read before anything else can
-     * release the mutex: this thread holds it now). */
-    uint32_t rel = kind == TP_LW_MUTEX && obj != NULL && layout_ok ? last_release(t, obj) : 0;
+    /* The holders that made this waiter wait (read before anything else
+     * can release the mutex: this thread holds it now), or, when no
+     * release was seen during the wait, the last one known. */
+    blame_t blame[HISTORY];
+    int nb = 0;
+    uint32_t rel = 0;
+    if (kind == TP_LW_MUTEX && obj != NULL && layout_ok) {
+        lock_entry_t *le = find_lock(t, obj);
+        if (le != NULL) {
+            nb = blame_holders(le, w->t0, now > w->t0 ? now : w->t0 + 1, blame);
+            rel = nb > 0 ? blame[0].stack
+                         : atomic_load_explicit(&le->release, memory_order_relaxed);
+        }
+    }
     /* The summary's per-lock statistics: every contended acquisition. */
     if (kind == TP_LW_MUTEX && obj != NULL)
         count_contention(t, obj, d, w->stack, rel);
 
-    /* Mutex profile: Go's rule, 1 in fraction, scaled back. */
+    /* Mutex profile: Go's rule, 1 in fraction, scaled back.  The wait's
+     * delay is shared among the holders in proportion to how long each
+     * held the mutex during it; the contention counts once, for the
+     * largest share.  Go instead gives the whole delay to the unlock that
+     * woke the waiter, which blames a short holder that happened to hand
+     * over a lock a long holder kept. */
     if (kind == TP_LW_MUTEX && mutex_fraction > 0 &&
         (mutex_fraction == 1 || random64() % (uint64_t)mutex_fraction == 0)) {
-        uint32_t id = rel;
-        if (id == 0)
-            id = w->stack;   /* releaser unknown: blame the waiter's stack */
-        tp_stack_t *e = stack_of(id);
-        if (e != NULL) {
-            atomic_fetch_add_explicit(&e->v[V_MUTEX_COUNT], (uint64_t)mutex_fraction,
-                                      memory_order_relaxed);
-            atomic_fetch_add_explicit(&e->v[V_MUTEX_DELAY], d * (uint64_t)mutex_fraction,
+        if (nb == 0) {
+            blame[0] = (blame_t){.stack = rel != 0 ? rel : w->stack, .ns = d};
+            nb = 1;   /* releaser unknown: blame the waiter's stack */
+        }
+        for (int j = 0; j < nb; j++) {
+            tp_stack_t *e = stack_of(blame[j].stack);
+            if (e == NULL)
+                continue;
+            if (j == 0)
+                atomic_fetch_add_explicit(&e->v[V_MUTEX_COUNT], (uint64_t)mutex_fraction,
+                                          memory_order_relaxed);
+            atomic_fetch_add_explicit(&e->v[V_MUTEX_DELAY],
+                                      blame[j].ns * (uint64_t)mutex_fraction,
                                       memory_order_relaxed);
         }
     }

@@ -32,20 +32,6 @@ static void wait_file(tu_proc_t *p, const char *path)
     }
 }
 
-/* The flat delay (ns) of function fn in `pprof -top` output, 0 when it
- * is not listed. */
-static uint64_t flat_ns(const char *top, const char *fn)
-{
-    char re[256], cap[32];
-    snprintf(re, sizeof re, "^ *([0-9]+)ns .* %s$", fn);
-    return tu_match(top, re, cap, sizeof cap) ? strtoull(cap, NULL, 10) : 0;
-}
-
-static char *top_delay(const tu_proc_t *p, const char *path)
-{
-    return tu_pprof(p, "-top -flat -nodecount=100 -sample_index=delay -unit=ns", path);
-}
-
 /* Runs contention to "ready" and dumps it with SIGUSR2 (dump 1). */
 static void start_and_dump(tu_proc_t *p, const char *const *env)
 {
@@ -68,14 +54,14 @@ START_TEST(profiles_mutex_blames_hot_unlocker)
 
     /* Go's mutex profile: the stacks that released the lock while others
      * waited, with the waiters' delay. */
-    char *top = top_delay(&p, mutex);
-    uint64_t hot = flat_ns(top, "hot_release"), cold = flat_ns(top, "cold_release");
+    char *top = tu_top_delay(&p, mutex);
+    uint64_t hot = tu_flat_ns(top, "hot_release"), cold = tu_flat_ns(top, "cold_release");
     ck_assert_msg(hot > 1000000, "hot_release has %llu ns:\n%.3000s",
                   (unsigned long long)hot, top);
     ck_assert_msg(hot > 10 * cold, "hot %llu ns, cold %llu ns:\n%.3000s",
                   (unsigned long long)hot, (unsigned long long)cold, top);
     /* The waiters are not blamed in the mutex profile. */
-    ck_assert_msg(flat_ns(top, "hot_acquire") == 0, "waiter in mutex profile:\n%.3000s", top);
+    ck_assert_msg(tu_flat_ns(top, "hot_acquire") == 0, "waiter in mutex profile:\n%.3000s", top);
     free(top);
 
     char *raw = tu_pprof(&p, "-raw", mutex);
@@ -87,9 +73,9 @@ START_TEST(profiles_mutex_blames_hot_unlocker)
     free(raw);
 
     /* Go's block profile: the waiters' stacks. */
-    top = top_delay(&p, block);
-    ck_assert_msg(flat_ns(top, "hot_acquire") > 1000000, "no hot_acquire:\n%.3000s", top);
-    ck_assert_msg(flat_ns(top, "hot_release") == 0, "releaser in block profile:\n%.3000s", top);
+    top = tu_top_delay(&p, block);
+    ck_assert_msg(tu_flat_ns(top, "hot_acquire") > 1000000, "no hot_acquire:\n%.3000s", top);
+    ck_assert_msg(tu_flat_ns(top, "hot_release") == 0, "releaser in block profile:\n%.3000s", top);
     free(top);
     char *traces = tu_pprof(&p, "-traces", block);
     tu_assert_match(traces, "hot_acquire\n +hot_thread\n");
@@ -106,13 +92,13 @@ START_TEST(profiles_block_has_rwlock_and_cond_waits)
     char block[PATH_MAX];
     profile_path(&p, p.pid, 1, "block", block, sizeof block);
     wait_file(&p, block);
-    char *top = top_delay(&p, block);
+    char *top = tu_top_delay(&p, block);
     /* Readers hold the rwlock 100 ms, the writer arrives 20 ms in; the
      * condvar waiter waits ~100 ms for main. */
-    ck_assert_msg(flat_ns(top, "writer_wait") > 40000000, "writer_wait:\n%.3000s", top);
-    ck_assert_msg(flat_ns(top, "cond_waiter") > 50000000, "cond_waiter:\n%.3000s", top);
+    ck_assert_msg(tu_flat_ns(top, "writer_wait") > 40000000, "writer_wait:\n%.3000s", top);
+    ck_assert_msg(tu_flat_ns(top, "cond_waiter") > 50000000, "cond_waiter:\n%.3000s", top);
     /* main joins its threads: join waits are there too. */
-    ck_assert_msg(flat_ns(top, "main") > 0, "no join wait in main:\n%.3000s", top);
+    ck_assert_msg(tu_flat_ns(top, "main") > 0, "no join wait in main:\n%.3000s", top);
     free(top);
     tu_finish(&p, SIGKILL, WAIT_MS);
     tu_cleanup(&p);
@@ -141,8 +127,8 @@ START_TEST(profiles_written_with_every_dump)
         }
         char mutex[PATH_MAX];
         profile_path(&p, p.pid, seq, "mutex", mutex, sizeof mutex);
-        char *top = top_delay(&p, mutex);
-        hot[seq] = flat_ns(top, "hot_release");
+        char *top = tu_top_delay(&p, mutex);
+        hot[seq] = tu_flat_ns(top, "hot_release");
         free(top);
     }
     ck_assert(hot[1] > 0);
@@ -197,8 +183,8 @@ START_TEST(profiles_bad_fraction_warns_and_uses_default)
     tu_assert_match(p.err, "^threadprof: THREADPROF_MUTEX_FRACTION=\"garbage\" is not .*; using 1 ");
     char mutex[PATH_MAX];
     profile_path(&p, p.pid, 1, "mutex", mutex, sizeof mutex);
-    char *top = top_delay(&p, mutex);
-    ck_assert_msg(flat_ns(top, "hot_release") > 0, "%.3000s", top);
+    char *top = tu_top_delay(&p, mutex);
+    ck_assert_msg(tu_flat_ns(top, "hot_release") > 0, "%.3000s", top);
     free(top);
     tu_cleanup(&p);
 }
@@ -317,13 +303,13 @@ START_TEST(profiles_block_has_system_calls)
     char file[PATH_MAX];
     profile_path(&p, p.pid, 1, "block", file, sizeof file);
     wait_file(&p, file);
-    char *top = top_delay(&p, file);
-    uint64_t rd = flat_ns(top, "pipe_reader"), pl = flat_ns(top, "poller");
+    char *top = tu_top_delay(&p, file);
+    uint64_t rd = tu_flat_ns(top, "pipe_reader"), pl = tu_flat_ns(top, "poller");
     ck_assert_msg(rd >= 100000000u && rd < 2000000000u, "pipe_reader %llu ns:\n%.3000s",
                   (unsigned long long)rd, top);
     ck_assert_msg(pl >= 80000000u && pl < 2000000000u, "poller %llu ns:\n%.3000s",
                   (unsigned long long)pl, top);
-    ck_assert_msg(flat_ns(top, "zero_reader") > 0, "no zero_reader:\n%.3000s", top);
+    ck_assert_msg(tu_flat_ns(top, "zero_reader") > 0, "no zero_reader:\n%.3000s", top);
     free(top);
     tu_finish(&p, SIGKILL, WAIT_MS);
     tu_cleanup(&p);
@@ -359,7 +345,7 @@ START_TEST(profiles_many_mutexes_bounded)
     free(text);
     char file[PATH_MAX];
     profile_path(&p, p.pid, 1, "mutex", file, sizeof file);
-    char *top = top_delay(&p, file);
+    char *top = tu_top_delay(&p, file);
     tu_assert_match(top, " hold_one$");
     free(top);
     tu_cleanup(&p);

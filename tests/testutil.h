@@ -300,4 +300,19 @@ static inline char *tu_pprof(const tu_proc_t *p, const char *args, const char *f
     return out;
 }
 
+/* `go tool pprof -top` of a profile's delay, flat, in ns (malloc'd). */
+static inline char *tu_top_delay(const tu_proc_t *p, const char *path)
+{
+    return tu_pprof(p, "-top -flat -nodecount=100 -sample_index=delay -unit=ns", path);
+}
+
+/* The flat delay (ns) of function fn in tu_pprof_top_delay's output, 0
+ * when it is not listed. */
+static inline uint64_t tu_flat_ns(const char *top, const char *fn)
+{
+    char re[256], cap[32];
+    snprintf(re, sizeof re, "^ *([0-9]+)ns .* %s$", fn);
+    return tu_match(top, re, cap, sizeof cap) ? strtoull(cap, NULL, 10) : 0;
+}
+
 #endif

@@ -2,8 +2,9 @@
  * heldblock: the lock misuse the Go handbook puts first, a lock held
  * across blocking calls (issue 14).  Thread "flusher" runs flush_stats()
  * in a loop: it takes stats_lock, sleeps 20 ms and writes to a pipe while
- * holding it.  Two threads "reporter" keep taking stats_lock briefly
- * (report_stats), so they wait for it.  Thread "ticker" takes tick_lock
+ * holding it, then sleeps 3 ms without it.  Two threads "reporter" keep
+ * taking stats_lock briefly (report_stats), so they wait for it, and
+ * often one of them hands it over to the other.  Thread "ticker" takes tick_lock
  * only briefly and never across a call, and thread "sleeper" waits on a
  * condition variable with tick_lock as its mutex (released while it
  * waits): neither is the misuse.  Prints "ready" once all of them run;
@@ -38,6 +39,10 @@ static void *flusher(void *arg)
         flush_stats();
         ssize_t r = read(pipe_fds[0], buf, sizeof buf);   /* keep the pipe empty */
         (void)r;
+        /* Outside the lock: long enough for the waiting reporters to get
+         * it, so each hands it over to the other, and the release that
+         * wakes a waiter is often a reporter's. */
+        usleep(3000);
     }
     return NULL;
 }
