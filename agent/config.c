@@ -440,6 +440,7 @@ void tp_config_load(tp_config_t *c, tp_getenv_fn *get, tp_warn_fn *warn,
     c->on_crash = 1;
     c->crash_timeout_ns = TP_DEFAULT_CRASH_TIMEOUT_NS;
     c->mutex_fraction = TP_DEFAULT_MUTEX_FRACTION;
+    c->hold_fraction = TP_DEFAULT_HOLD_FRACTION;
     c->block_rate_ns = TP_DEFAULT_BLOCK_RATE_NS;
     c->lock_order = TP_DEFAULT_LOCK_ORDER;
     c->lazy_dump_thread = 0;
@@ -495,6 +496,14 @@ void tp_config_load(tp_config_t *c, tp_getenv_fn *get, tp_warn_fn *warn,
         warn_value(warn, "THREADPROF_MUTEX_FRACTION", v,
                    "a whole number from 0 (off) to 1000000000",
                    "1 (every contention)");
+    if ((v = get("THREADPROF_HOLD_FRACTION")) != NULL) {
+        long f = 0;
+        if (tp_parse_fraction(v, &f) != 0 || f > 1000000)
+            warn_value(warn, "THREADPROF_HOLD_FRACTION", v,
+                       "a whole number from 0 (off) to 1000000", "256");
+        else
+            c->hold_fraction = f;
+    }
     if ((v = get("THREADPROF_BLOCK_RATE")) != NULL &&
         tp_parse_rate_ns(v, &c->block_rate_ns) != 0)
         warn_value(warn, "THREADPROF_BLOCK_RATE", v,

@@ -42,6 +42,7 @@ typedef struct tp_config {
     int on_crash;           /* THREADPROF_ON_CRASH: dump on a fatal signal */
     uint64_t crash_timeout_ns;  /* THREADPROF_CRASH_TIMEOUT: the dump's bound */
     long mutex_fraction;    /* mutex profile keeps 1/fraction events, 0 = off */
+    long hold_fraction;     /* 1 acquisition in fraction has its hold timed, 0 = off */
     uint64_t block_rate_ns; /* block profile sampling rate (Go's), 0 = off */
     int lock_order;         /* record lock-order edges, report inversions */
     uint64_t heap_rate;     /* bytes between heap samples on average, 0 = off */
@@ -89,6 +90,11 @@ enum { TP_ON_EXIT_OFF = 0, TP_ON_EXIT_ON = 1, TP_ON_EXIT_ALL = 2 };
  * long enough to matter and a proportional sample of the short ones (a
  * wait of 1 us is kept with probability 1/10). */
 #define TP_DEFAULT_MUTEX_FRACTION 1
+/* Hold times: one acquisition in 256 per thread is timed.  A timed hold
+ * costs two precise clock reads and a table update (~60 ns); spread over
+ * 256 uncontended lock+unlock pairs of ~10 ns each, that is ~0.25 ns a
+ * pair (agent/holdprof.c). */
+#define TP_DEFAULT_HOLD_FRACTION 256
 #define TP_DEFAULT_BLOCK_RATE_NS 10000u
 
 /* Reads a variable; NULL when unset. */

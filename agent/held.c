@@ -11,9 +11,14 @@
 
 volatile uint32_t tp_tick;
 
-static uint32_t mark_of(const tp_held_t *h)
+/* The entry h leaves the list: its timed hold ends, and its contended
+ * mark is returned. */
+static uint32_t mark_of(tp_thread_t *t, const tp_held_t *h)
 {
-    return (uint32_t)__atomic_load_n(&h->when_kind, __ATOMIC_RELAXED) & TP_HELD_CONTENDED;
+    uint64_t wk = __atomic_load_n(&h->when_kind, __ATOMIC_RELAXED);
+    if (wk & TP_HELD_TIMED)
+        return tp__held_marked(t, h, wk);
+    return (uint32_t)wk & TP_HELD_CONTENDED;
 }
 
 uint32_t tp__held_remove(tp_thread_t *t, const void *lock)
@@ -26,7 +31,7 @@ uint32_t tp__held_remove(tp_thread_t *t, const void *lock)
         uint32_t stored = TP_HELD_MAX, mark = 0;
         for (uint32_t i = stored; i-- > 0;) {
             if (t->held[i].lock == lock) {
-                mark = mark_of(&t->held[i]);
+                mark = mark_of(t, &t->held[i]);
                 for (uint32_t j = i; j + 1 < stored; j++)
                     t->held[j] = t->held[j + 1];
                 break;
@@ -37,7 +42,7 @@ uint32_t tp__held_remove(tp_thread_t *t, const void *lock)
     }
     for (uint32_t i = n; i-- > 0;) {
         if (t->held[i].lock == lock) {
-            uint32_t mark = mark_of(&t->held[i]);
+            uint32_t mark = mark_of(t, &t->held[i]);
             for (uint32_t j = i; j + 1 < n; j++)
                 t->held[j] = t->held[j + 1];
             t->nheld = n - 1;

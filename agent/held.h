@@ -35,8 +35,16 @@ TP_INLINE void tp_lock_destroyed(const void *lock)
         tp__lock_order_forget(lock);
 }
 
-/* A lock was acquired (fast path: one TLS load, four stores, and one
- * predictable branch on tp__lock_order_on).  Locks the agent itself takes
+/* Hold times (agent/holdprof.c).  Out of line: the acquisition just
+ * pushed as t's entry n is the one in THREADPROF_HOLD_FRACTION whose hold
+ * is timed precisely: stamps it and rearms the countdown. */
+void tp__hold_sample(tp_thread_t *t, uint32_t n);
+/* Out of line: h, just taken off t's list, is marked (TP_HELD_TIMED or
+ * TP_HELD_CONTENDED): ends its timed hold.  Returns the contended mark. */
+uint32_t tp__held_marked(tp_thread_t *t, const tp_held_t *h, uint64_t wk);
+
+/* A lock was acquired (fast path: one TLS load, four stores, one
+ * decrement, and two predictable branches).  Locks the agent itself takes
  * on a host thread go on the list too (checking would cost more): they are
  * released before any snapshot can see them, or filtered out by address
  * (tp_addr_in_agent).  order: 0 for a trylock, which cannot block and so
@@ -59,6 +67,10 @@ TP_INLINE void tp_held_push_order(const void *lock, uint32_t kind,
                          __ATOMIC_RELAXED);
     }
     t->nheld = n + 1;
+    /* Last, so that nothing the fast path computed is live across the
+     * rare call (it would cost the hook two more saved registers). */
+    if (TP_UNLIKELY(t->hold_countdown-- == 0))
+        tp__hold_sample(t, n);
 }
 
 TP_INLINE void tp_held_push(const void *lock, uint32_t kind, uintptr_t site)
@@ -112,9 +124,10 @@ TP_INLINE void tp_lock_order_attempt(const void *lock, uint32_t kind, uintptr_t 
  * its entry's TP_HELD_CONTENDED mark (0 if not found). */
 uint32_t tp__held_remove(tp_thread_t *t, const void *lock);
 
-/* A lock was released (fast path: it is the last one taken).  Returns
- * the TP_HELD_CONTENDED mark of its entry: nonzero when a thread started
- * waiting for it while this one held it. */
+/* A lock was released (fast path: it is the last one taken, unmarked).
+ * Returns the TP_HELD_CONTENDED mark of its entry: nonzero when a thread
+ * started waiting for it while this one held it.  A timed hold ends in
+ * tp__held_marked. */
 TP_INLINE uint32_t tp_held_pop(const void *lock)
 {
     tp_thread_t *t = tp_self;
@@ -124,7 +137,9 @@ TP_INLINE uint32_t tp_held_pop(const void *lock)
     if (TP_LIKELY(n - 1 < TP_HELD_MAX && t->held[n - 1].lock == lock)) {
         uint64_t wk = __atomic_load_n(&t->held[n - 1].when_kind, __ATOMIC_RELAXED);
         t->nheld = n - 1;
-        return (uint32_t)wk & TP_HELD_CONTENDED;
+        if (TP_LIKELY(!(wk & (TP_HELD_CONTENDED | TP_HELD_TIMED))))
+            return 0;
+        return tp__held_marked(t, &t->held[n - 1], wk);
     }
     return tp__held_remove(t, lock);
 }

@@ -107,6 +107,7 @@ void tp__held_across_done(tp_thread_t *t)
     int saved = errno;
     uint64_t now = tp_now_ns();
     uint64_t d = now > t0 ? now - t0 : 0;
+    tp_holdprof_blocked(t, t0);
     uint32_t n = t->nheld < TP_HELD_MAX ? t->nheld : TP_HELD_MAX;
     for (uint32_t i = 0; i < n; i++) {
         const tp_held_t *h = &t->held[i];

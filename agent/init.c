@@ -91,6 +91,7 @@ static void fork_child(void)
     tp_heapprof_fork_child();
     tp_registry_after_fork_child();
     tp_lockprof_after_fork_child();
+    tp_holdprof_after_fork_child();
     tp_held_across_after_fork_child();
     tp_lock_order_after_fork_child();
     tp_httpd_after_fork_child();
@@ -157,6 +158,7 @@ __attribute__((constructor(101))) static void tp_init(void)
         tp_config.lock_order = 0;
     }
     tp_lockprof_init();
+    tp_holdprof_init();
     tp_lock_order_init();
     tp_heapprof_init();
     tp_registry_init();

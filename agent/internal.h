@@ -184,6 +184,19 @@ void tp_lockprof_stats(tp_lock_stats_t *st);
 /* The same without tables_resident (no mincore): each trend sample. */
 void tp_lockprof_stats_light(tp_lock_stats_t *st);
 
+/* holdprof.c: hold times (THREADPROF_HOLD_FRACTION). */
+void tp_holdprof_init(void);                     /* constructor: config */
+void tp_holdprof_after_fork_child(void);         /* the child starts empty */
+/* Where a new thread record's countdown to its first timed hold starts. */
+uint32_t tp_holdprof_first_countdown(const tp_thread_t *t);
+/* A lock is destroyed or initialised: its hold figures are retired. */
+void tp_holdprof_forget(const void *lock);
+/* t enters a blocking call at since (CLOCK_MONOTONIC ns) holding locks:
+ * the holds not timed yet are timed from now on (a lower bound). */
+void tp_holdprof_blocked(tp_thread_t *t, uint64_t since);
+/* The hold figures of st's contended locks, and the locks held longest. */
+void tp_holdprof_view(tp_lock_stats_t *st);
+
 /* heldacross.c: locks held across blocking calls (the wait hooks record). */
 void tp_held_across_after_fork_child(void);      /* the child starts empty */
 /* The rows with the most time blocked, into st's across fields. */

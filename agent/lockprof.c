@@ -367,6 +367,7 @@ static int blame_holders(lock_entry_t *e, uint64_t t0, uint64_t t1, blame_t *out
 
 void tp_lockprof_forget(const void *lock)
 {
+    tp_holdprof_forget(lock);
     lock_table_t *t = atomic_load_explicit(&locks, memory_order_acquire);
     if (TP_LIKELY(t == NULL))
         return;
@@ -546,14 +547,20 @@ static uintptr_t site_of(uint32_t id)
 
 static void lock_stats(tp_lock_stats_t *st, int with_memory);
 
+/* The per-lock figures of the other lock bookkeeping join the
+ * contention statistics: hold times, locks held across blocking calls. */
 void tp_lockprof_stats(tp_lock_stats_t *st)
 {
     lock_stats(st, 1);
+    tp_holdprof_view(st);
+    tp_held_across_view(st);
 }
 
 void tp_lockprof_stats_light(tp_lock_stats_t *st)
 {
     lock_stats(st, 0);
+    tp_holdprof_view(st);
+    tp_held_across_view(st);
 }
 
 /* with_memory: also what the tables hold in memory (mincore: slow). */
@@ -565,7 +572,6 @@ static void lock_stats(tp_lock_stats_t *st, int with_memory)
     st->lock_cap = LOCK_SLOTS;
     st->dropped_events = atomic_load(&dropped_events) + atomic_load(&dropped_locks);
     st->stacks = tp_stacktab_used(&stacks);
-    tp_held_across_view(st);
     lock_table_t *t = atomic_load_explicit(&locks, memory_order_acquire);
     st->tables_bytes = tp_stacktab_bytes(&stacks) + (t != NULL ? sizeof *t : 0);
     if (with_memory)

@@ -147,6 +147,7 @@ tp_thread_t *tp_registry_alloc(void)
     void *altstack = t->altstack;
     memset(t, 0, sizeof *t);
     t->altstack = altstack;
+    t->hold_countdown = tp_holdprof_first_countdown(t);
     return t;
 }
 

@@ -54,12 +54,22 @@ typedef struct tp_held {
     const void *lock;
     uintptr_t site;      /* return address of the lock call */
     uint64_t when_kind;  /* tp_tick when taken << 8 | TP_LOCK_* (one store),
-                            | TP_HELD_CONTENDED (set by other threads) */
+                            | TP_HELD_TIMED/SAMPLED (owner), | TP_HELD_CONTENDED
+                            (set by other threads) */
+    uint64_t t0;         /* with TP_HELD_TIMED: CLOCK_MONOTONIC ns (below) */
 } tp_held_t;
 /* Someone waits (or may wait) for this lock: its release notes the
  * releasing stack for the mutex profile (mark_holder, agent/lockwait.c). */
 #define TP_HELD_CONTENDED 0x80u
-#define TP_HELD_KIND(h) ((uint32_t)((h)->when_kind & 0x7f))
+/* The hold is timed (agent/holdprof.c): t0 is when it was taken
+ * (TP_HELD_SAMPLED: one acquisition in THREADPROF_HOLD_FRACTION), or when
+ * the thread first blocked in a call while holding it (a lower bound of
+ * the hold, agent/heldacross.c).  Its release goes to the slow path. */
+#define TP_HELD_TIMED 0x40u
+#define TP_HELD_SAMPLED 0x20u
+/* The thread blocked in a call while holding it (agent/heldacross.c). */
+#define TP_HELD_BLOCKED 0x10u
+#define TP_HELD_KIND(h) ((uint32_t)((h)->when_kind & 0x0f))
 #define TP_HELD_TICK(h) ((uint32_t)((h)->when_kind >> 8))
 
 typedef struct tp_thread {
@@ -83,6 +93,10 @@ typedef struct tp_thread {
      * it runs: entries hold no pointers the reader follows). */
     uint32_t nheld;
     tp_held_t held[TP_HELD_MAX];
+    /* Acquisitions until the next one whose hold is timed (held.h); 0:
+     * this one.  Not next to nheld: GCC would pair the two updates into
+     * one slower vector operation. */
+    uint32_t hold_countdown;
 
     /* Set at creation, changed only under the registry lock. */
     __attribute__((aligned(64))) pid_t tid;

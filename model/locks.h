@@ -16,6 +16,8 @@
 /* The most delayed locks kept: more than a summary shows (its top ten),
  * so a renderer may rank them its own way. */
 #define TP_LOCK_STATS_MAX 40
+/* The locks held longest (estimated total hold) kept. */
+#define TP_HOLD_STATS_MAX 20
 
 /* One lock's statistics: contended acquisitions only, since start. */
 typedef struct tp_lock_stat {
@@ -28,6 +30,17 @@ typedef struct tp_lock_stat {
     uint64_t max_ns;
     uintptr_t waiter_site;           /* the most recent waiter's call, 0 unknown */
     uintptr_t holder_site;           /* the release it was blamed on, 0 unknown */
+    /* Hold times (agent/holdprof.c), contended or not: every hold with a
+     * blocking call in it, and one other acquisition in hold_fraction
+     * (tp_lock_stats_t) timed and scaled back. */
+    uint64_t hold_samples;           /* sampled holds without a blocking call */
+    uint64_t hold_blocked;           /* holds with one (every one) */
+    uint64_t acquisitions;           /* estimated: blocked + samples x fraction */
+    uint64_t hold_ns;                /* estimated total time held */
+    uint64_t hold_max_ns;            /* the longest hold seen (sampled, or
+                                      * timed from a blocking call within
+                                      * it: at least that); 0 none */
+    uintptr_t hold_max_site;         /* where that hold was taken */
 } tp_lock_stat_t;
 
 /* A lock held across a blocking call (agent/heldacross.c): every such
@@ -54,6 +67,13 @@ typedef struct tp_lock_stats {
     uint64_t dropped_events;         /* no room for their stack or lock */
     size_t tables_bytes;             /* reserved, 0: not mapped */
     size_t tables_resident;          /* of which in memory */
+    /* Hold times (agent/holdprof.c): the locks held longest, contended
+     * or not (only the hold fields and addr, destroyed, kind are set). */
+    uint32_t hold_fraction;          /* THREADPROF_HOLD_FRACTION, 0: off */
+    size_t nholds;                   /* most total hold first */
+    tp_lock_stat_t holds[TP_HOLD_STATS_MAX];
+    uint32_t hold_entries, hold_cap; /* the hold table's fill */
+    uint64_t hold_dropped;           /* holds without room for their lock */
     size_t nacross;                  /* most total time first */
     tp_held_across_t across[TP_HELD_ACROSS_MAX];
     size_t across_rows;              /* in the table (may exceed nacross) */

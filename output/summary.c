@@ -237,7 +237,8 @@ static int ranks_before(const tp_lock_stat_t *a, const tp_lock_stat_t *b)
     return a->addr < b->addr;
 }
 
-static void write_lock(tp_sink_t *s, size_t rank, const tp_lock_stat_t *l)
+static void write_lock(tp_sink_t *s, size_t rank, const tp_lock_stat_t *l,
+                       uint64_t uptime_ns)
 {
     char total[32], max[32], site[256];
     tp_format_wait(l->total_ns, total, sizeof total);
@@ -253,9 +254,13 @@ static void write_lock(tp_sink_t *s, size_t rank, const tp_lock_stat_t *l)
         tp_stack_site(l->holder_site, TP_SITE_PAREN, site, sizeof site);
         tp_sink_printf(s, "       held at %s\n", site);
     }
+    char hold[160];
+    tp_describe_hold(l, uptime_ns, hold, sizeof hold);
+    if (hold[0] != '\0')
+        tp_sink_printf(s, "       %s\n", hold);
 }
 
-static void write_locks(tp_sink_t *s, const tp_lock_stats_t *st)
+static void write_locks(tp_sink_t *s, const tp_lock_stats_t *st, uint64_t uptime_ns)
 {
     tp_sink_puts(s, "top contended locks (by total wait since start; contended "
                     "acquisitions only, uncontended ones are not counted):\n");
@@ -284,7 +289,7 @@ static void write_locks(tp_sink_t *s, const tp_lock_stats_t *st)
     if (ntop == 0)
         tp_sink_puts(s, "  none (no contended mutex acquisition since start)\n");
     for (size_t i = 0; i < ntop; i++)
-        write_lock(s, i + 1, top[i]);
+        write_lock(s, i + 1, top[i], uptime_ns);
     size_t contended = st->contended_locks > ntop ? st->contended_locks : ntop;
     if (contended > ntop)
         tp_sink_printf(s, "  (%zu of %zu contended locks shown)\n", ntop, contended);
@@ -401,7 +406,8 @@ int tp_summary_write(tp_sink_t *s, const tp_summary_t *sum)
     write_deadlocks(s, snap);
     tp_summary_trends_write(s, sum->trends);
     write_inversions(s, sum->order);
-    write_locks(s, sum->locks);
+    write_locks(s, sum->locks, snap->uptime_ns);
+    tp_summary_held_longest_write(s, sum->locks, snap->uptime_ns);
     tp_summary_held_across_write(s, sum->locks);
     tp_summary_heap_write(s, sum->heap, sum->trends);
     write_threads(s, snap);

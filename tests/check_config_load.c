@@ -29,7 +29,7 @@
 
 /* ---- fake environment and warning collector ---- */
 
-#define NVARS 22
+#define NVARS 23
 static const char *const var_names[NVARS] = {
     "THREADPROF_DIR", "THREADPROF_SIGNAL", "THREADPROF_ON_EXIT",
     "THREADPROF_INTERVAL", "THREADPROF_QUIET", "THREADPROF_DEADLOCK_CHECK",
@@ -38,7 +38,7 @@ static const char *const var_names[NVARS] = {
     "THREADPROF_PROGRAMS", "THREADPROF_EXITCODE", "THREADPROF_KEEP",
     "THREADPROF_TREND", "THREADPROF_TRIGGER", "THREADPROF_HTTP", "THREADPROF_HTTP_TOKEN",
     "THREADPROF_HTTP_TOKEN_FILE", "THREADPROF_METRICS_FILE", "THREADPROF_ON_CRASH",
-    "THREADPROF_CRASH_TIMEOUT",
+    "THREADPROF_CRASH_TIMEOUT", "THREADPROF_HOLD_FRACTION",
 };
 
 /* 100 characters, and program lists too long to keep (over 1023). */
@@ -113,6 +113,7 @@ static void assert_defaults(const tp_config_t *c)
     ck_assert_int_eq(c->quiet, 0);
     ck_assert_int_eq(c->deadlock_check, 1);
     ck_assert_int_eq(c->mutex_fraction, 1);
+    ck_assert_int_eq(c->hold_fraction, 256);
     ck_assert_uint_eq(c->block_rate_ns, 10000);
     ck_assert_int_eq(c->lock_order, 0);
     ck_assert_uint_eq(c->heap_rate, 524288);
@@ -245,6 +246,7 @@ static const struct {
     {"THREADPROF_QUIET", {"sometimes", " 1", "yess"}, "using 0"},
     {"THREADPROF_DEADLOCK_CHECK", {"often", "2", ""}, "using 1"},
     {"THREADPROF_MUTEX_FRACTION", {"garbage", "-1", "1.5"}, "using 1 (every contention)"},
+    {"THREADPROF_HOLD_FRACTION", {"garbage", "-1", "1000001"}, "using 256"},
     {"THREADPROF_BLOCK_RATE", {"fast", "10 us", "2h"}, "using 10000 (10 us)"},
     {"THREADPROF_LOCK_ORDER", {"always", "2", ""}, "using 0 (no lock-order checking)"},
     {"THREADPROF_HEAP_RATE", {"lots", "-1", "2GiB"}, "using 524288 (512 KiB)"},

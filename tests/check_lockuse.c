@@ -96,12 +96,89 @@ START_TEST(held_across_none_more_dropped)
 }
 END_TEST
 
+#define SEC 1000000000ull
+
+/* A lock's hold figures: share of the uptime, acquisitions, average and
+ * max, and how they were timed; nothing when nothing was timed. */
+START_TEST(hold_described_with_how_it_was_timed)
+{
+    char buf[256];
+    tp_lock_stat_t l = {.addr = 0x5000, .kind = TP_LOCK_MUTEX, .hold_samples = 3,
+                        .hold_blocked = 140, .acquisitions = 140 + 3 * 256,
+                        .hold_ns = 2800 * MS + 768 * 5000, .hold_max_ns = 21 * MS};
+    tp_describe_hold(&l, 10 * SEC, buf, sizeof buf);
+    ck_assert_str_eq(buf, "held ~28% of the time: ~908 acquisitions, avg 3.08ms, max 21.00ms "
+                          "(timed: 140 with a blocking call, 3 sampled)");
+    l.hold_ns = 2 * MS;   /* under 10%: one decimal */
+    tp_describe_hold(&l, 10 * SEC, buf, sizeof buf);
+    tu_assert_match(buf, "^held ~0\\.0% of the time: ");
+    memset(&l, 0, sizeof l);
+    tp_describe_hold(&l, 10 * SEC, buf, sizeof buf);
+    ck_assert_str_eq(buf, "");
+}
+END_TEST
+
+static char *render_longest(const tp_lock_stats_t *st)
+{
+    tp_sink_t *s = malloc(sizeof *s);
+    ck_assert_ptr_nonnull(s);
+    tp_sink_init_mem(s);
+    tp_summary_held_longest_write(s, st, 10 * SEC);
+    ck_assert_int_eq(tp_sink_flush(s), 0);
+    char *text = strdup(tp_sink_text(s));
+    tp_sink_free(s);
+    free(s);
+    return text;
+}
+
+/* The locks held longest, in the model's order, each with where its
+ * longest hold was taken; the table's fill; none; and off. */
+START_TEST(held_longest_section)
+{
+    memset(&stats, 0, sizeof stats);
+    stats.hold_fraction = 256;
+    stats.hold_cap = 8192;
+    stats.hold_entries = 2;
+    stats.hold_dropped = 4;
+    stats.nholds = 2;
+    stats.holds[0] = (tp_lock_stat_t){.addr = 0x5000, .kind = TP_LOCK_MUTEX,
+                                      .hold_blocked = 10, .acquisitions = 10,
+                                      .hold_ns = 200 * MS, .hold_max_ns = 21 * MS,
+                                      .hold_max_site = PC(flush_taken)};
+    stats.holds[1] = (tp_lock_stat_t){.addr = 0x6000, .kind = TP_LOCK_READ, .destroyed = 1,
+                                      .hold_samples = 1, .acquisitions = 256,
+                                      .hold_ns = 256 * 1000, .hold_max_ns = 1000};
+    char *text = render_longest(&stats);
+    tu_assert_match(text, "^locks held longest \\(by estimated total hold since start: every "
+                          "hold with a blocking call in it timed from that call, and one other "
+                          "acquisition in 256 per thread, scaled back\\):\n"
+                          "  1\\. mutex 0x5000: held ~2\\.0% of the time: ~10 acquisitions, "
+                          "avg 20\\.00ms, max 21\\.00ms \\(timed: 10 with a blocking call, 0 "
+                          "sampled\\) \\(longest taken in " AT_RE("flush_taken") "\\)\n"
+                          "  2\\. rwlock 0x6000 \\(destroyed\\): held ~0\\.0% of the time: ~256 "
+                          "acquisitions, avg 1\\.0us, max 1\\.0us \\(timed: 0 with a blocking "
+                          "call, 1 sampled\\) \\(longest taken in \\?\\?\\)\n"
+                          "hold table: 2/8192 locks, 4 holds dropped\n\n$");
+    free(text);
+    stats.nholds = 0;
+    text = render_longest(&stats);
+    tu_assert_match(text, ":\n  none timed yet\nhold table: ");
+    free(text);
+    stats.hold_fraction = 0;
+    text = render_longest(&stats);
+    ck_assert_str_eq(text, "locks held longest: not measured (THREADPROF_HOLD_FRACTION=0)\n\n");
+    free(text);
+}
+END_TEST
+
 static Suite *lockuse_suite(void)
 {
     Suite *s = suite_create("lockuse");
     TCase *tc = tcase_create("held_across");
     tcase_add_test(tc, held_across_rows_one_line_each);
     tcase_add_test(tc, held_across_none_more_dropped);
+    tcase_add_test(tc, hold_described_with_how_it_was_timed);
+    tcase_add_test(tc, held_longest_section);
     suite_add_tcase(s, tc);
     return s;
 }

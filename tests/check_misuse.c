@@ -203,6 +203,71 @@ START_TEST(misuse_mutex_profile_blames_long_holder)
 }
 END_TEST
 
+/* A duration in the summary's text at the start of s, in ns; fails when
+ * it is not one. */
+static double wait_at(const char *s)
+{
+    double v = parse_wait(s);
+    ck_assert_msg(v >= 0, "not a duration: %.40s", s);
+    return v;
+}
+
+/* Hold times: stats_lock, held 20 ms of each 23 by flush_stats, ranks
+ * first among the locks held longest, held most of the time with its
+ * longest hold near 20 ms and every one of flush_stats' holds timed (each
+ * has a blocking call); tick_lock is held microseconds, never across a
+ * call.  The default sampling, as a user gets it. */
+START_TEST(misuse_hold_times_of_long_and_short_locks)
+{
+    tu_proc_t p;
+    memset(&p, 0, sizeof p);
+    const char *env[] = {"THREADPROF_QUIET=1", NULL};
+    tu_start(&p, "heldblock", env);
+    tu_wait_output(&p, "ready", WAIT_MS);
+    usleep(1500 * 1000);
+    kill(p.pid, SIGUSR2);
+    free(tu_wait_dump(&p, p.pid, 1, WAIT_MS));
+    char *summary = summary_of(&p, 1);
+    tu_finish(&p, SIGKILL, WAIT_MS);
+    char *sec = section_of(summary, "locks held longest");
+    char re[1024], cap[64];
+    snprintf(re, sizeof re,
+             "^  1\\. mutex 0x[0-9a-f]+: held ~([0-9.]+)%% of the time: ~[0-9]+ acquisitions, "
+             "avg [0-9.]+[mun]?s, max ([0-9.]+[mun]?s) \\(timed: ([0-9]+) with a blocking call, "
+             "[0-9]+ sampled\\) \\(longest taken in flush_stats at /.*heldblock\\.c:%d\\)$",
+             tu_source_line(HELD_SRC, "LINE:lock"));
+    tu_assert_match(sec, re);
+    regex_t rx;
+    regmatch_t m[4];
+    ck_assert_int_eq(regcomp(&rx, re, REG_EXTENDED | REG_NEWLINE), 0);
+    ck_assert_int_eq(regexec(&rx, sec, 4, m, 0), 0);
+    regfree(&rx);
+    double share = strtod(sec + m[1].rm_so, NULL);
+    snprintf(cap, sizeof cap, "%.*s", (int)(m[2].rm_eo - m[2].rm_so), sec + m[2].rm_so);
+    double max = wait_at(cap);
+    long blocked = strtol(sec + m[3].rm_so, NULL, 10);
+    /* Held 20 of every ~23 ms since the flusher started, a little after
+     * the process: more than half of the process's life. */
+    ck_assert_msg(share >= 50 && share <= 100, "stats_lock held %.1f%%:\n%s", share, sec);
+    ck_assert_msg(max >= 20e6 && max < 100e6, "stats_lock longest hold %.0f ns", max);
+    ck_assert_msg(blocked >= 40, "%ld holds with a blocking call in 1.5 s", blocked);
+    /* tick_lock: the ticker's, short, never across a call. */
+    snprintf(re, sizeof re,
+             "^  2\\. mutex 0x[0-9a-f]+: held ~[0-9.]+%% of the time: ~[0-9]+ acquisitions, "
+             "avg ([0-9.]+[mun]?s), max [0-9.]+[mun]?s \\(timed: 0 with a blocking call, "
+             "[0-9]+ sampled\\) \\(longest taken in (ticker|sleeper) at /.*heldblock\\.c:[0-9]+\\)$");
+    ck_assert_msg(tu_match(sec, re, cap, sizeof cap), "no tick_lock line:\n%s", sec);
+    ck_assert_msg(wait_at(cap) < 1e6, "tick_lock average hold %s", cap);
+    free(sec);
+    /* The contended lock's entry gives its hold times too. */
+    sec = section_of(summary, "top contended locks");
+    tu_assert_match(sec, "^       held at flush_stats .*\n       held ~[0-9.]+% of the time: ");
+    free(sec);
+    free(summary);
+    tu_cleanup(&p);
+}
+END_TEST
+
 static Suite *misuse_suite(void)
 {
     Suite *s = suite_create("misuse");
@@ -211,6 +276,7 @@ static Suite *misuse_suite(void)
     tcase_add_test(tc, misuse_dump_names_lock_held_across_call);
     tcase_add_test(tc, misuse_summary_ranks_locks_held_across_calls);
     tcase_add_test(tc, misuse_mutex_profile_blames_long_holder);
+    tcase_add_test(tc, misuse_hold_times_of_long_and_short_locks);
     suite_add_tcase(s, tc);
     return s;
 }
