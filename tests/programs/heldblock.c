@@ -4,18 +4,22 @@
  * in a loop: it takes stats_lock, sleeps 20 ms and writes to a pipe while
  * holding it, then sleeps 3 ms without it.  Two threads "reporter" keep
  * taking stats_lock briefly (report_stats), so they wait for it, and
- * often one of them hands it over to the other.  Thread "ticker" takes tick_lock
- * only briefly and never across a call, and thread "sleeper" waits on a
- * condition variable with tick_lock as its mutex (released while it
- * waits): neither is the misuse.  Prints "ready" once all of them run;
- * runs until killed.
+ * often one of them hands it over to the other.  Thread "saver" holds
+ * save_lock (taken with trylock) and a write-locked config_rw across
+ * polls too.  Thread "ticker" takes tick_lock only briefly and never
+ * across a call, and thread "sleeper" waits on a condition variable with
+ * tick_lock as its mutex (released while it waits): neither is the
+ * misuse.  Prints "ready" once all of them run; runs until killed.
  */
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <unistd.h>
 
 static pthread_mutex_t stats_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t tick_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t save_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_rwlock_t config_rw = PTHREAD_RWLOCK_INITIALIZER;
 static pthread_cond_t tick_cond = PTHREAD_COND_INITIALIZER;
 static volatile unsigned long stats, ticks;
 static int pipe_fds[2];
@@ -65,6 +69,35 @@ static void *reporter(void *arg)
     return NULL;
 }
 
+/* Thread "saver": save_lock taken with trylock and held across a 5 ms
+ * poll, config_rw write-locked across a 2 ms poll (both the misuse), then
+ * config_rw read-locked across one (readers exclude nobody but writers:
+ * not counted). */
+static __attribute__((noinline)) void save_state(void)
+{
+    if (pthread_mutex_trylock(&save_lock) == 0) {             /* LINE:trylock */
+        poll(NULL, 0, 5);                                     /* LINE:poll */
+        pthread_mutex_unlock(&save_lock);
+    }
+    pthread_rwlock_wrlock(&config_rw);                        /* LINE:wrlock */
+    poll(NULL, 0, 2);                                         /* LINE:wrpoll */
+    pthread_rwlock_unlock(&config_rw);
+    pthread_rwlock_rdlock(&config_rw);
+    poll(NULL, 0, 2);
+    pthread_rwlock_unlock(&config_rw);
+}
+
+static void *saver(void *arg)
+{
+    (void)arg;
+    pthread_setname_np(pthread_self(), "saver");
+    for (;;) {
+        save_state();
+        usleep(10000);
+    }
+    return NULL;
+}
+
 static void *ticker(void *arg)
 {
     (void)arg;
@@ -100,6 +133,7 @@ int main(void)
     pthread_create(&t, NULL, reporter, NULL);
     pthread_create(&t, NULL, ticker, NULL);
     pthread_create(&t, NULL, sleeper, NULL);
+    pthread_create(&t, NULL, saver, NULL);
     usleep(100000);
     printf("ready\n");
     fflush(stdout);
